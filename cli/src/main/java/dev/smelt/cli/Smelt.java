@@ -37,7 +37,7 @@ public final class Smelt implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Smelt());
         cl.setExecutionExceptionHandler(new ErrorHandler());
-        cl.setExitCodeExceptionMapper(t -> EXIT_FAILURE);
+        cl.setExitCodeExceptionMapper(t -> t instanceof CommandLine.ParameterException ? EXIT_USAGE : EXIT_FAILURE);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         return cl;
     }
