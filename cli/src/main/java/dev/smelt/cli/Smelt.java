@@ -1,6 +1,7 @@
 package dev.smelt.cli;
 
 import dev.smelt.cli.commands.CompletionCommand;
+import dev.smelt.cli.commands.InspectCommand;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -17,6 +18,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             CommandLine.HelpCommand.class,
             CompletionCommand.class,
+            InspectCommand.class,
         })
 public final class Smelt implements Runnable {
     public static final int EXIT_OK = 0;
