@@ -1,0 +1,115 @@
+package dev.smelt.trainer.lora;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.Initializer;
+import ai.djl.util.PairList;
+import dev.smelt.trainer.peft.LoraPair;
+import java.util.SplittableRandom;
+
+/**
+ * One LoRA adapter: {@code delta = scaling · dropout(x) · Aᵀ · Bᵀ} with A [r, in] and B [out, r], both
+ * float32 whatever the base precision (the input is widened and the delta narrowed back).
+ *
+ * <p>Initial values are set from Java, not from the engine's RNG, so that a run's starting point depends
+ * only on the seed: A is Kaiming-uniform with a = √5 (PEFT's choice, bound 1/√in) and B is zero, so the
+ * adapted model starts exactly equal to the base model.
+ */
+public final class LoraBlock extends AbstractBlock {
+    private final String module;
+    private final int rank;
+    private final int in;
+    private final int out;
+    private final double scaling;
+    private final float dropout;
+    private final Parameter a;
+    private final Parameter b;
+
+    private LoraBlock(String module, int rank, int in, int out, double scaling, float dropout, float[] aInit, float[] bInit) {
+        this.module = module;
+        this.rank = rank;
+        this.in = in;
+        this.out = out;
+        this.scaling = scaling;
+        this.dropout = dropout;
+        this.a = addParameter(Parameter.builder().setName("lora_A").setType(Parameter.Type.WEIGHT)
+                .optShape(new Shape(rank, in)).optInitializer(values(aInit)).build());
+        this.b = addParameter(Parameter.builder().setName("lora_B").setType(Parameter.Type.WEIGHT)
+                .optShape(new Shape(out, rank)).optInitializer(values(bInit)).build());
+    }
+
+    /** A fresh adapter: A Kaiming-uniform from {@code seed} and the module name, B zeros. */
+    public static LoraBlock fresh(String module, int in, int out, LoraSettings s, long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed ^ (module.hashCode() * 0x9E3779B97F4A7C15L));
+        float bound = (float) (1.0 / Math.sqrt(in));
+        float[] av = new float[s.r() * in];
+        for (int i = 0; i < av.length; i++) av[i] = (float) ((rnd.nextDouble() * 2 - 1) * bound);
+        return new LoraBlock(module, s.r(), in, out, s.scaling(), (float) s.dropout(), av, new float[out * s.r()]);
+    }
+
+    /** An adapter with given factors (loaded from a PEFT file or a checkpoint). */
+    public static LoraBlock of(LoraPair p, double scaling, double dropout) {
+        return new LoraBlock(p.module(), p.rank(), p.in(), p.out(), scaling, (float) dropout, p.a().clone(), p.b().clone());
+    }
+
+    private static Initializer values(float[] v) {
+        return (NDManager manager, Shape shape, DataType dataType) -> manager.create(v, shape);
+    }
+
+    public String module() {
+        return module;
+    }
+
+    public int rank() {
+        return rank;
+    }
+
+    public double scaling() {
+        return scaling;
+    }
+
+    public Parameter loraA() {
+        return a;
+    }
+
+    public Parameter loraB() {
+        return b;
+    }
+
+    /** Current factors copied to the host. */
+    public LoraPair toPair() {
+        return new LoraPair(module, rank, in, out, a.getArray().toFloatArray(), b.getArray().toFloatArray());
+    }
+
+    @Override
+    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        NDArray x = inputs.singletonOrThrow();
+        DataType outType = x.getDataType();
+        NDArray h = outType == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
+        if (training && dropout > 0f) {
+            NDArray keep = h.getManager().randomUniform(0f, 1f, h.getShape(), DataType.FLOAT32, h.getDevice()).gte(dropout);
+            h = h.mul(keep.toType(DataType.FLOAT32, false)).divi(1f - dropout);
+        }
+        NDArray wa = ps.getValue(a, h.getDevice(), training);
+        NDArray wb = ps.getValue(b, h.getDevice(), training);
+        NDArray delta = h.matMul(wa.transpose()).matMul(wb.transpose()).muli((float) scaling);
+        return new NDList(outType == DataType.FLOAT32 ? delta : delta.toType(outType, false));
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        Shape s = inputShapes[0];
+        return new Shape[] {s.slice(0, s.dimension() - 1).add(out)};
+    }
+
+    @Override
+    public String toString() {
+        return "LoraBlock(" + module + ", r=" + rank + ", scaling=" + scaling + ")";
+    }
+}
