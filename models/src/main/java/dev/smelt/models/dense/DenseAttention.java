@@ -1,0 +1,99 @@
+package dev.smelt.models.dense;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import dev.smelt.core.model.DenseConfig;
+import dev.smelt.models.nn.Attention;
+import dev.smelt.models.nn.Linear;
+import dev.smelt.models.nn.RmsNorm;
+import dev.smelt.models.nn.RotaryEmbedding;
+
+/** Grouped-query self-attention of llama / qwen2 (q/k/v bias) / qwen3 (per-head q/k RMSNorm before RoPE). */
+final class DenseAttention extends AbstractBlock {
+    private final int heads;
+    private final int kvHeads;
+    private final int headDim;
+    private final float scale;
+    final Linear q;
+    final Linear k;
+    final Linear v;
+    final Linear o;
+    final RmsNorm qNorm;
+    final RmsNorm kNorm;
+
+    DenseAttention(String prefix, DenseConfig c) {
+        heads = c.numHeads();
+        kvHeads = c.numKvHeads();
+        headDim = c.headDim();
+        scale = (float) (1.0 / Math.sqrt(headDim));
+        long h = c.hiddenSize(), qd = (long) heads * headDim, kvd = (long) kvHeads * headDim;
+        q = addChildBlock("q_proj", new Linear(prefix + ".q_proj", h, qd, c.qkvBias()));
+        k = addChildBlock("k_proj", new Linear(prefix + ".k_proj", h, kvd, c.qkvBias()));
+        v = addChildBlock("v_proj", new Linear(prefix + ".v_proj", h, kvd, c.qkvBias()));
+        o = addChildBlock("o_proj", new Linear(prefix + ".o_proj", qd, h, c.outputBias()));
+        if (c.qkNorm()) {
+            qNorm = addChildBlock("q_norm", new RmsNorm(prefix + ".q_norm", headDim, c.rmsNormEps()));
+            kNorm = addChildBlock("k_norm", new RmsNorm(prefix + ".k_norm", headDim, c.rmsNormEps()));
+        } else {
+            qNorm = null;
+            kNorm = null;
+        }
+    }
+
+    /**
+     * @param x     {@code [B, T, hidden]}
+     * @param rope  cos/sin tables for the T positions
+     * @param mask  additive mask {@code [B|1, 1, T, S]} or null
+     * @param cache KV cache to append to (then attention covers cached keys too), or null
+     */
+    NDArray apply(ParameterStore ps, NDArray x, RotaryEmbedding rotary, NDList rope, NDArray mask, KvCache cache,
+            int layer, boolean training) {
+        Shape s = x.getShape();
+        long b = s.get(0), t = s.get(1);
+        NDArray qs = q.apply(ps, x, training).reshape(b, t, heads, headDim);
+        NDArray ks = k.apply(ps, x, training).reshape(b, t, kvHeads, headDim);
+        NDArray vs = v.apply(ps, x, training).reshape(b, t, kvHeads, headDim).transpose(0, 2, 1, 3);
+        if (qNorm != null) {
+            qs = qNorm.apply(ps, qs, training);
+            ks = kNorm.apply(ps, ks, training);
+        }
+        qs = rotary.apply(qs.transpose(0, 2, 1, 3), rope);
+        ks = rotary.apply(ks.transpose(0, 2, 1, 3), rope);
+        if (cache != null) {
+            NDList kv = cache.append(layer, ks, vs);
+            ks = kv.get(0);
+            vs = kv.get(1);
+        }
+        NDArray attn = Attention.attend(qs, ks, vs, mask, scale); // [B, H, T, hd]
+        return o.apply(ps, attn.transpose(0, 2, 1, 3).reshape(b, t, (long) heads * headDim), training);
+    }
+
+    @Override
+    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        throw new UnsupportedOperationException("attention runs inside DenseDecoder, which supplies positions and masks");
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {inputShapes[0]};
+    }
+
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        Shape in = inputShapes[0];
+        q.initialize(manager, dataType, in);
+        k.initialize(manager, dataType, in);
+        v.initialize(manager, dataType, in);
+        o.initialize(manager, dataType, q.getOutputShapes(new Shape[] {in}));
+        if (qNorm != null) {
+            qNorm.initialize(manager, dataType, new Shape(headDim));
+            kNorm.initialize(manager, dataType, new Shape(headDim));
+        }
+    }
+}

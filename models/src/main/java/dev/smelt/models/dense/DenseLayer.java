@@ -1,0 +1,51 @@
+package dev.smelt.models.dense;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import dev.smelt.core.model.DenseConfig;
+import dev.smelt.models.nn.RmsNorm;
+import dev.smelt.models.nn.RotaryEmbedding;
+import dev.smelt.models.nn.SwiGluMlp;
+
+/** Pre-norm decoder layer: {@code h = x + attn(norm(x)); y = h + mlp(norm(h))}. */
+final class DenseLayer extends AbstractBlock {
+    final RmsNorm inputNorm;
+    final DenseAttention attention;
+    final RmsNorm postNorm;
+    final SwiGluMlp mlp;
+
+    DenseLayer(String prefix, DenseConfig c) {
+        inputNorm = addChildBlock("input_layernorm", new RmsNorm(prefix + ".input_layernorm", c.hiddenSize(), c.rmsNormEps()));
+        attention = addChildBlock("self_attn", new DenseAttention(prefix + ".self_attn", c));
+        postNorm = addChildBlock("post_attention_layernorm",
+                new RmsNorm(prefix + ".post_attention_layernorm", c.hiddenSize(), c.rmsNormEps()));
+        mlp = addChildBlock("mlp", new SwiGluMlp(prefix + ".mlp", c.hiddenSize(), c.intermediateSize(), c.mlpBias()));
+    }
+
+    NDArray apply(ParameterStore ps, NDArray x, RotaryEmbedding rotary, NDList rope, NDArray mask, KvCache cache,
+            int layer, boolean training) {
+        NDArray h = x.add(attention.apply(ps, inputNorm.apply(ps, x, training), rotary, rope, mask, cache, layer, training));
+        return h.add(mlp.apply(ps, postNorm.apply(ps, h, training), training));
+    }
+
+    @Override
+    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        throw new UnsupportedOperationException("decoder layers run inside DenseDecoder, which supplies positions and masks");
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {inputShapes[0]};
+    }
+
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        for (var child : getChildren().values()) child.initialize(manager, dataType, inputShapes);
+    }
+}

@@ -1,0 +1,77 @@
+package dev.smelt.models.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import dev.smelt.core.SmeltException;
+
+/**
+ * RMSNorm over the last axis, computed in float32 whatever the model dtype (as transformers does):
+ * {@code y = x · (mean(x²) + eps)^-½ · w}, or {@code · (1 + w)} for the "one-centred" form Qwen3.5 uses.
+ * DJL has no rsqrt, hence {@code pow(-0.5)}.
+ */
+public final class RmsNorm extends AbstractBlock {
+    private final String moduleName;
+    private final long dim;
+    private final float eps;
+    private final boolean oneCentered;
+    private final Parameter weight;
+
+    public RmsNorm(String moduleName, long dim, double eps, boolean oneCentered) {
+        this.moduleName = moduleName;
+        this.dim = dim;
+        this.eps = (float) eps;
+        this.oneCentered = oneCentered;
+        this.weight = addParameter(Parameter.builder().setName("weight").setType(Parameter.Type.GAMMA)
+                .optRequiresGrad(false).build());
+    }
+
+    public RmsNorm(String moduleName, long dim, double eps) {
+        this(moduleName, dim, eps, false);
+    }
+
+    public String moduleName() {
+        return moduleName;
+    }
+
+    public Parameter weight() {
+        return weight;
+    }
+
+    public void setWeight(NDArray w) {
+        if (!w.getShape().equals(new Shape(dim))) {
+            throw new SmeltException(moduleName + ".weight: shape " + w.getShape() + ", expected (" + dim + ")");
+        }
+        weight.setArray(w);
+    }
+
+    public NDArray apply(ParameterStore ps, NDArray x, boolean training) {
+        NDArray w = ps.getValue(weight, x.getDevice(), training);
+        return normalize(x, w, eps, oneCentered);
+    }
+
+    /** The normalisation itself, for callers that hold the weight array directly. */
+    public static NDArray normalize(NDArray x, NDArray w, float eps, boolean oneCentered) {
+        DataType dt = x.getDataType();
+        NDArray xf = dt == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
+        NDArray inv = xf.square().mean(new int[] {-1}, true).add(eps).pow(-0.5f);
+        NDArray normed = xf.mul(inv);
+        if (dt != DataType.FLOAT32) normed = normed.toType(dt, false);
+        return oneCentered ? normed.mul(w.add(1f)) : normed.mul(w);
+    }
+
+    @Override
+    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        return new NDList(apply(ps, inputs.singletonOrThrow(), training));
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {inputShapes[0]};
+    }
+}

@@ -1,0 +1,148 @@
+package dev.smelt.models.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.smelt.core.model.RopeScaling;
+
+/**
+ * Rotary position embedding in the Hugging Face "rotate half" layout (pairs {@code (j, j + rot/2)}), over the
+ * first {@code rotaryDim} channels of each head (the rest pass through, for partial rotary models).
+ * Inverse frequencies, including the llama3 / linear / yarn {@code rope_scaling} variants, are computed once in
+ * double precision in Java; cos/sin tables are built per call from the position ids.
+ */
+public final class RotaryEmbedding {
+    private final int headDim;
+    private final int rotaryDim;
+    private final float[] invFreq;
+    private final float attentionFactor;
+
+    public RotaryEmbedding(int headDim, int rotaryDim, double theta, RopeScaling scaling, int maxPositionEmbeddings) {
+        if (rotaryDim % 2 != 0 || rotaryDim > headDim) {
+            throw new IllegalArgumentException("rotary dim " + rotaryDim + " must be even and <= head dim " + headDim);
+        }
+        this.headDim = headDim;
+        this.rotaryDim = rotaryDim;
+        double[] base = new double[rotaryDim / 2];
+        for (int i = 0; i < base.length; i++) base[i] = 1.0 / Math.pow(theta, (2.0 * i) / rotaryDim);
+        double attn = 1.0;
+        if (scaling != null) {
+            switch (scaling.type()) {
+                case "linear" -> { for (int i = 0; i < base.length; i++) base[i] /= scaling.factor(); }
+                case "llama3" -> llama3(base, scaling);
+                case "yarn" -> attn = yarn(base, theta, rotaryDim, scaling, maxPositionEmbeddings);
+                default -> throw new IllegalArgumentException("rope_scaling type " + scaling.type());
+            }
+        }
+        invFreq = new float[base.length];
+        for (int i = 0; i < base.length; i++) invFreq[i] = (float) base[i];
+        attentionFactor = (float) attn;
+    }
+
+    public int headDim() {
+        return headDim;
+    }
+
+    public int rotaryDim() {
+        return rotaryDim;
+    }
+
+    /** Inverse frequencies actually used (after scaling), one per rotated pair. */
+    public float[] inverseFrequencies() {
+        return invFreq.clone();
+    }
+
+    public float attentionFactor() {
+        return attentionFactor;
+    }
+
+    private static void llama3(double[] f, RopeScaling s) {
+        double factor = s.factor();
+        double low = s.lowFreqFactor() == null ? 1.0 : s.lowFreqFactor();
+        double high = s.highFreqFactor() == null ? 4.0 : s.highFreqFactor();
+        double oldCtx = s.originalMaxPositionEmbeddings() == null ? 8192 : s.originalMaxPositionEmbeddings();
+        double lowWavelen = oldCtx / low;
+        double highWavelen = oldCtx / high;
+        for (int i = 0; i < f.length; i++) {
+            double wavelen = 2 * Math.PI / f[i];
+            if (wavelen > lowWavelen) {
+                f[i] = f[i] / factor;
+            } else if (wavelen >= highWavelen) {
+                double smooth = (oldCtx / wavelen - low) / (high - low);
+                f[i] = (1 - smooth) * f[i] / factor + smooth * f[i];
+            }
+        }
+    }
+
+    /** YaRN: blend interpolated and extrapolated frequencies with a linear ramp; returns the attention factor. */
+    private static double yarn(double[] f, double theta, int dim, RopeScaling s, int maxPos) {
+        double factor = s.factor();
+        int orig = s.originalMaxPositionEmbeddings() != null ? s.originalMaxPositionEmbeddings() : maxPos;
+        double betaFast = s.betaFast() == null ? 32 : s.betaFast();
+        double betaSlow = s.betaSlow() == null ? 1 : s.betaSlow();
+        double lo = Math.floor(correctionDim(betaFast, dim, theta, orig));
+        double hi = Math.ceil(correctionDim(betaSlow, dim, theta, orig));
+        lo = Math.max(lo, 0);
+        hi = Math.min(hi, dim - 1);
+        if (lo == hi) hi += 0.001;
+        for (int i = 0; i < f.length; i++) {
+            double extrapolation = f[i];
+            double interpolation = f[i] / factor;
+            double ramp = Math.min(1, Math.max(0, (i - lo) / (hi - lo)));
+            double extrapolationWeight = 1 - ramp;
+            f[i] = interpolation * (1 - extrapolationWeight) + extrapolation * extrapolationWeight;
+        }
+        if (s.attentionFactor() != null) return s.attentionFactor();
+        return factor <= 1 ? 1.0 : 0.1 * Math.log(factor) + 1.0;
+    }
+
+    private static double correctionDim(double rotations, int dim, double base, int maxPos) {
+        return dim * Math.log(maxPos / (rotations * 2 * Math.PI)) / (2 * Math.log(base));
+    }
+
+    /**
+     * cos and sin tables for {@code positions} ({@code [B, T]}, any numeric type), shaped {@code [B, 1, T, rot]}
+     * so they broadcast over heads of a {@code [B, H, T, hd]} tensor, in {@code dtype}.
+     */
+    public NDList tables(NDArray positions, DataType dtype) {
+        NDManager m = positions.getManager();
+        NDArray inv = m.create(invFreq).reshape(1, 1, invFreq.length);
+        NDArray freqs = positions.toType(DataType.FLOAT32, false).expandDims(-1).mul(inv); // [B, T, rot/2]
+        NDArray emb = freqs.concat(freqs, -1).expandDims(1); // [B, 1, T, rot]
+        NDArray cos = emb.cos();
+        NDArray sin = emb.sin();
+        if (attentionFactor != 1f) {
+            cos = cos.mul(attentionFactor);
+            sin = sin.mul(attentionFactor);
+        }
+        if (dtype != DataType.FLOAT32) {
+            cos = cos.toType(dtype, false);
+            sin = sin.toType(dtype, false);
+        }
+        return new NDList(cos, sin);
+    }
+
+    /** Rotates {@code x} ({@code [B, H, T, hd]}) with tables from {@link #tables}. */
+    public NDArray apply(NDArray x, NDList tables) {
+        NDArray cos = tables.get(0);
+        NDArray sin = tables.get(1);
+        NDArray rot = x;
+        NDArray pass = null;
+        if (rotaryDim < headDim) {
+            NDList parts = x.split(new long[] {rotaryDim}, -1);
+            rot = parts.get(0);
+            pass = parts.get(1);
+        }
+        NDList halves = rot.split(2, -1);
+        NDArray rotated = halves.get(1).neg().concat(halves.get(0), -1);
+        NDArray out = rot.mul(cos).add(rotated.mul(sin));
+        return pass == null ? out : out.concat(pass, -1);
+    }
+
+    /** Convenience for tests: tables for positions {@code [start, start + length)} with batch 1. */
+    public NDList tables(NDManager manager, long start, long length, DataType dtype) {
+        return tables(manager.arange(start, start + length).reshape(new Shape(1, length)), dtype);
+    }
+}
