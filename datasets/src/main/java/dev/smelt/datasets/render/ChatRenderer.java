@@ -1,0 +1,147 @@
+package dev.smelt.datasets.render;
+
+import dev.smelt.core.SmeltException;
+import dev.smelt.core.chat.ChatMessage;
+import dev.smelt.core.chat.ChatTemplate;
+import dev.smelt.datasets.format.Role;
+import dev.smelt.datasets.format.Sample;
+import dev.smelt.datasets.format.Turn;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Renders samples with the model's chat template and finds the trained character spans.
+ *
+ * <p>The span of assistant turn i is found by rendering incrementally: {@code A} = the turns before
+ * i with the generation prompt (exactly what the model is given before it answers), {@code B} = the
+ * turns up to and including i. When the template is prefix-stable ({@code B} starts with {@code A}
+ * and the full rendering starts with {@code B}), the turn's trained text is {@code B} minus {@code A}.
+ * Templates that render a turn differently once later turns follow (Qwen3 drops the empty think
+ * block from earlier answers) are handled by locating the turn in the full rendering: the longest
+ * tail of the turn as rendered alone that the full rendering continues with. The span is then trimmed
+ * of trailing whitespace, so it ends at the end-of-turn token ({@code <|im_end|>}), and the empty
+ * think block of an answer without reasoning is left out unless {@code trainOnEmptyThinkBlock}.
+ *
+ * <p>Not thread-safe if the template is not; use one renderer per thread.
+ */
+public final class ChatRenderer {
+    private final ChatTemplate template;
+    private final TrainOn trainOn;
+    private final boolean trainOnEmptyThinkBlock;
+    private final String eosToken;
+
+    /**
+     * @param template the model's chat template, or null for a model without one (text data only)
+     * @param eosToken appended to raw-text samples, so the model learns to stop; may be null
+     */
+    public ChatRenderer(ChatTemplate template, TrainOn trainOn, boolean trainOnEmptyThinkBlock, String eosToken) {
+        this.template = template;
+        this.trainOn = trainOn;
+        this.trainOnEmptyThinkBlock = trainOnEmptyThinkBlock;
+        this.eosToken = eosToken;
+    }
+
+    /**
+     * @throws SmeltException when the template rejects the conversation or renders it in a way no
+     *     trained span can be derived from (the caller adds the row's location)
+     */
+    public RenderedExample render(Sample sample) {
+        if (sample instanceof Sample.Text t) {
+            String text = eosToken == null ? t.text() : t.text() + eosToken;
+            return new RenderedExample(text, List.of(new CharSpan(0, text.length())), true);
+        }
+        Sample.Chat chat = (Sample.Chat) sample;
+        if (template == null) {
+            throw new SmeltException("the model has no chat template (tokenizer_config.json \"chat_template\"), so"
+                    + " conversations cannot be rendered; use --format text for raw text");
+        }
+        List<ChatMessage> messages = toMessages(chat.turns());
+        String full = template.render(messages, false);
+        if (trainOn == TrainOn.ALL) return new RenderedExample(full, List.of(new CharSpan(0, full.length())), false);
+
+        List<CharSpan> spans = new ArrayList<>();
+        int last = lastAssistant(chat.turns());
+        for (int i = 0; i < messages.size(); i++) {
+            if (chat.turns().get(i).role() != Role.ASSISTANT) continue;
+            if (trainOn == TrainOn.LAST_ASSISTANT && i != last) continue;
+            spans.add(assistantSpan(messages, i, full));
+        }
+        return new RenderedExample(full, spans, false);
+    }
+
+    private CharSpan assistantSpan(List<ChatMessage> messages, int i, String full) {
+        List<ChatMessage> before = messages.subList(0, i);
+        String prompt = i == 0 ? "" : template.render(before, true);
+        String upTo = i == messages.size() - 1 ? full : template.render(messages.subList(0, i + 1), false);
+        if (upTo.startsWith(prompt) && full.startsWith(upTo)) {
+            return finish(full, new CharSpan(prompt.length(), upTo.length()), i);
+        }
+        String plain = i == 0 ? "" : template.render(before, false);
+        return located(full, plain, prompt, upTo, i);
+    }
+
+    /**
+     * Finds turn i inside {@code full} when the template renders it differently in context. {@code
+     * plain} is the conversation before the turn (must prefix {@code full}); {@code turn} = {@code
+     * upTo} after {@code plain}. In {@code full} the turn is its common prefix with {@code turn}
+     * followed by the longest tail of {@code turn} that {@code full} continues with; the text of
+     * {@code turn} between them is what the template dropped.
+     */
+    private CharSpan located(String full, String plain, String prompt, String upTo, int i) {
+        if (!full.startsWith(plain) || !upTo.startsWith(plain) || !prompt.startsWith(plain)) {
+            throw notPrefixStable(i);
+        }
+        String turn = upTo.substring(plain.length());
+        String rest = full.substring(plain.length());
+        int common = commonPrefix(turn, rest);
+        int keptTail = 0;
+        for (int len = turn.length() - common; len > 0; len--) {
+            if (rest.regionMatches(common, turn, turn.length() - len, len)) {
+                keptTail = len;
+                break;
+            }
+        }
+        if (keptTail == 0 && common < turn.length()) throw notPrefixStable(i);
+        int dropStart = common;
+        int dropEnd = turn.length() - keptTail;
+        int trainedFrom = prompt.length() - plain.length(); // offset in turn where the answer starts
+        int startInRest;
+        if (trainedFrom <= dropStart) startInRest = trainedFrom;
+        else if (trainedFrom <= dropEnd) startInRest = dropStart;
+        else startInRest = dropStart + (trainedFrom - dropEnd);
+        int endInRest = dropStart + keptTail;
+        return finish(full, new CharSpan(plain.length() + startInRest, plain.length() + endInRest), i);
+    }
+
+    private CharSpan finish(String full, CharSpan span, int i) {
+        int end = span.end();
+        while (end > span.start() && Character.isWhitespace(full.charAt(end - 1))) end--;
+        int start = span.start();
+        if (!trainOnEmptyThinkBlock) start += ThinkBlocks.emptyBlockAtStart(full, new CharSpan(start, end));
+        if (start >= end) throw new SmeltException("assistant message " + i + " renders to no trainable text");
+        return new CharSpan(start, end);
+    }
+
+    private static SmeltException notPrefixStable(int i) {
+        return new SmeltException("the chat template renders assistant message " + i
+                + " differently in context than alone; cannot derive the loss mask (use --train-on all)");
+    }
+
+    private static int commonPrefix(String a, String b) {
+        int n = Math.min(a.length(), b.length());
+        int i = 0;
+        while (i < n && a.charAt(i) == b.charAt(i)) i++;
+        return i;
+    }
+
+    private static int lastAssistant(List<Turn> turns) {
+        for (int i = turns.size() - 1; i >= 0; i--) if (turns.get(i).role() == Role.ASSISTANT) return i;
+        return -1;
+    }
+
+    public static List<ChatMessage> toMessages(List<Turn> turns) {
+        List<ChatMessage> out = new ArrayList<>(turns.size());
+        for (Turn t : turns) out.add(new ChatMessage(t.role().templateName(), t.content()));
+        return out;
+    }
+}

@@ -1,0 +1,21 @@
+package dev.smelt.datasets.render;
+
+import java.util.List;
+
+/**
+ * A row as the model will read it, before tokenization: the text and the character spans whose
+ * tokens are trained. {@code addSpecialTokens} says whether the tokenizer's post-processor should add
+ * its special tokens (BOS): false for chat-template output, which already holds every special token.
+ */
+public record RenderedExample(String text, List<CharSpan> trained, boolean addSpecialTokens) {
+    public RenderedExample {
+        trained = List.copyOf(trained);
+    }
+
+    /** The trained text, spans joined by {@code marker}s, for display. */
+    public String trainedText() {
+        StringBuilder sb = new StringBuilder();
+        for (CharSpan s : trained) sb.append(text, s.start(), s.end());
+        return sb.toString();
+    }
+}
