@@ -31,6 +31,15 @@ public final class GatedDeltaRule {
 
     /** Token-by-token recurrence. {@code state} may be null (zeros). */
     public static Result recurrent(NDArray q, NDArray k, NDArray v, NDArray g, NDArray beta, NDArray state) {
+        return recurrent(q, k, v, g, beta, state, null);
+    }
+
+    /**
+     * Token-by-token recurrence; {@code resets} ({@code [B, T]}, 1 where a packed sequence starts, else 0; may be
+     * null) clears the state before that token's update, so packed sequences never see each other.
+     */
+    public static Result recurrent(NDArray q, NDArray k, NDArray v, NDArray g, NDArray beta, NDArray state,
+            NDArray resets) {
         Shape qs = q.getShape();
         long b = qs.get(0), t = qs.get(1), h = qs.get(2), dk = qs.get(3), dv = v.getShape().get(3);
         NDManager m = q.getManager();
@@ -38,7 +47,9 @@ public final class GatedDeltaRule {
         NDArray qh = f32(q).transpose(0, 2, 1, 3);
         NDArray kh = f32(k).transpose(0, 2, 1, 3);
         NDArray vh = f32(v).transpose(0, 2, 1, 3);
-        NDArray decay = f32(g).exp().transpose(0, 2, 1).expandDims(3).expandDims(4); // [B, H, T, 1, 1]
+        NDArray gates = f32(g).exp();
+        if (resets != null) gates = gates.mul(f32(resets).neg().add(1f).expandDims(2));
+        NDArray decay = gates.transpose(0, 2, 1).expandDims(3).expandDims(4); // [B, H, T, 1, 1]
         NDArray bt = f32(beta).transpose(0, 2, 1).expandDims(3).expandDims(4);
         NDArray s = state == null ? m.zeros(new Shape(b, h, dk, dv), DataType.FLOAT32) : f32(state);
         NDList outs = new NDList((int) t);
@@ -64,6 +75,17 @@ public final class GatedDeltaRule {
      * have β = 0, g = 0, k = 0: they change neither the outputs nor the final state).
      */
     public static Result chunked(NDArray q, NDArray k, NDArray v, NDArray g, NDArray beta, NDArray state, int chunk) {
+        return chunked(q, k, v, g, beta, state, null, chunk);
+    }
+
+    /**
+     * Chunked form with sequence starts ({@code resets [B, T]}, see {@link #recurrent(NDArray, NDArray, NDArray,
+     * NDArray, NDArray, NDArray, NDArray)}): inside a chunk, terms that would cross a start are masked out (with
+     * c = running count of starts in the chunk: token pairs need equal c, the carried-in state reaches only
+     * tokens with c = 0, and only tokens of the chunk's last sequence feed the outgoing state).
+     */
+    public static Result chunked(NDArray q, NDArray k, NDArray v, NDArray g, NDArray beta, NDArray state,
+            NDArray resets, int chunk) {
         if (chunk < 1) throw new IllegalArgumentException("chunk size must be positive: " + chunk);
         Shape qs = q.getShape();
         long b = qs.get(0), t = qs.get(1), h = qs.get(2), dk = qs.get(3), dv = v.getShape().get(3);
@@ -82,18 +104,28 @@ public final class GatedDeltaRule {
         NDArray strict = row.gt(col).toType(DataType.FLOAT32, false);
         // e^{γ_t − γ_s} on and below the diagonal; the exponent is masked first so it never overflows above it.
         NDArray decay = gamma.expandDims(4).sub(gamma.expandDims(3)).mul(inclusive).exp().mul(inclusive);
+        NDArray gammaExp = gamma.exp().expandDims(4); // [B, H, N, C, 1]
+        NDArray gammaLast = gamma.get(new NDIndex(":, :, :, -1")); // [B, H, N]
+        NDArray tailWeight = gammaLast.expandDims(3).sub(gamma).exp(); // e^{γ_C − γ_s}, [B, H, N, C]
+        NDArray chunkDecay = gammaLast.exp(); // [B, H, N]
+        if (resets != null) {
+            NDArray count = toChunks(f32(resets).expandDims(1).expandDims(3), pad, n, chunk).squeeze(4).cumSum(3);
+            NDArray countLast = count.get(new NDIndex(":, :, :, -1")); // [B, 1, N]
+            decay = decay.mul(count.expandDims(4).eq(count.expandDims(3)).toType(DataType.FLOAT32, false));
+            gammaExp = gammaExp.mul(count.eq(0f).toType(DataType.FLOAT32, false).expandDims(4));
+            tailWeight = tailWeight.mul(count.eq(countLast.expandDims(3)).toType(DataType.FLOAT32, false));
+            chunkDecay = chunkDecay.mul(countLast.eq(0f).toType(DataType.FLOAT32, false));
+        }
         NDArray kT = kc.swapAxes(3, 4);
         NDArray kBeta = kc.mul(bc);
         NDArray a = kBeta.matMul(kT).mul(decay).mul(strict);
         NDArray ut = m.eye(chunk).add(a).inverse();
-        NDArray gammaExp = gamma.exp().expandDims(4);
         NDArray u0 = ut.matMul(vc.mul(bc)); // [B, H, N, C, dv]
         NDArray w = ut.matMul(kBeta.mul(gammaExp)); // [B, H, N, C, dk]
         NDArray qk = qc.matMul(kT).mul(decay); // [B, H, N, C, C]
         NDArray qDecayed = qc.mul(gammaExp);
-        NDArray gammaLast = gamma.get(new NDIndex(":, :, :, -1")); // [B, H, N]
-        NDArray kTail = kc.mul(gammaLast.expandDims(3).sub(gamma).exp().expandDims(4)).swapAxes(3, 4); // [B,H,N,dk,C]
-        NDArray chunkDecay = gammaLast.exp().expandDims(3).expandDims(4); // [B, H, N, 1, 1]
+        NDArray kTail = kc.mul(tailWeight.expandDims(4)).swapAxes(3, 4); // [B, H, N, dk, C]
+        NDArray chunkDecayB = chunkDecay.expandDims(3).expandDims(4); // [B, H, N, 1, 1]
 
         NDArray s = state == null ? m.zeros(new Shape(b, h, dk, dv), DataType.FLOAT32) : f32(state);
         NDList outs = new NDList((int) n);
@@ -101,7 +133,7 @@ public final class GatedDeltaRule {
             NDIndex at = new NDIndex(":, :, {}", i);
             NDArray u = u0.get(at).sub(w.get(at).matMul(s));
             outs.add(qDecayed.get(at).matMul(s).add(qk.get(at).matMul(u)));
-            s = s.mul(chunkDecay.get(at)).add(kTail.get(at).matMul(u));
+            s = s.mul(chunkDecayB.get(at)).add(kTail.get(at).matMul(u));
         }
         NDArray out = NDArrays.stack(outs, 2).reshape(b, h, n * chunk, dv);
         if (pad > 0) out = out.get(new NDIndex(":, :, :{}", t));
