@@ -63,7 +63,7 @@ public final class DenseDecoder extends AbstractBlock implements CausalLM {
      * {@code dtype} and placed on {@code device}. On failure nothing stays allocated.
      */
     public static DenseDecoder load(ModelDirectory dir, DenseConfig c, Device device, DataType dtype) {
-        NDManager manager = NDManager.newBaseManager(device, "smelt-" + c.architecture().modelType());
+        NDManager manager = NDManager.newBaseManager(device);
         try (WeightReader w = new WeightReader(dir, manager, dtype)) {
             DenseDecoder m = new DenseDecoder(c, manager, dtype);
             m.embed.setWeight(w.load("model.embed_tokens.weight"));

@@ -110,7 +110,7 @@ public final class RotaryEmbedding {
         NDManager m = positions.getManager();
         NDArray inv = m.create(invFreq).reshape(1, 1, invFreq.length);
         NDArray freqs = positions.toType(DataType.FLOAT32, false).expandDims(-1).mul(inv); // [B, T, rot/2]
-        NDArray emb = freqs.concat(freqs, -1).expandDims(1); // [B, 1, T, rot]
+        NDArray emb = freqs.concat(freqs, 2).expandDims(1); // [B, 1, T, rot]
         NDArray cos = emb.cos();
         NDArray sin = emb.sin();
         if (attentionFactor != 1f) {
@@ -128,17 +128,18 @@ public final class RotaryEmbedding {
     public NDArray apply(NDArray x, NDList tables) {
         NDArray cos = tables.get(0);
         NDArray sin = tables.get(1);
+        int last = x.getShape().dimension() - 1;
         NDArray rot = x;
         NDArray pass = null;
         if (rotaryDim < headDim) {
-            NDList parts = x.split(new long[] {rotaryDim}, -1);
+            NDList parts = x.split(new long[] {rotaryDim}, last);
             rot = parts.get(0);
             pass = parts.get(1);
         }
-        NDList halves = rot.split(2, -1);
-        NDArray rotated = halves.get(1).neg().concat(halves.get(0), -1);
+        NDList halves = rot.split(2, last);
+        NDArray rotated = halves.get(1).neg().concat(halves.get(0), last);
         NDArray out = rot.mul(cos).add(rotated.mul(sin));
-        return pass == null ? out : out.concat(pass, -1);
+        return pass == null ? out : out.concat(pass, last);
     }
 
     /** Convenience for tests: tables for positions {@code [start, start + length)} with batch 1. */

@@ -1,0 +1,47 @@
+package dev.smelt.models.generate;
+
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import dev.smelt.core.SmeltException;
+import dev.smelt.core.model.ModelDirectory;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * The model directory's tokenizer.json through DJL's binding of the Hugging Face tokenizers library, with
+ * truncation and padding off (generation must see the whole prompt).
+ */
+public final class ModelTokenizer implements AutoCloseable {
+    private final HuggingFaceTokenizer tokenizer;
+
+    private ModelTokenizer(HuggingFaceTokenizer tokenizer) {
+        this.tokenizer = tokenizer;
+    }
+
+    public static ModelTokenizer open(ModelDirectory dir) {
+        return open(dir.tokenizerJson());
+    }
+
+    public static ModelTokenizer open(Path tokenizerJson) {
+        try {
+            return new ModelTokenizer(HuggingFaceTokenizer.newInstance(tokenizerJson,
+                    Map.of("truncation", "false", "padding", "false", "addSpecialTokens", "true")));
+        } catch (IOException | RuntimeException e) {
+            throw new SmeltException(tokenizerJson + ": cannot load tokenizer: " + e.getMessage(), e);
+        }
+    }
+
+    /** Ids of {@code text}; {@code addSpecialTokens} applies the tokenizer's post-processor (e.g. a leading BOS). */
+    public long[] encode(String text, boolean addSpecialTokens) {
+        return tokenizer.encode(text, addSpecialTokens, false).getIds();
+    }
+
+    public String decode(long[] ids, boolean skipSpecialTokens) {
+        return tokenizer.decode(ids, skipSpecialTokens);
+    }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+    }
+}

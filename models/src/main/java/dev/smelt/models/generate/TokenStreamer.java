@@ -1,0 +1,14 @@
+package dev.smelt.models.generate;
+
+/** Receives generated tokens as they are produced. */
+@FunctionalInterface
+public interface TokenStreamer {
+    /**
+     * @param tokenId the token just generated
+     * @param text    text that became printable with it: may be empty (a partial UTF-8 character or a special
+     *                token) or hold more than one token's worth; concatenating all pieces gives the full output
+     */
+    void onToken(int tokenId, String text);
+
+    TokenStreamer NONE = (id, text) -> { };
+}

@@ -1,0 +1,155 @@
+package dev.smelt.models.dense;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.training.ParameterStore;
+import dev.smelt.core.SmeltException;
+import dev.smelt.core.model.Architecture;
+import dev.smelt.core.model.DenseConfig;
+import dev.smelt.core.model.ModelDirectory;
+import dev.smelt.core.model.RopeScaling;
+import dev.smelt.models.CausalLM;
+import dev.smelt.models.DecoderCache;
+import dev.smelt.models.ModelLoader;
+import dev.smelt.models.TestModels;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class DenseDecoderTest {
+    static NDManager manager;
+    @TempDir static Path tmp;
+
+    @BeforeAll
+    static void start() {
+        manager = NDManager.newBaseManager(Device.cpu());
+    }
+
+    @AfterAll
+    static void stop() {
+        manager.close();
+    }
+
+    static Stream<Arguments> variants() {
+        return Stream.of(
+                Arguments.of(Architecture.LLAMA, false, null),
+                Arguments.of(Architecture.LLAMA, true, new RopeScaling("llama3", 8, 1.0, 4.0, 64, null, null, null)),
+                Arguments.of(Architecture.QWEN2, true, null),
+                Arguments.of(Architecture.QWEN3, false, new RopeScaling("yarn", 4, null, null, 32, null, null, null)),
+                Arguments.of(Architecture.QWEN3, true, new RopeScaling("linear", 2, null, null, null, null, null, null)));
+    }
+
+    static CausalLM load(String name, DenseConfig c) throws Exception {
+        Path dir = TestModels.write(tmp.resolve(name), c, name.hashCode());
+        return ModelLoader.load(ModelDirectory.open(dir), Device.cpu(), DataType.FLOAT32);
+    }
+
+    @ParameterizedTest
+    @MethodSource("variants")
+    void incrementalDecodingMatchesFullForward(Architecture arch, boolean tie, RopeScaling scaling) throws Exception {
+        DenseConfig c = TestModels.config(arch, tie, scaling);
+        try (CausalLM model = load(arch + "-" + tie + "-" + (scaling == null ? "none" : scaling.type()), c);
+                NDManager m = manager.newSubManager()) {
+            long[] ids = {1, 5, 9, 17, 33, 65, 80, 3, 44, 12};
+            ParameterStore ps = new ParameterStore(m, false);
+            float[] full = model.logits(ps, m.create(ids).reshape(1, ids.length), null, null, false).toFloatArray();
+            int v = c.vocabSize();
+            // prefill 4 tokens, then 3, then one at a time
+            try (DecoderCache cache = model.newCache(m, 1)) {
+                int pos = 0;
+                for (int chunk : new int[] {4, 3, 1, 1, 1}) {
+                    long[] part = java.util.Arrays.copyOfRange(ids, pos, pos + chunk);
+                    float[] got = model.step(ps, m.create(part).reshape(1, chunk), cache, false).toFloatArray();
+                    for (int i = 0; i < chunk * v; i++) {
+                        assertThat((double) got[i]).isCloseTo(full[pos * v + i], org.assertj.core.data.Offset.offset(1e-4));
+                    }
+                    pos += chunk;
+                }
+                assertThat(cache.length()).isEqualTo(ids.length);
+            }
+            // logits are not flat: the random weights must give a real preference
+            float max = Float.NEGATIVE_INFINITY, min = Float.POSITIVE_INFINITY;
+            for (int i = 0; i < v; i++) {
+                max = Math.max(max, full[i]);
+                min = Math.min(min, full[i]);
+            }
+            assertThat(max - min).isGreaterThan(1f);
+        }
+    }
+
+    @Test
+    void packedSegmentsMatchSeparateSequences() throws Exception {
+        DenseConfig c = TestModels.config(Architecture.QWEN3, false, null);
+        try (CausalLM model = load("packed", c); NDManager m = manager.newSubManager()) {
+            ParameterStore ps = new ParameterStore(m, false);
+            long[] a = {4, 8, 15, 16};
+            long[] b = {23, 42, 7};
+            long[] packed = {4, 8, 15, 16, 23, 42, 7, 0};
+            long[] seg = {0, 0, 0, 0, 1, 1, 1, -1};
+            float[] got = model.logits(ps, m.create(packed).reshape(1, 8), null, m.create(seg).reshape(1, 8), false).toFloatArray();
+            float[] la = model.logits(ps, m.create(a).reshape(1, 4), null, null, false).toFloatArray();
+            float[] lb = model.logits(ps, m.create(b).reshape(1, 3), null, null, false).toFloatArray();
+            int v = c.vocabSize();
+            for (int i = 0; i < 4 * v; i++) assertThat(got[i]).isCloseTo(la[i], org.assertj.core.data.Offset.offset(1e-4f));
+            for (int i = 0; i < 3 * v; i++) assertThat(got[4 * v + i]).isCloseTo(lb[i], org.assertj.core.data.Offset.offset(1e-4f));
+            for (int i = 7 * v; i < 8 * v; i++) assertThat(Float.isFinite(got[i])).isTrue();
+        }
+    }
+
+    @Test
+    void batchedRowsAreIndependent() throws Exception {
+        DenseConfig c = TestModels.config(Architecture.LLAMA, false, null);
+        try (CausalLM model = load("batch", c); NDManager m = manager.newSubManager()) {
+            ParameterStore ps = new ParameterStore(m, false);
+            long[] rows = {1, 2, 3, 4, 9, 8, 7, 6};
+            NDArray both = model.logits(ps, m.create(rows).reshape(2, 4), null, null, false);
+            NDArray second = model.logits(ps, m.create(new long[] {9, 8, 7, 6}).reshape(1, 4), null, null, false);
+            assertThat(both.get(1).sub(second.get(0)).abs().max().getFloat()).isLessThan(1e-4f);
+        }
+    }
+
+    @Test
+    void wrongTensorShapeNamesTheTensor() throws Exception {
+        DenseConfig c = TestModels.config(Architecture.LLAMA, false, null);
+        Path dir = TestModels.write(tmp.resolve("bad"), c, 3);
+        DenseConfig wider = new DenseConfig(c.architecture(), c.vocabSize(), c.hiddenSize(), c.intermediateSize() + 8,
+                c.numLayers(), c.numHeads(), c.numKvHeads(), c.headDim(), c.rmsNormEps(), c.ropeTheta(), null,
+                c.maxPositionEmbeddings(), false, false, false, false, 1, java.util.List.of(2));
+        Files.writeString(dir.resolve("config.json"), wider.toJson().toPrettyString());
+        assertThatThrownBy(() -> ModelLoader.load(ModelDirectory.open(dir), Device.cpu(), DataType.FLOAT32))
+                .isInstanceOf(SmeltException.class)
+                .hasMessageContaining("model.layers.0.mlp.gate_proj.weight")
+                .hasMessageContaining("[48, 32]").hasMessageContaining("[56, 32]");
+    }
+
+    @Test
+    void bf16OnCpuIsRefusedWithoutCrashing() throws Exception {
+        DenseConfig c = TestModels.config(Architecture.LLAMA, false, null);
+        Path dir = TestModels.write(tmp.resolve("bf16"), c, 4);
+        assertThatThrownBy(() -> ModelLoader.load(ModelDirectory.open(dir), Device.cpu(), DataType.BFLOAT16))
+                .isInstanceOf(SmeltException.class).hasMessageContaining("bf16");
+    }
+
+    @Test
+    void linearModulesAreListedByHfPath() throws Exception {
+        DenseConfig c = TestModels.config(Architecture.QWEN2, false, null);
+        try (CausalLM model = load("names", c)) {
+            assertThat(model.linearModules()).containsKeys("model.layers.0.self_attn.q_proj", "model.layers.1.mlp.down_proj", "lm_head");
+            assertThat(model.linearModules()).hasSize(2 * 7 + 1);
+            assertThat(model.linearModules().get("model.layers.0.self_attn.q_proj").bias()).isNotNull();
+            assertThat(model.linearModules().get("model.layers.0.self_attn.o_proj").bias()).isNull();
+        }
+    }
+}
