@@ -20,6 +20,12 @@ public final class GlobalOptions {
         quiet = q;
     }
 
+    /** Clears flags left by a previous parse in the same JVM (tests run many command lines). */
+    static void reset() {
+        verbose = false;
+        quiet = false;
+    }
+
     public static boolean verbose() {
         return verbose;
     }

@@ -1,6 +1,7 @@
 package dev.smelt.cli;
 
 import dev.smelt.cli.commands.CompletionCommand;
+import dev.smelt.cli.commands.ConvertCommand;
 import dev.smelt.cli.commands.InspectCommand;
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -19,6 +20,7 @@ import picocli.CommandLine.Command;
             CommandLine.HelpCommand.class,
             CompletionCommand.class,
             InspectCommand.class,
+            ConvertCommand.class,
         })
 public final class Smelt implements Runnable {
     public static final int EXIT_OK = 0;
@@ -37,6 +39,7 @@ public final class Smelt implements Runnable {
     }
 
     public static CommandLine commandLine() {
+        GlobalOptions.reset();
         CommandLine cl = new CommandLine(new Smelt());
         cl.setExecutionExceptionHandler(new ErrorHandler());
         cl.setExitCodeExceptionMapper(t -> t instanceof CommandLine.ParameterException ? EXIT_USAGE : EXIT_FAILURE);
