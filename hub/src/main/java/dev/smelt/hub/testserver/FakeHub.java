@@ -283,12 +283,22 @@ public final class FakeHub implements AutoCloseable {
     private Response routeCdn(HttpExchange ex, String path) throws IOException {
         if ((ex.method.equals("GET") || ex.method.equals("HEAD")) && path.startsWith("/cdn/")) {
             String sha = path.substring("/cdn/".length());
+            FakeRepo.Entry found = null;
+            List<String> names = new ArrayList<>();
             for (FakeRepo r : repos.values()) {
                 for (Map<String, FakeRepo.Entry> tree : r.commits.values()) {
                     for (FakeRepo.Entry e : tree.values()) {
-                        if (e.sha256().equals(sha)) return file(ex, e, null, false);
+                        if (e.sha256().equals(sha)) {
+                            found = e;
+                            names.add(e.path());
+                        }
                     }
                 }
+            }
+            if (found != null) {
+                Response r = file(ex, found, null, false);
+                r.servedNames = names;
+                return r;
             }
             Path obj = lfsObjects.get(sha);
             if (obj != null) {
@@ -396,7 +406,7 @@ public final class FakeHub implements AutoCloseable {
         r.file = e.data();
         r.fileOffset = start;
         r.fileLength = end - start + 1;
-        r.servedName = e.path();
+        r.servedNames = List.of(e.path());
         return r;
     }
 
@@ -599,12 +609,11 @@ public final class FakeHub implements AutoCloseable {
         return null;
     }
 
-    private Fault takeBodyFault(String name) {
-        if (name == null) return null;
+    private Fault takeBodyFault(List<String> names) {
         synchronized (faults) {
             for (int i = 0; i < faults.size(); i++) {
                 Fault f = faults.get(i);
-                if (f.kind() != Fault.Kind.STATUS && name.equals(f.match())) {
+                if (f.kind() != Fault.Kind.STATUS && names.contains(f.match())) {
                     faults.remove(i);
                     return f;
                 }
@@ -627,7 +636,7 @@ public final class FakeHub implements AutoCloseable {
         long fileOffset;
         long fileLength;
         List<Path> concat;
-        String servedName;
+        List<String> servedNames = List.of();
 
         Response(int status) {
             this.status = status;
@@ -655,7 +664,7 @@ public final class FakeHub implements AutoCloseable {
 
     /** Writes the response; returns the body bytes sent, or -1 if the connection was deliberately cut. */
     private long write(SocketChannel c, HttpExchange ex, Response r) throws IOException {
-        Fault bodyFault = r.file != null ? takeBodyFault(r.servedName) : null;
+        Fault bodyFault = r.file != null ? takeBodyFault(r.servedNames) : null;
         long length = r.body != null ? r.body.length : r.fileLength;
         StringBuilder head = new StringBuilder("HTTP/1.1 ").append(r.status).append(' ').append(reason(r.status)).append("\r\n");
         r.headers.forEach((k, v) -> head.append(k).append(": ").append(v).append("\r\n"));
