@@ -1,4 +1,5 @@
-# Usage: python3 generate_cases.py core/src/test/resources/chat-templates   (needs jinja2 3.1)
+# Usage (from core/): python3 src/test/resources/chat-templates/generate_cases.py src/main/resources/dev/smelt/core/chat src/test/resources/chat-templates/cases.json
+# Needs jinja2 3.1.
 # Generates core/src/test/resources/chat-templates/cases.json with Python Jinja2 configured like transformers'
 # apply_chat_template (ImmutableSandboxedEnvironment, trim_blocks, lstrip_blocks, raise_exception, tojson).
 import json, sys
@@ -16,6 +17,7 @@ env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extens
 env.filters["tojson"] = tojson
 env.globals["raise_exception"] = raise_exception
 root = sys.argv[1]
+out_file = sys.argv[2]
 
 def tmpl(name):
     return open(f"{root}/{name}.jinja").read()
@@ -77,5 +79,5 @@ case("qwen3_5 content parts", "qwen3_5", conv_parts, True)
 case("qwen3_5 content parts with vision ids", "qwen3_5", conv_parts, True, {"add_vision_id": True})
 case("qwen3_5 system after start", "qwen3_5", [{"role": "user", "content": "a"}, {"role": "system", "content": "b"}], False)
 case("qwen3_5 no user message", "qwen3_5", [{"role": "system", "content": "b"}], True)
-json.dump(cases, open(f"{root}/cases.json", "w"), ensure_ascii=False, indent=1)
+json.dump(cases, open(out_file, "w"), ensure_ascii=False, indent=1)
 print(len(cases), "cases;", sum(1 for c in cases if "error" in c), "errors")

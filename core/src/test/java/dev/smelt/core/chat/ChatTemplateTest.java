@@ -33,7 +33,7 @@ class ChatTemplateTest {
     }
 
     static ChatTemplate template(String name) {
-        return ChatTemplate.of(resource(name + ".jinja"), QWEN_TOKENS);
+        return ChatTemplate.of(BuiltinChatTemplates.valueOf(name.toUpperCase(java.util.Locale.ROOT)).source(), QWEN_TOKENS);
     }
 
     /**

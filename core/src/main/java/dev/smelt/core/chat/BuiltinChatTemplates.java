@@ -1,0 +1,33 @@
+package dev.smelt.core.chat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Chat templates exactly as Qwen ships them, bundled for tiny test models and for models whose directory
+ * lacks a template: Qwen2.5-Instruct (ChatML with a default system prompt), Qwen3 (think blocks,
+ * {@code enable_thinking}) and Qwen3.5 (multimodal content parts, XML tool calls, thinking on by default).
+ */
+public enum BuiltinChatTemplates {
+    QWEN2_5("qwen2_5.jinja"),
+    QWEN3("qwen3.jinja"),
+    QWEN3_5("qwen3_5.jinja");
+
+    private final String resource;
+
+    BuiltinChatTemplates(String resource) {
+        this.resource = resource;
+    }
+
+    /** The Jinja source, byte for byte as in the model repository. */
+    public String source() {
+        try (InputStream in = BuiltinChatTemplates.class.getResourceAsStream(resource)) {
+            if (in == null) throw new IllegalStateException(resource + " missing from the smelt-core jar");
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
