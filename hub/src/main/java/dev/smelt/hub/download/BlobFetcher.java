@@ -62,7 +62,7 @@ public final class BlobFetcher {
             Digests digests = Digests.prefilled(incomplete, expected, first ? progress : NO_PROGRESS);
             first = false;
             long have = digests.length();
-            boolean complete = expected.size() >= 0 && have == expected.size();
+            boolean complete = expected.size() >= 0 && have == expected.size() && Files.exists(incomplete);
             if (!complete) {
                 attempt++;
                 try {
