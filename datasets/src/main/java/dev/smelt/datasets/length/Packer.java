@@ -1,43 +1,38 @@
 package dev.smelt.datasets.length;
 
 import dev.smelt.datasets.tokenize.TokenizedExample;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import java.util.function.Consumer;
 
 /**
  * Packs examples, in the order given, into rows of at most {@code seqLen} tokens (greedy: an example
- * that does not fit closes the current row). Each example becomes one segment with its own
- * positions starting at 0; the first label of every segment is -100 so the loss never predicts one
- * example's first token from the previous example.
+ * that does not fit closes the current row, so example order is kept). Each example becomes one
+ * segment with positions restarting at 0; the first label of every segment is -100 so the loss never
+ * predicts one example's first token from the previous example.
  */
 public final class Packer {
-    private final int seqLen;
-    private final Consumer<TrainingSequence> out;
-    private final List<TokenizedExample> pending = new ArrayList<>();
-    private int pendingTokens;
+    private Packer() {}
 
-    public Packer(int seqLen, Consumer<TrainingSequence> out) {
-        this.seqLen = seqLen;
-        this.out = out;
-    }
-
-    /** Adds an example no longer than {@code seqLen}. */
-    public void add(TokenizedExample example) {
-        if (example.length() > seqLen) {
-            throw new IllegalArgumentException("example of " + example.length() + " tokens exceeds seq-len " + seqLen);
+    /**
+     * Plans rows for examples of the given lengths (in packing order). Returns row starts: row r
+     * holds examples {@code [starts[r], starts[r+1])} of that order; the last entry is the count.
+     */
+    public static int[] plan(int[] lengths, int seqLen) {
+        int[] starts = new int[lengths.length + 1];
+        int rows = 0;
+        int fill = 0;
+        for (int i = 0; i < lengths.length; i++) {
+            if (lengths[i] > seqLen) {
+                throw new IllegalArgumentException("example " + i + " of " + lengths[i] + " tokens exceeds seq-len " + seqLen);
+            }
+            if (i == 0 || fill + lengths[i] > seqLen) {
+                starts[rows++] = i;
+                fill = 0;
+            }
+            fill += lengths[i];
         }
-        if (pendingTokens + example.length() > seqLen) flush();
-        pending.add(example);
-        pendingTokens += example.length();
-    }
-
-    /** Emits the row being filled, if any. */
-    public void flush() {
-        if (pending.isEmpty()) return;
-        out.accept(pack(pending));
-        pending.clear();
-        pendingTokens = 0;
+        starts[rows] = lengths.length;
+        return Arrays.copyOf(starts, rows + 1);
     }
 
     public static TrainingSequence pack(List<TokenizedExample> examples) {

@@ -41,6 +41,11 @@ public final class ChatRenderer {
         this.eosToken = eosToken;
     }
 
+    /** Whether conversations can be rendered (the model has a chat template). */
+    public boolean hasTemplate() {
+        return template != null;
+    }
+
     /**
      * @throws SmeltException when the template rejects the conversation or renders it in a way no
      *     trained span can be derived from (the caller adds the row's location)

@@ -68,7 +68,7 @@ public final class SourceResolver {
         if (Files.isDirectory(baseDir)) {
             for (Path p : walk(baseDir)) {
                 Path candidate = base.isEmpty() ? baseDir.relativize(p) : p;
-                if (matcher.matches(candidate) && FileKind.of(p).isPresent()) {
+                if (!isHidden(baseDir, p) && matcher.matches(candidate) && FileKind.of(p).isPresent()) {
                     out.add(new DataFile(p, candidate.toString(), FileKind.of(p).get()));
                 }
             }

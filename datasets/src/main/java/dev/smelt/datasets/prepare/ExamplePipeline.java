@@ -1,0 +1,165 @@
+package dev.smelt.datasets.prepare;
+
+import dev.smelt.core.SmeltException;
+import dev.smelt.datasets.format.DataFormat;
+import dev.smelt.datasets.format.FormatDetector;
+import dev.smelt.datasets.format.FormatName;
+import dev.smelt.datasets.format.InvalidRowException;
+import dev.smelt.datasets.format.Sample;
+import dev.smelt.datasets.render.ChatRenderer;
+import dev.smelt.datasets.render.RenderedExample;
+import dev.smelt.datasets.source.RawRow;
+import dev.smelt.datasets.source.RowReader;
+import dev.smelt.datasets.tokenize.ExampleTokenizer;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
+
+/**
+ * Streams rows through format → chat template → tokenizer. Rows are read on the calling thread in
+ * chunks, processed by {@code threads} workers, and handed to the sink in file order, with a bounded
+ * number of chunks in flight: memory does not grow with the data, and results do not depend on the
+ * thread count.
+ */
+public final class ExamplePipeline {
+    private static final int CHUNK = 128;
+
+    private final DataOptions options;
+    private final ChatRenderer renderer;
+    private final ExampleTokenizer tokenizer;
+    private DataFormat format;
+    private boolean checkedTemplate;
+
+    public ExamplePipeline(DataOptions options, ModelText model) {
+        this(options, model.renderer(options), model.exampleTokenizer());
+    }
+
+    public ExamplePipeline(DataOptions options, ChatRenderer renderer, ExampleTokenizer tokenizer) {
+        this.options = options;
+        this.renderer = renderer;
+        this.tokenizer = tokenizer;
+        if (options.format() != null) format = DataFormat.of(options.format(), options.fields());
+    }
+
+    /** The format in use: forced, or detected from the first valid row (null before any row was seen). */
+    public FormatName format() {
+        return format == null ? null : format.name();
+    }
+
+    /**
+     * Processes every row of {@code rows}, in order, into {@code sink}.
+     *
+     * @throws InvalidRowException for the first invalid row unless {@code skipInvalid}, in which case
+     *     invalid rows reach the sink as {@link ProcessedRow.Invalid}
+     */
+    public void run(RowReader rows, Consumer<ProcessedRow> sink) throws IOException {
+        int threads = options.threads();
+        ExecutorService pool = threads > 1 ? Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "smelt-data");
+            t.setDaemon(true);
+            return t;
+        }) : null;
+        ArrayDeque<Future<List<ProcessedRow>>> inFlight = new ArrayDeque<>();
+        try {
+            List<RawRow> chunk = new ArrayList<>(CHUNK);
+            RawRow row;
+            while ((row = rows.next()) != null) {
+                if (Thread.currentThread().isInterrupted()) throw new InterruptedIOException("interrupted");
+                if (format == null && row.isValid()) {
+                    format = DataFormat.of(FormatDetector.detect(row.value(), options.fields(), row.location()), options.fields());
+                }
+                if (format != null && !checkedTemplate) {
+                    requireTemplateFor(format);
+                    checkedTemplate = true;
+                }
+                chunk.add(row);
+                if (chunk.size() == CHUNK) {
+                    submit(pool, chunk, inFlight, sink);
+                    chunk = new ArrayList<>(CHUNK);
+                }
+            }
+            if (!chunk.isEmpty()) submit(pool, chunk, inFlight, sink);
+            while (!inFlight.isEmpty()) deliver(inFlight.poll(), sink);
+        } finally {
+            if (pool != null) pool.shutdownNow();
+        }
+    }
+
+    private void requireTemplateFor(DataFormat f) {
+        if (f.name() != FormatName.TEXT && !renderer.hasTemplate()) {
+            throw new SmeltException("the model has no chat template (no chat_template.jinja, no \"chat_template\" in"
+                    + " tokenizer_config.json), so " + f.name() + " data cannot be rendered; use --format text for raw text");
+        }
+    }
+
+    private void submit(ExecutorService pool, List<RawRow> chunk, ArrayDeque<Future<List<ProcessedRow>>> inFlight,
+                        Consumer<ProcessedRow> sink) throws InterruptedIOException {
+        if (pool == null) {
+            deliver(processChunk(chunk), sink);
+            return;
+        }
+        DataFormat f = format;
+        inFlight.add(pool.submit(() -> processChunk(chunk, f)));
+        while (inFlight.size() > 2 * options.threads()) deliver(inFlight.poll(), sink);
+    }
+
+    private void deliver(Future<List<ProcessedRow>> future, Consumer<ProcessedRow> sink) throws InterruptedIOException {
+        try {
+            deliver(future.get(), sink);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted");
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof RuntimeException r) throw r;
+            if (c instanceof Error err) throw err;
+            throw new UncheckedIOException(new IOException(c));
+        }
+    }
+
+    private void deliver(List<ProcessedRow> processed, Consumer<ProcessedRow> sink) {
+        for (ProcessedRow p : processed) {
+            if (p instanceof ProcessedRow.Invalid inv && !options.skipInvalid()) throw inv.error();
+            sink.accept(p);
+        }
+    }
+
+    private List<ProcessedRow> processChunk(List<RawRow> chunk) {
+        return processChunk(chunk, format);
+    }
+
+    private List<ProcessedRow> processChunk(List<RawRow> chunk, DataFormat f) {
+        List<ProcessedRow> out = new ArrayList<>(chunk.size());
+        for (RawRow row : chunk) out.add(process(row, f));
+        return out;
+    }
+
+    /** One row through the whole pipeline; never throws for bad data, which becomes an {@link ProcessedRow.Invalid}. */
+    public ProcessedRow process(RawRow row, DataFormat f) {
+        if (!row.isValid()) {
+            return new ProcessedRow.Invalid(row.location(), new InvalidRowException(row.location(), row.syntaxError()));
+        }
+        try {
+            Sample sample = f.parse(row.value(), row.location());
+            RenderedExample rendered;
+            try {
+                rendered = renderer.render(sample);
+            } catch (InvalidRowException e) {
+                throw e;
+            } catch (SmeltException e) {
+                throw new InvalidRowException(row.location(), e.getMessage());
+            }
+            return new ProcessedRow.Example(row.location(), rendered, tokenizer.tokenize(rendered));
+        } catch (InvalidRowException e) {
+            return new ProcessedRow.Invalid(row.location(), e);
+        }
+    }
+}

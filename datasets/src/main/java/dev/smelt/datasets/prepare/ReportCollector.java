@@ -1,0 +1,54 @@
+package dev.smelt.datasets.prepare;
+
+import dev.smelt.datasets.format.FormatName;
+import dev.smelt.datasets.length.LengthPolicy;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Accumulates a {@link PreparationReport} as rows stream past. */
+public final class ReportCollector {
+    private static final int KEEP_INVALID = 10;
+
+    private final int seqLen;
+    private final LengthStats.Collector lengths = new LengthStats.Collector();
+    private final List<String> firstInvalid = new ArrayList<>();
+    private long rows;
+    private long invalid;
+    private long overSeqLen;
+    private long truncated;
+    private long droppedTooLong;
+    private long droppedNoTrained;
+    private long trainedTokens;
+
+    public ReportCollector(int seqLen) {
+        this.seqLen = seqLen;
+    }
+
+    public void invalid(ProcessedRow.Invalid row) {
+        rows++;
+        invalid++;
+        if (firstInvalid.size() < KEEP_INVALID) firstInvalid.add(row.error().getMessage());
+    }
+
+    public void example(ProcessedRow.Example row, LengthPolicy.Outcome outcome) {
+        rows++;
+        int n = row.tokens().length();
+        lengths.add(n);
+        if (n > seqLen) overSeqLen++;
+        if (outcome instanceof LengthPolicy.Outcome.Kept k) {
+            trainedTokens += k.example().trainedTokens();
+        } else if (outcome instanceof LengthPolicy.Outcome.Truncated t) {
+            truncated++;
+            trainedTokens += t.example().trainedTokens();
+        } else if (outcome instanceof LengthPolicy.Outcome.Dropped d) {
+            if (n > seqLen) droppedTooLong++;
+            else droppedNoTrained++;
+        }
+    }
+
+    public PreparationReport report(List<String> files, FormatName format) {
+        LengthStats stats = lengths.stats();
+        return new PreparationReport(List.copyOf(files), format, rows, invalid, List.copyOf(firstInvalid), stats.count(),
+                stats, seqLen, overSeqLen, truncated, droppedTooLong, droppedNoTrained, trainedTokens);
+    }
+}

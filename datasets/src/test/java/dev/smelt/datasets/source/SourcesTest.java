@@ -1,0 +1,175 @@
+package dev.smelt.datasets.source;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.smelt.core.SmeltException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SourcesTest {
+    @TempDir
+    Path dir;
+
+    private List<RawRow> read(Path file, TextSampling sampling) throws IOException {
+        DataFile df = new DataFile(file, file.getFileName().toString(), FileKind.of(file).orElseThrow());
+        List<RawRow> rows = new ArrayList<>();
+        try (RowReader r = RowReaders.open(df, sampling)) {
+            RawRow row;
+            while ((row = r.next()) != null) rows.add(row);
+        }
+        return rows;
+    }
+
+    private List<RawRow> read(Path file) throws IOException {
+        return read(file, TextSampling.LINE);
+    }
+
+    @Test
+    void jsonlSkipsBlankLinesAndKeepsLineNumbersOfBadLines() throws IOException {
+        Path f = dir.resolve("data.jsonl");
+        Files.writeString(f, "{\"text\":\"a\"}\n\n{\"text\":\"b\"\n[1,2]\n{\"text\":\"c\"}\n");
+        List<RawRow> rows = read(f);
+        assertThat(rows).hasSize(4);
+        assertThat(rows.get(0).value().get("text").asText()).isEqualTo("a");
+        assertThat(rows.get(0).location().toString()).isEqualTo("data.jsonl:1");
+        assertThat(rows.get(1).isValid()).isFalse();
+        assertThat(rows.get(1).location().toString()).isEqualTo("data.jsonl:3");
+        assertThat(rows.get(1).syntaxError()).startsWith("invalid JSON");
+        assertThat(rows.get(2).syntaxError()).isEqualTo("expected a JSON object, found array");
+        assertThat(rows.get(3).location().number()).isEqualTo(5);
+    }
+
+    @Test
+    void gzipJsonlIsDecompressed() throws IOException {
+        Path f = dir.resolve("data.jsonl.gz");
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(f))) {
+            out.write("{\"text\":\"zipped\"}\n".getBytes(StandardCharsets.UTF_8));
+        }
+        assertThat(read(f)).singleElement().satisfies(r -> assertThat(r.value().get("text").asText()).isEqualTo("zipped"));
+    }
+
+    @Test
+    void jsonArrayStreamsElementsWithTheirLines() throws IOException {
+        Path f = dir.resolve("data.json");
+        Files.writeString(f, "[\n  {\"text\": \"a\"},\n  {\"text\": \"b\"},\n  7\n]\n");
+        List<RawRow> rows = read(f);
+        assertThat(rows).hasSize(3);
+        assertThat(rows.get(1).location().toString()).isEqualTo("data.json:3");
+        assertThat(rows.get(2).isValid()).isFalse();
+    }
+
+    @Test
+    void jsonFileHoldingJsonLinesIsReadAsLines() throws IOException {
+        Path f = dir.resolve("data.json");
+        Files.writeString(f, "{\"text\": \"a\"}\n{\"text\": \"b\"}\n");
+        assertThat(read(f)).hasSize(2);
+    }
+
+    @Test
+    void brokenJsonArrayIsFatalWithItsLine() throws IOException {
+        Path f = dir.resolve("bad.json");
+        Files.writeString(f, "[\n {\"text\": \"a\"},\n {\"text\": }\n]");
+        assertThatThrownBy(() -> read(f)).isInstanceOf(SmeltException.class).hasMessageStartingWith("bad.json:3:");
+    }
+
+    @Test
+    void csvWithQuotedCommasAndNewlines() throws IOException {
+        Path f = dir.resolve("data.csv");
+        Files.writeString(f, "prompt,completion\n\"hi, there\",123\n\"multi\nline\",ok\n");
+        List<RawRow> rows = read(f);
+        assertThat(rows).hasSize(2);
+        assertThat(rows.get(0).value().get("prompt").asText()).isEqualTo("hi, there");
+        assertThat(rows.get(0).value().get("completion").asText()).isEqualTo("123");
+        assertThat(rows.get(1).value().get("prompt").asText()).isEqualTo("multi\nline");
+        assertThat(rows.get(1).location().toString()).isEqualTo("data.csv:row 2");
+    }
+
+    @Test
+    void tsv() throws IOException {
+        Path f = dir.resolve("data.tsv");
+        Files.writeString(f, "instruction\toutput\nsay hi\thi, you\n");
+        List<RawRow> rows = read(f);
+        assertThat(rows).singleElement().satisfies(r -> {
+            assertThat(r.value().get("instruction").asText()).isEqualTo("say hi");
+            assertThat(r.value().get("output").asText()).isEqualTo("hi, you");
+        });
+    }
+
+    @Test
+    void parquetWithNestedMessages() throws Exception {
+        Path f = dir.resolve("chat.parquet");
+        writeParquet(f, "SELECT * FROM (VALUES ([{'role':'user','content':'hi'},{'role':'assistant','content':'yo'}], 1),"
+                + " ([{'role':'user','content':'a'},{'role':'assistant','content':'b'}], 2)) v(messages, n)");
+        List<RawRow> rows = read(f);
+        assertThat(rows).hasSize(2);
+        assertThat(rows.get(0).value().get("messages").get(1).get("content").asText()).isEqualTo("yo");
+        assertThat(rows.get(1).location().toString()).isEqualTo("chat.parquet:row 2");
+    }
+
+    static void writeParquet(Path f, String select) throws Exception {
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement s = c.createStatement()) {
+            s.execute("COPY (" + select + ") TO '" + f.toAbsolutePath().toString().replace("'", "''") + "' (FORMAT parquet)");
+        }
+    }
+
+    @Test
+    void textByLineParagraphAndDocument() throws IOException {
+        Path f = dir.resolve("corpus.txt");
+        Files.writeString(f, "one\ntwo\n\nthree\n");
+        assertThat(read(f, TextSampling.LINE)).extracting(r -> r.value().get("text").asText()).containsExactly("one", "two", "three");
+        assertThat(read(f, TextSampling.PARAGRAPH)).extracting(r -> r.value().get("text").asText()).containsExactly("one\ntwo", "three");
+        assertThat(read(f, TextSampling.PARAGRAPH).get(1).location().number()).isEqualTo(4);
+        assertThat(read(f, TextSampling.DOCUMENT)).extracting(r -> r.value().get("text").asText()).containsExactly("one\ntwo\n\nthree");
+    }
+
+    @Test
+    void globsAndDirectoriesResolveInSortedOrder() throws IOException {
+        Files.createDirectories(dir.resolve("d/sub"));
+        Files.writeString(dir.resolve("d/b.jsonl"), "{}\n");
+        Files.writeString(dir.resolve("d/a.jsonl"), "{}\n");
+        Files.writeString(dir.resolve("d/sub/c.jsonl"), "{}\n");
+        Files.writeString(dir.resolve("d/dataset_info.json"), "{}\n");
+        Files.writeString(dir.resolve("d/.hidden.jsonl"), "{}\n");
+        SourceResolver resolver = new SourceResolver(null);
+        assertThat(resolver.resolve(dir.resolve("d").toString())).extracting(f -> f.path().getFileName().toString())
+                .containsExactly("a.jsonl", "b.jsonl", "c.jsonl");
+        assertThat(resolver.resolve(dir + "/d/*.jsonl")).extracting(f -> f.path().getFileName().toString())
+                .containsExactly("a.jsonl", "b.jsonl");
+        assertThat(resolver.resolve(dir + "/d/**.jsonl")).hasSize(3);
+        assertThatThrownBy(() -> resolver.resolve(dir + "/d/*.parquet")).hasMessageContaining("no data files match");
+        assertThatThrownBy(() -> resolver.resolve(dir + "/missing.jsonl")).hasMessageEndingWith("missing.jsonl: no such file or directory");
+    }
+
+    @Test
+    void unknownExtensionIsNamed() throws IOException {
+        Path f = dir.resolve("data.xml");
+        Files.writeString(f, "<x/>");
+        assertThatThrownBy(() -> new SourceResolver(null).resolve(f.toString())).isInstanceOf(SmeltException.class)
+                .hasMessageContaining("data.xml: unknown data file type");
+    }
+
+    @Test
+    void rowStreamConcatenatesFiles() throws IOException {
+        Files.writeString(dir.resolve("a.jsonl"), "{\"text\":\"1\"}\n{\"text\":\"2\"}\n");
+        Files.writeString(dir.resolve("b.jsonl"), "{\"text\":\"3\"}\n");
+        List<DataFile> files = new SourceResolver(null).resolve(dir + "/*.jsonl");
+        List<String> texts = new ArrayList<>();
+        try (RowStream s = new RowStream(files, TextSampling.LINE)) {
+            RawRow r;
+            while ((r = s.next()) != null) texts.add(r.value().get("text").asText());
+        }
+        assertThat(texts).containsExactly("1", "2", "3");
+    }
+}
