@@ -1,0 +1,201 @@
+package dev.smelt.converter.interop;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.smelt.core.SmeltException;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the node scripts of the repository's {@code interop/} harness (llama.cpp via node-llama-cpp's prebuilt
+ * CPU binaries, and @huggingface/gguf) and parses their JSON output. Interop tests of every module use it:
+ * <pre>{@code
+ * LlamaCppHarness h = LlamaCppHarness.locate().orElse(null);
+ * if (h == null) { if (LlamaCppHarness.required()) fail(LlamaCppHarness.missingReason()); else assumeTrue(false, ...); }
+ * }</pre>
+ * The harness is found through system property {@code smelt.repo.root} (set by the build for failsafe tests) or
+ * by walking up from the working directory to a folder holding {@code interop/package.json}; node through
+ * {@code SMELT_NODE} or {@code PATH}. Install it with {@code interop/install.sh}.
+ */
+public final class LlamaCppHarness {
+    public static final String REQUIRED_PROPERTY = "smelt.interop.required";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path node;
+    private final Path interopDir;
+
+    private LlamaCppHarness(Path node, Path interopDir) {
+        this.node = node;
+        this.interopDir = interopDir;
+    }
+
+    /** True when interop tests must fail rather than skip if the harness is missing ({@code -Dsmelt.interop.required=true}). */
+    public static boolean required() {
+        return Boolean.getBoolean(REQUIRED_PROPERTY);
+    }
+
+    public static Optional<LlamaCppHarness> locate() {
+        Path node = findNode();
+        Path dir = findInteropDir();
+        if (node == null || dir == null || !installed(dir)) return Optional.empty();
+        return Optional.of(new LlamaCppHarness(node, dir));
+    }
+
+    /** Why {@link #locate()} finds nothing, for skip and failure messages. */
+    public static String missingReason() {
+        Path node = findNode();
+        Path dir = findInteropDir();
+        if (node == null) return "node is not on PATH (set SMELT_NODE or install Node.js >= 20)";
+        if (dir == null) return "no interop/package.json found above " + Path.of("").toAbsolutePath()
+                + " (set -Dsmelt.repo.root)";
+        if (!installed(dir)) return "the interop harness is not installed: run " + dir.resolve("install.sh");
+        return "harness available";
+    }
+
+    public static LlamaCppHarness require() {
+        return locate().orElseThrow(() -> new SmeltException("llama.cpp interop harness unavailable: " + missingReason()));
+    }
+
+    public Path interopDir() {
+        return interopDir;
+    }
+
+    /** {@code harness-info.mjs}: versions of node, node-llama-cpp, @huggingface/gguf and the llama.cpp release. */
+    public JsonNode info() {
+        return run("harness-info.mjs", List.of(), Duration.ofMinutes(2));
+    }
+
+    /** {@code gguf-info.mjs}: what @huggingface/gguf parses from the file (metadata with type ids, tensor infos). */
+    public JsonNode ggufInfo(Path gguf) {
+        return run("gguf-info.mjs", List.of(gguf.toAbsolutePath().toString()), Duration.ofMinutes(2));
+    }
+
+    /** One greedy step: the chosen token, its probability and llama.cpp's top-k candidates. */
+    public record Step(int token, double confidence, List<double[]> top) {}
+
+    /** Result of {@link #generate}: generated ids and per-step probabilities. */
+    public record Generation(int[] tokens, List<Step> steps, String llamaCppRelease, JsonNode raw) {}
+
+    /** {@code llama-generate.mjs}: loads the GGUF with llama.cpp (CPU) and greedily generates {@code n} tokens after {@code prompt}. */
+    public Generation generate(Path gguf, int[] prompt, int n, int topK) {
+        if (prompt.length == 0) throw new IllegalArgumentException("empty prompt");
+        StringBuilder ids = new StringBuilder();
+        for (int t : prompt) ids.append(ids.length() == 0 ? "" : ",").append(t);
+        JsonNode out = run("llama-generate.mjs", List.of(gguf.toAbsolutePath().toString(), "--tokens", ids.toString(),
+                "--n", Integer.toString(n), "--top", Integer.toString(topK), "--ctx",
+                Integer.toString(Math.max(64, prompt.length + n + 8))), Duration.ofMinutes(5));
+        int[] tokens = new int[out.path("tokens").size()];
+        for (int i = 0; i < tokens.length; i++) tokens[i] = out.path("tokens").get(i).asInt();
+        List<Step> steps = new ArrayList<>();
+        for (JsonNode s : out.path("steps")) {
+            List<double[]> top = new ArrayList<>();
+            for (JsonNode pair : s.path("top")) top.add(new double[] {pair.get(0).asDouble(), pair.get(1).asDouble()});
+            steps.add(new Step(s.path("token").asInt(), s.path("confidence").asDouble(), top));
+        }
+        return new Generation(tokens, steps, out.path("llama_cpp_release").asText(null), out);
+    }
+
+    /** {@code llama-bench.mjs}: llama.cpp prefill and decode tokens/s (medians in the returned JSON). */
+    public JsonNode bench(Path gguf, int promptTokens, int genTokens, int repeat, int threads) {
+        return run("llama-bench.mjs", List.of(gguf.toAbsolutePath().toString(), "--prompt", Integer.toString(promptTokens),
+                "--gen", Integer.toString(genTokens), "--repeat", Integer.toString(repeat), "--threads",
+                Integer.toString(threads)), Duration.ofMinutes(10));
+    }
+
+    /** Runs {@code interop/scripts/<script>} and parses the single JSON document it prints. */
+    public JsonNode run(String script, List<String> args, Duration timeout) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(node.toString());
+        cmd.add(interopDir.resolve("scripts").resolve(script).toString());
+        cmd.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(interopDir.toFile());
+        pb.environment().put("NODE_LLAMA_CPP_SKIP_DOWNLOAD", "true");
+        Process p;
+        try {
+            p = pb.start();
+        } catch (IOException e) {
+            throw new SmeltException("cannot start " + node + ": " + e.getMessage(), e);
+        }
+        CompletableFuture<String> stdout = drain(p.getInputStream());
+        CompletableFuture<String> stderr = drain(p.getErrorStream());
+        try {
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly();
+                throw new SmeltException(script + " did not finish within " + timeout.toSeconds() + " s");
+            }
+            String out = stdout.get();
+            String err = stderr.get();
+            if (p.exitValue() != 0) {
+                throw new SmeltException(script + " failed (exit " + p.exitValue() + "): " + lastLines(err, 5));
+            }
+            try {
+                return JSON.readTree(out);
+            } catch (IOException e) {
+                throw new SmeltException(script + " printed no JSON: " + lastLines(out + err, 5));
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new SmeltException(script + " interrupted", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new SmeltException(script + ": cannot read its output: " + e.getCause().getMessage(), e);
+        }
+    }
+
+    private static CompletableFuture<String> drain(InputStream in) {
+        return CompletableFuture.supplyAsync(() -> {
+            try (in) {
+                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                return "";
+            }
+        });
+    }
+
+    private static String lastLines(String s, int n) {
+        List<String> lines = s.strip().lines().toList();
+        return String.join(" | ", lines.subList(Math.max(0, lines.size() - n), lines.size()));
+    }
+
+    private static boolean installed(Path dir) {
+        return Files.isDirectory(dir.resolve("node_modules/node-llama-cpp"))
+                && Files.isDirectory(dir.resolve("node_modules/@huggingface/gguf"))
+                && Files.isRegularFile(dir.resolve("scripts/llama-generate.mjs"));
+    }
+
+    private static Path findNode() {
+        String env = System.getenv("SMELT_NODE");
+        if (env != null && !env.isBlank() && Files.isExecutable(Path.of(env))) return Path.of(env);
+        String path = System.getenv("PATH");
+        if (path == null) return null;
+        for (String d : path.split(File.pathSeparator)) {
+            if (d.isEmpty()) continue;
+            Path c = Path.of(d, "node");
+            if (Files.isExecutable(c) && !Files.isDirectory(c)) return c;
+        }
+        return null;
+    }
+
+    private static Path findInteropDir() {
+        String root = System.getProperty("smelt.repo.root");
+        if (root != null && !root.isBlank()) {
+            Path d = Path.of(root).resolve("interop");
+            if (Files.isRegularFile(d.resolve("package.json"))) return d;
+        }
+        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+            Path d = p.resolve("interop");
+            if (Files.isRegularFile(d.resolve("package.json"))) return d;
+        }
+        return null;
+    }
+}

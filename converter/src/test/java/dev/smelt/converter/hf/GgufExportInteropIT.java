@@ -1,0 +1,123 @@
+package dev.smelt.converter.hf;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.smelt.converter.gguf.GgufReader;
+import dev.smelt.converter.gguf.GgufTensorInfo;
+import dev.smelt.converter.gguf.GgufValue;
+import dev.smelt.converter.interop.LlamaCppHarness;
+import dev.smelt.core.safetensors.DType;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Converted GGUFs checked against the reference tools: @huggingface/gguf must parse exactly the metadata and
+ * tensor infos our reader sees, and llama.cpp (node-llama-cpp 3.21.1) must load the file and generate.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class GgufExportInteropIT {
+    @TempDir Path tmp;
+    LlamaCppHarness harness;
+
+    @BeforeAll
+    void harness() {
+        harness = LlamaCppHarness.locate().orElse(null);
+        if (harness == null) {
+            if (LlamaCppHarness.required()) fail("interop required but " + LlamaCppHarness.missingReason());
+            assumeTrue(false, "skipping llama.cpp interop: " + LlamaCppHarness.missingReason());
+        }
+    }
+
+    static Stream<Arguments> cases() {
+        return Stream.of("llama", "qwen2", "qwen3", "qwen3_5")
+                .flatMap(a -> Stream.of(Arguments.of(a, OutputType.F32), Arguments.of(a, OutputType.F16)));
+    }
+
+    @Test
+    void harnessReportsPinnedVersions() {
+        JsonNode info = harness.info();
+        assertThat(info.path("node_llama_cpp").asText()).isEqualTo("3.21.1");
+        assertThat(info.path("llama_cpp_release").asText()).isNotBlank();
+        assertThat(info.path("gpu").asBoolean()).isFalse();
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("cases")
+    void referenceToolsReadAndRunTheExport(String arch, OutputType type) throws Exception {
+        Path dir = TinyHfModels.write(tmp.resolve(arch + "-" + type), arch, DType.BF16, 11);
+        Path gguf = tmp.resolve(arch + "-" + type + ".gguf");
+        GgufExport.export(dir, gguf, GgufExport.Options.of(type), new GgufExport.Listener() {});
+
+        JsonNode ref = harness.ggufInfo(gguf);
+        try (GgufReader r = GgufReader.open(gguf)) {
+            assertThat(ref.path("version").asInt()).isEqualTo(3);
+            assertThat(ref.path("tensor_count").asInt()).isEqualTo(r.tensors().size());
+            assertThat(ref.path("kv_count").asInt()).isEqualTo(r.metadata().size());
+            assertThat(ref.path("tensor_data_offset").asLong()).isEqualTo(r.dataStart());
+            JsonNode tensors = ref.path("tensors");
+            for (int i = 0; i < r.tensors().size(); i++) {
+                GgufTensorInfo t = r.tensors().get(i);
+                JsonNode rt = tensors.get(i);
+                assertThat(rt.path("name").asText()).isEqualTo(t.name());
+                assertThat(rt.path("dtype").asInt()).as(t.name()).isEqualTo(t.type().id());
+                assertThat(rt.path("offset").asLong()).as(t.name()).isEqualTo(t.offset());
+                long[] shape = new long[rt.path("shape").size()];
+                for (int d = 0; d < shape.length; d++) shape[d] = rt.path("shape").get(d).asLong();
+                assertThat(shape).as(t.name()).containsExactly(t.dims());
+            }
+            JsonNode meta = ref.path("metadata");
+            assertThat(meta.size()).isEqualTo(r.metadata().size());
+            for (Map.Entry<String, GgufValue> e : r.metadata().entrySet()) {
+                JsonNode m = meta.path(e.getKey());
+                assertThat(m.isMissingNode()).as("key " + e.getKey()).isFalse();
+                assertThat(m.path("type").asInt()).as(e.getKey()).isEqualTo(e.getValue().type().id());
+                assertSameValue(e.getKey(), e.getValue(), m.path("value"));
+                if (e.getValue() instanceof GgufValue.Array a) {
+                    assertThat(m.path("sub_type").asInt()).as(e.getKey()).isEqualTo(a.elementType().id());
+                }
+            }
+        }
+
+        int[] prompt = {260, 261, 72, 101, 108, 108, 111, 262};
+        LlamaCppHarness.Generation g = harness.generate(gguf, prompt, 32, 3);
+        assertThat(g.tokens()).hasSize(32);
+        for (LlamaCppHarness.Step s : g.steps()) {
+            assertThat(s.token()).isBetween(0, TinyHfModels.VOCAB - 1);
+            assertThat(s.confidence()).isBetween(0.0, 1.0);
+            assertThat(s.top()).isNotEmpty();
+            assertThat((int) s.top().get(0)[0]).as("greedy picks the most likely token").isEqualTo(s.token());
+        }
+    }
+
+    private static void assertSameValue(String key, GgufValue ours, JsonNode theirs) {
+        if (ours instanceof GgufValue.Array a) {
+            assertThat(theirs.size()).as(key).isEqualTo(a.size());
+            Iterator<JsonNode> it = theirs.elements();
+            for (GgufValue v : a.values()) assertSameValue(key, v, it.next());
+        } else if (ours instanceof GgufValue.Float32 f) {
+            assertThat((float) theirs.asDouble()).as(key).isEqualTo(f.value());
+        } else if (ours instanceof GgufValue.Float64 f) {
+            assertThat(theirs.asDouble()).as(key).isEqualTo(f.value());
+        } else if (ours instanceof GgufValue.Str s) {
+            assertThat(theirs.asText()).as(key).isEqualTo(s.value());
+        } else if (ours instanceof GgufValue.Bool b) {
+            assertThat(theirs.asBoolean()).as(key).isEqualTo(b.value());
+        } else {
+            assertThat(theirs.asLong()).as(key).isEqualTo(ours.asLong());
+        }
+    }
+
+}
