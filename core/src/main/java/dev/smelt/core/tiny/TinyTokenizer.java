@@ -86,6 +86,27 @@ public final class TinyTokenizer {
      * size up to the cap is reached exactly.
      */
     public static TinyTokenizer train(int vocabSize) {
+        int size = Math.min(vocabSize, MAX_TRAINED_VOCAB);
+        synchronized (CACHE) {
+            TinyTokenizer cached = CACHE.get(size);
+            if (cached != null) return cached;
+        }
+        TinyTokenizer trained = trainUncached(vocabSize);
+        synchronized (CACHE) {
+            CACHE.put(size, trained);
+        }
+        return trained;
+    }
+
+    /** Training is deterministic, so tests that write many tiny models share results (a few sizes at most). */
+    private static final Map<Integer, TinyTokenizer> CACHE = new LinkedHashMap<>(8, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Integer, TinyTokenizer> eldest) {
+            return size() > 4;
+        }
+    };
+
+    static TinyTokenizer trainUncached(int vocabSize) {
         if (vocabSize < MIN_VOCAB) {
             throw new SmeltException("vocabulary size " + vocabSize + " is too small for a byte-level tokenizer (minimum "
                     + MIN_VOCAB + ": 256 byte tokens + " + ADDED_TOKENS.size() + " added tokens)");
