@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.smelt.converter.gguf.GgufInspector;
 import dev.smelt.core.SmeltException;
 import dev.smelt.core.inspect.Inspection;
 import dev.smelt.core.inspect.ModelInspector;
@@ -56,6 +57,7 @@ public final class InspectCommand implements Callable<Integer> {
         String name = path.getFileName().toString();
         if (Files.isDirectory(path)) return ModelInspector.inspectDirectory(path);
         if (name.endsWith(".safetensors")) return ModelInspector.inspectSafetensors(path);
+        if (name.endsWith(".gguf")) return GgufInspector.inspect(path);
         if (name.equals("config.json")) return ModelInspector.inspectConfig(path);
         throw new SmeltException(path + ": unrecognised file (expected a model directory, .safetensors, .gguf or config.json)");
     }
@@ -105,6 +107,10 @@ public final class InspectCommand implements Callable<Integer> {
         if (!r.tensors().isEmpty()) out.printf("dtypes:        %s%n", types);
         if (!r.missing().isEmpty()) out.printf("missing:       %d tensors, e.g. %s%n", r.missing().size(), r.missing().get(0));
         if (!r.unexpected().isEmpty()) out.printf("not used:      %d tensors (carried through), e.g. %s%n", r.unexpected().size(), r.unexpected().get(0));
+        if ("gguf".equals(r.kind()) && r.extra().get("metadata") instanceof Map<?, ?> meta) {
+            out.printf("%nmetadata:%n");
+            meta.forEach((k, v) -> out.printf("  %-45s %s%n", k, GgufInspector.display(v)));
+        }
         if (!tensors || r.tensors().isEmpty()) return;
         int w = r.tensors().stream().mapToInt(t -> t.name().length()).max().orElse(4);
         out.printf("%n%-" + w + "s  %-20s %-8s %s%n", "tensor", "shape", "dtype", "bytes");
