@@ -8,6 +8,7 @@ import dev.smelt.core.model.ModelConfig;
 import dev.smelt.core.model.ModelDirectory;
 import dev.smelt.core.model.Qwen35Config;
 import dev.smelt.models.dense.DenseDecoder;
+import dev.smelt.models.qwen35.Qwen35Model;
 import java.util.Locale;
 
 /** Builds the right {@link CausalLM} for a model directory and loads its weights. */
@@ -22,10 +23,7 @@ public final class ModelLoader {
         checkDataType(device, dtype);
         ModelConfig c = dir.config();
         if (c instanceof DenseConfig d) return DenseDecoder.load(dir, d, device, dtype);
-        if (c instanceof Qwen35Config) {
-            // The Qwen3.5 hybrid (dev.smelt.models.qwen35) is added here by its own change.
-            throw new SmeltException(dir.path().resolve(ModelDirectory.CONFIG) + ": qwen3_5 support is in progress");
-        }
+        if (c instanceof Qwen35Config q) return Qwen35Model.load(dir, q, device, dtype);
         throw new SmeltException(dir.path() + ": unsupported model type " + c.architecture().modelType());
     }
 

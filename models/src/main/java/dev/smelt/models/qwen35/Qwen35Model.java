@@ -1,0 +1,263 @@
+package dev.smelt.models.qwen35;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import dev.smelt.core.SmeltException;
+import dev.smelt.core.model.LayerType;
+import dev.smelt.core.model.ModelDirectory;
+import dev.smelt.core.model.Qwen35Config;
+import dev.smelt.core.model.TensorSpec;
+import dev.smelt.models.CausalLM;
+import dev.smelt.models.DecoderCache;
+import dev.smelt.models.load.WeightReader;
+import dev.smelt.models.nn.Attention;
+import dev.smelt.models.nn.Linear;
+import dev.smelt.models.nn.Positions;
+import dev.smelt.models.nn.RmsNorm;
+import dev.smelt.models.nn.RotaryEmbedding;
+import dev.smelt.models.nn.TokenEmbedding;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The Qwen3.5 hybrid decoder (Gated DeltaNet and gated attention layers) as a DJL block. Build one with
+ * {@link #load}. Module names follow the checkpoint: {@code model.language_model.layers.N…} for the multimodal
+ * {@code qwen3_5} layout, {@code model.layers.N…} for {@code qwen3_5_text}. The vision tower
+ * ({@code model.visual.*}) and the MTP head ({@code mtp.*}) are not part of the text model: they are skipped
+ * on load (see {@link #skippedTensors()}) and left to the converter and merger, which copy them untouched.
+ */
+public final class Qwen35Model extends AbstractBlock implements CausalLM {
+    private final Qwen35Config config;
+    private final NDManager manager;
+    private final DataType dtype;
+    private final TokenEmbedding embed;
+    private final List<Qwen35Layer> layers = new ArrayList<>();
+    private final RmsNorm norm;
+    private final Linear lmHead; // null when tied
+    private final MRope mrope;
+    private final Map<String, Linear> linears = new LinkedHashMap<>();
+    private int skipped;
+
+    private Qwen35Model(Qwen35Config c, NDManager manager, DataType dtype) {
+        this.config = c;
+        this.manager = manager;
+        this.dtype = dtype;
+        String p = c.weightPrefix();
+        embed = addChildBlock("embed_tokens", new TokenEmbedding(p + "embed_tokens", c.vocabSize(), c.hiddenSize()));
+        RotaryEmbedding rotary = new RotaryEmbedding(c.headDim(), c.rotaryDim(), c.ropeTheta(), null, c.maxPositionEmbeddings());
+        mrope = new MRope(c.rotaryDim(), c.ropeTheta(), c.mropeSection(), c.mropeInterleaved());
+        for (int i = 0; i < c.numLayers(); i++) {
+            layers.add(addChildBlock("layer" + i, new Qwen35Layer(p + "layers." + i, c.layerTypes().get(i), c, rotary, mrope)));
+        }
+        norm = addChildBlock("norm", new RmsNorm(p + "norm", c.hiddenSize(), c.rmsNormEps(), true));
+        lmHead = c.tieWordEmbeddings() ? null
+                : addChildBlock("lm_head", new Linear("lm_head", c.hiddenSize(), c.vocabSize(), false));
+        for (Qwen35Layer l : layers) for (Linear lin : l.linears()) linears.put(lin.moduleName(), lin);
+        if (lmHead != null) linears.put(lmHead.moduleName(), lmHead);
+    }
+
+    /**
+     * Loads a Qwen3.5 model: every tensor of {@code config.tensorSpecs()} is read and shape-checked. A_log,
+     * dt_bias and the gated norm stay float32 whatever {@code dtype} (the recurrence runs in float32).
+     * Vision-tower and MTP tensors are skipped; any other tensor the architecture does not know is an error.
+     */
+    public static Qwen35Model load(ModelDirectory dir, Qwen35Config c, Device device, DataType dtype) {
+        NDManager manager = NDManager.newBaseManager(device);
+        try (WeightReader w = new WeightReader(dir, manager, dtype);
+                WeightReader w32 = new WeightReader(dir, manager, DataType.FLOAT32)) {
+            Qwen35Model m = new Qwen35Model(c, manager, dtype);
+            Set<String> known = new HashSet<>();
+            for (TensorSpec s : c.tensorSpecs()) known.add(s.name());
+            m.embed.setWeight(w.load(m.embed.moduleName() + ".weight"));
+            for (Qwen35Layer l : m.layers) {
+                l.inputNorm.setWeight(w.load(l.inputNorm.moduleName() + ".weight"));
+                l.postNorm.setWeight(w.load(l.postNorm.moduleName() + ".weight"));
+                if (l.linearAttn != null) {
+                    GatedDeltaNet g = l.linearAttn;
+                    String p = g.prefix() + ".";
+                    long hv = c.linearNumValueHeads();
+                    GatedDeltaNet.set(g.conv1d, w.load(p + "conv1d.weight"),
+                            new long[] {c.linearConvDim(), 1, c.linearConvKernel()}, p + "conv1d.weight");
+                    GatedDeltaNet.set(g.dtBias, w32.load(p + "dt_bias"), new long[] {hv}, p + "dt_bias");
+                    GatedDeltaNet.set(g.aLog, w32.load(p + "A_log"), new long[] {hv}, p + "A_log");
+                    GatedDeltaNet.set(g.normWeight, w32.load(p + "norm.weight"), new long[] {c.linearValueHeadDim()},
+                            p + "norm.weight");
+                } else {
+                    l.selfAttn.qNorm.setWeight(w.load(l.selfAttn.qNorm.moduleName() + ".weight"));
+                    l.selfAttn.kNorm.setWeight(w.load(l.selfAttn.kNorm.moduleName() + ".weight"));
+                }
+            }
+            for (Linear lin : m.linears.values()) lin.setWeights(w.load(lin.moduleName() + ".weight"), null);
+            m.norm.setWeight(w.load(m.norm.moduleName() + ".weight"));
+            for (String name : w.names()) {
+                if (known.contains(name)) continue;
+                if (name.startsWith("model.visual.") || name.startsWith("mtp.")
+                        || (c.tieWordEmbeddings() && name.equals("lm_head.weight"))) {
+                    m.skipped++;
+                } else {
+                    throw new SmeltException(dir.path() + ": tensor \"" + name + "\" is not part of a qwen3_5 checkpoint"
+                            + " (expected " + c.weightPrefix() + "*, lm_head, model.visual.* or mtp.*)");
+                }
+            }
+            return m;
+        } catch (RuntimeException | Error e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    /** Tensors of the checkpoint not loaded into the text model (vision tower, MTP head, a tied lm_head copy). */
+    public int skippedTensors() {
+        return skipped;
+    }
+
+    /**
+     * Picks the delta-rule form used for multi-token inputs: the chunked form with {@code chunk} tokens per chunk
+     * (the default, 64), or the naive per-token recurrence (the benchmark baseline). Decoding single tokens
+     * always uses the recurrence.
+     */
+    public void useDeltaRule(boolean naiveRecurrence, int chunk) {
+        if (chunk < 1) throw new IllegalArgumentException("chunk size must be positive: " + chunk);
+        for (Qwen35Layer l : layers) if (l.linearAttn != null) l.linearAttn.useRule(naiveRecurrence, chunk);
+    }
+
+    @Override
+    public Qwen35Config config() {
+        return config;
+    }
+
+    @Override
+    public Device device() {
+        return manager.getDevice();
+    }
+
+    @Override
+    public DataType dataType() {
+        return dtype;
+    }
+
+    @Override
+    public NDManager manager() {
+        return manager;
+    }
+
+    @Override
+    public Map<String, Linear> linearModules() {
+        return Collections.unmodifiableMap(linears);
+    }
+
+    /** Layer kinds in order, as config.json {@code layer_types} lists them. */
+    public List<LayerType> layerTypes() {
+        return config.layerTypes();
+    }
+
+    @Override
+    public NDArray logits(ParameterStore ps, NDArray inputIds, NDArray positionIds, NDArray segmentIds, boolean training) {
+        Shape s = inputIds.getShape();
+        if (s.dimension() != 2) throw new IllegalArgumentException("input ids must be [B, T], got " + s);
+        NDManager m = inputIds.getManager();
+        long t = s.get(1);
+        NDArray positions = positionIds;
+        if (positions == null) {
+            positions = segmentIds != null ? Positions.restartPerSegment(segmentIds)
+                    : m.arange(0, t, 1, DataType.INT64).reshape(1, t);
+        }
+        NDArray mask = segmentIds != null ? Attention.segmentMask(segmentIds) : Attention.causalMask(m, 0, t);
+        Packing packing = segmentIds != null ? Packing.of(segmentIds, config.linearConvKernel()) : Packing.NONE;
+        return run(ps, inputIds, positions, mask, packing, null, false, training);
+    }
+
+    @Override
+    public DecoderCache newCache(NDManager parent, int batchSize) {
+        return new Qwen35Cache(parent, layers.size(), batchSize);
+    }
+
+    @Override
+    public NDArray step(ParameterStore ps, NDArray inputIds, DecoderCache cache, boolean lastOnly) {
+        if (!(cache instanceof Qwen35Cache c)) throw new IllegalArgumentException("cache was not made by this model");
+        NDManager m = inputIds.getManager();
+        long t = inputIds.getShape().get(1);
+        long past = c.length();
+        NDArray positions = m.arange(past, past + t, 1, DataType.INT64).reshape(1, t);
+        NDArray mask = t == 1 ? null : Attention.causalMask(m, past, t);
+        NDArray out = run(ps, inputIds, positions, mask, Packing.NONE, c, lastOnly, false);
+        c.advance((int) t);
+        return out;
+    }
+
+    private NDArray run(ParameterStore ps, NDArray ids, NDArray positions, NDArray mask, Packing packing,
+            Qwen35Cache cache, boolean lastOnly, boolean training) {
+        NDArray h = embed.apply(ps, ids, training);
+        NDList rope = mrope.tables(positions, dtype);
+        for (int i = 0; i < layers.size(); i++) {
+            h = layers.get(i).apply(ps, h, packing, rope, mask, cache, i, training);
+        }
+        if (lastOnly) {
+            long t = h.getShape().get(1);
+            h = h.get(":, {}:, :", t - 1);
+        }
+        h = norm.apply(ps, h, training);
+        if (lmHead != null) return lmHead.apply(ps, h, training);
+        NDArray w = ps.getValue(embed.weight(), h.getDevice(), training);
+        return ai.djl.nn.core.Linear.linear(h, w).singletonOrThrow();
+    }
+
+    @Override
+    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        return new NDList(logits(ps, named(inputs, INPUT_IDS, 0), named(inputs, POSITION_IDS, 1),
+                named(inputs, SEGMENT_IDS, 2), training));
+    }
+
+    /** Finds an input by name, or else (when no input is named) by its position. */
+    private static NDArray named(NDList inputs, String name, int index) {
+        boolean anyNamed = false;
+        for (NDArray a : inputs) {
+            if (a.getName() != null && !a.getName().isEmpty()) {
+                anyNamed = true;
+                if (a.getName().equals(name)) return a;
+            }
+        }
+        if (anyNamed) return null;
+        return index < inputs.size() ? inputs.get(index) : null;
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        Shape in = inputShapes[0];
+        return new Shape[] {new Shape(in.get(0), in.get(1), config.vocabSize())};
+    }
+
+    @Override
+    protected void initializeChildBlocks(NDManager m, DataType dataType, Shape... inputShapes) {
+        Shape ids = inputShapes[0];
+        Shape hidden = new Shape(ids.get(0), ids.get(1), config.hiddenSize());
+        embed.initialize(m, dataType, ids);
+        for (Qwen35Layer l : layers) l.initialize(m, dataType, hidden);
+        norm.initialize(m, dataType, hidden);
+        if (lmHead != null) lmHead.initialize(m, dataType, hidden);
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+
+    @Override
+    public String toString() {
+        long linear = config.layerTypes().stream().filter(t -> t == LayerType.LINEAR_ATTENTION).count();
+        return "Qwen35Model(layers=" + layers.size() + " (" + linear + " linear-attention), hidden=" + config.hiddenSize()
+                + ", tied=" + config.tieWordEmbeddings() + ", dtype=" + dtype + ")";
+    }
+}

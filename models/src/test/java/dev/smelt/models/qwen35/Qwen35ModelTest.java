@@ -1,0 +1,181 @@
+package dev.smelt.models.qwen35;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import dev.smelt.core.SmeltException;
+import dev.smelt.core.model.ModelDirectory;
+import dev.smelt.core.model.Qwen35Config;
+import dev.smelt.core.safetensors.SafetensorsWriter;
+import dev.smelt.core.safetensors.TensorSource;
+import dev.smelt.models.CausalLM;
+import dev.smelt.models.DecoderCache;
+import dev.smelt.models.ModelLoader;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class Qwen35ModelTest {
+    static NDManager manager;
+    @TempDir static Path tmp;
+    static final int[] TOKENS = {3, 17, 42, 5, 5, 60, 1, 33, 8, 19, 27, 50, 2};
+
+    @BeforeAll
+    static void start() {
+        manager = NDManager.newBaseManager(Device.cpu());
+    }
+
+    @AfterAll
+    static void stop() {
+        manager.close();
+    }
+
+    private static NDArray ids(int... tokens) {
+        return manager.create(tokens, new Shape(1, tokens.length)).toType(DataType.INT64, false);
+    }
+
+    private static float maxDiff(NDArray a, NDArray b) {
+        return a.sub(b).abs().max().getFloat();
+    }
+
+    /** Tied / untied, nested (model.language_model.*) / flat (model.*), more V heads than K heads or equal. */
+    @ParameterizedTest
+    @CsvSource({"true, true, 2, 4", "false, true, 2, 4", "true, false, 2, 2", "false, false, 1, 4"})
+    void matchesTheIndependentReferenceAndDecodesIncrementally(boolean tied, boolean nested, int kh, int vh)
+            throws Exception {
+        Qwen35Config c = TinyQwen35.config(tied, nested, kh, vh);
+        Path dir = tmp.resolve("m-" + tied + nested + kh + vh);
+        TinyQwen35 tiny = TinyQwen35.write(dir, c, 1000L * kh + vh + (tied ? 1 : 0));
+        try (CausalLM lm = ModelLoader.load(ModelDirectory.open(dir), Device.cpu(), DataType.FLOAT32)) {
+            assertThat(lm).isInstanceOf(Qwen35Model.class);
+            Qwen35Model model = (Qwen35Model) lm;
+            model.useDeltaRule(false, 4); // several chunks, the last one ragged
+            ParameterStore ps = new ParameterStore(manager, false);
+            NDArray full = model.logits(ps, ids(TOKENS), null, null, false);
+
+            double[][] ref = new Qwen35Reference(c, tiny.weights).logits(TOKENS);
+            float[] got = full.toFloatArray();
+            double worst = 0, scale = 0;
+            for (int t = 0; t < TOKENS.length; t++) {
+                for (int v = 0; v < c.vocabSize(); v++) {
+                    worst = Math.max(worst, Math.abs(ref[t][v] - got[t * c.vocabSize() + v]));
+                    scale = Math.max(scale, Math.abs(ref[t][v]));
+                }
+            }
+            assertThat(scale).isGreaterThan(1.0);
+            // float32 against double: ~1e-6 relative here. (Random weights can put a key's conv output near zero,
+            // where the L2 normalisation amplifies float32 rounding ~1000x; the seeds avoid such tokens.)
+            assertThat(worst / scale).as("DJL vs plain-Java reference, max |logit| %.2f", scale).isLessThan(5e-5);
+
+            // Prefill 5 tokens, then a 3-token step, then single tokens: every step equals the full pass.
+            try (DecoderCache cache = model.newCache(manager, 1)) {
+                NDList parts = new NDList();
+                parts.add(model.step(ps, ids(java.util.Arrays.copyOfRange(TOKENS, 0, 5)), cache, false));
+                parts.add(model.step(ps, ids(java.util.Arrays.copyOfRange(TOKENS, 5, 8)), cache, false));
+                for (int t = 8; t < TOKENS.length; t++) parts.add(model.step(ps, ids(TOKENS[t]), cache, false));
+                assertThat(cache.length()).isEqualTo(TOKENS.length);
+                assertThat(maxDiff(NDArrays.concat(parts, 1), full)).as("incremental vs full").isLessThan(1e-4f);
+            }
+            // lastOnly returns the final row.
+            try (DecoderCache cache = model.newCache(manager, 1)) {
+                NDArray last = model.step(ps, ids(TOKENS), cache, true);
+                assertThat(last.getShape()).isEqualTo(new Shape(1, 1, c.vocabSize()));
+                assertThat(maxDiff(last, full.get(new NDIndex(":, -1:")))).isLessThan(1e-4f);
+            }
+            // The naive recurrence gives the same logits as the chunked form.
+            model.useDeltaRule(true, 64);
+            assertThat(maxDiff(model.logits(ps, ids(TOKENS), null, null, false), full)).isLessThan(1e-4f);
+
+            int visionAndMtp = c.mtpTensorSpecs().size()
+                    + (nested ? Qwen35VisionTower.fromJson("x", c.visionConfig()).tensorSpecs().size() : 0);
+            assertThat(model.skippedTensors()).isEqualTo(visionAndMtp);
+            String p = c.weightPrefix();
+            assertThat(model.linearModules()).containsKeys(p + "layers.0.linear_attn.in_proj_qkv",
+                    p + "layers.0.linear_attn.in_proj_z", p + "layers.0.linear_attn.in_proj_b",
+                    p + "layers.0.linear_attn.in_proj_a", p + "layers.0.linear_attn.out_proj",
+                    p + "layers.3.self_attn.q_proj", p + "layers.3.self_attn.o_proj", p + "layers.2.mlp.down_proj");
+            assertThat(model.linearModules().containsKey("lm_head")).isEqualTo(!tied);
+            assertThat(model.linearModules()).hasSize(3 * 5 + 4 + 4 * 3 + (tied ? 0 : 1));
+        }
+    }
+
+    @Test
+    void packedSequencesGiveTheSameLogitsAsSeparateRuns() throws Exception {
+        Qwen35Config c = TinyQwen35.config(true, true, 2, 4);
+        Path dir = tmp.resolve("packed");
+        TinyQwen35.write(dir, c, 5);
+        try (Qwen35Model model = (Qwen35Model) ModelLoader.load(ModelDirectory.open(dir), Device.cpu(), DataType.FLOAT32)) {
+            model.useDeltaRule(false, 4);
+            ParameterStore ps = new ParameterStore(manager, false);
+            int[] a = {3, 17, 42, 5, 5, 60}, b = {1, 33, 8, 19, 27};
+            int[] packed = new int[a.length + b.length + 2];
+            System.arraycopy(a, 0, packed, 0, a.length);
+            System.arraycopy(b, 0, packed, a.length, b.length);
+            long[] seg = new long[packed.length];
+            for (int i = 0; i < seg.length; i++) seg[i] = i < a.length ? 0 : i < a.length + b.length ? 1 : -1;
+            NDArray out = model.logits(ps, ids(packed), null, manager.create(seg, new Shape(1, seg.length)), false);
+            NDArray alone = model.logits(ps, ids(b), null, null, false);
+            assertThat(maxDiff(out.get(new NDIndex(":, {}:{}", a.length, a.length + b.length)), alone)).isLessThan(1e-4f);
+            assertThat(maxDiff(out.get(new NDIndex(":, :{}", a.length)), model.logits(ps, ids(a), null, null, false)))
+                    .isLessThan(1e-4f);
+        }
+    }
+
+    @Test
+    void unknownTensorsAreRefusedWithTheirName() throws Exception {
+        Qwen35Config c = TinyQwen35.config(true, true, 2, 4);
+        Path dir = tmp.resolve("extra");
+        TinyQwen35 tiny = TinyQwen35.write(dir, c, 9);
+        List<TensorSource> tensors = new java.util.ArrayList<>();
+        tiny.weights.forEach((n, v) -> tensors.add(TensorSource.ofFloats(n, shapeOf(c, n, v), v)));
+        tensors.add(TensorSource.ofFloats("model.language_model.layers.0.linear_attn.in_proj_qkvz.weight",
+                new long[] {2, 2}, new float[4]));
+        SafetensorsWriter.write(dir.resolve("model.safetensors"), Map.of("format", "pt"), tensors);
+        assertThatThrownBy(() -> ModelLoader.load(ModelDirectory.open(dir), Device.cpu(), DataType.FLOAT32))
+                .isInstanceOf(SmeltException.class)
+                .hasMessageContaining("\"model.language_model.layers.0.linear_attn.in_proj_qkvz.weight\" is not part of");
+    }
+
+    private static long[] shapeOf(Qwen35Config c, String name, float[] v) {
+        return java.util.stream.Stream.of(c.tensorSpecs(), c.mtpTensorSpecs(),
+                        Qwen35VisionTower.fromJson("x", c.visionConfig()).tensorSpecs())
+                .flatMap(List::stream).filter(s -> s.name().equals(name)).findFirst().orElseThrow().shape();
+    }
+
+    @Test
+    void interleavedMropeSectionsAndTextPositions() {
+        MRope m = new MRope(64, 1e7, List.of(11, 11, 10), true);
+        int[] s = m.streams();
+        assertThat(s).hasSize(32);
+        assertThat(new int[] {s[0], s[1], s[2], s[3], s[4], s[29], s[30], s[31]}).containsExactly(0, 1, 2, 0, 1, 2, 0, 1);
+        MRope blocks = new MRope(64, 1e7, List.of(11, 11, 10), false);
+        assertThat(blocks.streams()[10]).isZero();
+        assertThat(blocks.streams()[11]).isEqualTo(1);
+        assertThat(blocks.streams()[22]).isEqualTo(2);
+        NDArray pos = manager.arange(0, 9, 1, DataType.INT64).reshape(1, 9);
+        NDList text = m.tables(pos, DataType.FLOAT32);
+        NDList three = m.tables(NDArrays.stack(new NDList(pos, pos, pos)), DataType.FLOAT32);
+        assertThat(maxDiff(text.get(0), three.get(0))).isZero();
+        assertThat(maxDiff(text.get(1), three.get(1))).isZero();
+        // Distinct streams: frequency 1 follows the height stream.
+        NDList mixed = m.tables(NDArrays.stack(new NDList(pos, pos.mul(2), pos.mul(3))), DataType.FLOAT32);
+        NDArray heightOnly = m.tables(pos.mul(2), DataType.FLOAT32).get(0);
+        assertThat(maxDiff(mixed.get(0).get(new NDIndex("..., 1")), heightOnly.get(new NDIndex("..., 1")))).isZero();
+        assertThatThrownBy(() -> new MRope(64, 1e7, List.of(11, 11, 11), true)).isInstanceOf(SmeltException.class);
+    }
+}
