@@ -1,6 +1,6 @@
 package dev.smelt.hub.progress;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.util.ArrayDeque;
 import java.util.Locale;
 
@@ -12,7 +12,7 @@ public final class ProgressPrinter implements AutoCloseable {
     private static final long RATE_WINDOW_NANOS = 3_000_000_000L;
 
     private final TransferProgress progress;
-    private final PrintStream out;
+    private final PrintWriter out;
     private final boolean interactive;
     private final long periodMillis;
     private final String label;
@@ -21,7 +21,7 @@ public final class ProgressPrinter implements AutoCloseable {
     private volatile boolean running = true;
     private int lastWidth;
 
-    public ProgressPrinter(TransferProgress progress, PrintStream out, boolean interactive, String label) {
+    public ProgressPrinter(TransferProgress progress, PrintWriter out, boolean interactive, String label) {
         this.progress = progress;
         this.out = out;
         this.interactive = interactive;
@@ -43,7 +43,7 @@ public final class ProgressPrinter implements AutoCloseable {
             } catch (InterruptedException e) {
                 return;
             }
-            if (running) draw(false);
+            if (running && progress.snapshot().totalFiles() > 0) draw(false);
         }
     }
 
@@ -105,6 +105,6 @@ public final class ProgressPrinter implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        draw(true);
+        if (progress.snapshot().totalFiles() > 0) draw(true);
     }
 }

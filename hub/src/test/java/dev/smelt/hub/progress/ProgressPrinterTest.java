@@ -2,8 +2,8 @@ package dev.smelt.hub.progress;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
 
 class ProgressPrinterTest {
@@ -11,7 +11,7 @@ class ProgressPrinterTest {
     void lineShowsFilesBytesPercentRateAndEta() {
         TransferProgress p = new TransferProgress();
         p.expect(4L << 30, 4);
-        ProgressPrinter printer = new ProgressPrinter(p, new PrintStream(new ByteArrayOutputStream()), true, "pull");
+        ProgressPrinter printer = new ProgressPrinter(p, new PrintWriter(new StringWriter()), true, "pull");
         printer.line(p.snapshot(), 0);
         p.transferred(1L << 30);
         p.fileDone();
@@ -24,7 +24,7 @@ class ProgressPrinterTest {
         TransferProgress p = new TransferProgress();
         p.expect(1000, 1);
         p.resumed(500);
-        ProgressPrinter printer = new ProgressPrinter(p, new PrintStream(new ByteArrayOutputStream()), false, null);
+        ProgressPrinter printer = new ProgressPrinter(p, new PrintWriter(new StringWriter()), false, null);
         printer.line(p.snapshot(), 0);
         assertThat(printer.line(p.snapshot(), 1_000_000_000L)).isEqualTo("0/1 files  500 B / 1000 B   50%  0 B/s");
         assertThat(ProgressPrinter.duration(3725)).isEqualTo("1h02m");
