@@ -41,6 +41,14 @@ public final class TestModels {
         }
     }
 
+    /** Writes the result of a DuckDB query as a Parquet file. */
+    public static void writeParquet(Path file, String select) throws java.sql.SQLException {
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:duckdb:");
+             java.sql.Statement s = c.createStatement()) {
+            s.execute("COPY (" + select + ") TO '" + file.toAbsolutePath().toString().replace("'", "''") + "' (FORMAT parquet)");
+        }
+    }
+
     public static TinyTokenizer tokenizer() {
         return TOKENIZER;
     }

@@ -4,14 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.smelt.core.SmeltException;
+import dev.smelt.datasets.TestModels;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.GZIPOutputStream;
@@ -110,18 +108,12 @@ class SourcesTest {
     @Test
     void parquetWithNestedMessages() throws Exception {
         Path f = dir.resolve("chat.parquet");
-        writeParquet(f, "SELECT * FROM (VALUES ([{'role':'user','content':'hi'},{'role':'assistant','content':'yo'}], 1),"
+        TestModels.writeParquet(f, "SELECT * FROM (VALUES ([{'role':'user','content':'hi'},{'role':'assistant','content':'yo'}], 1),"
                 + " ([{'role':'user','content':'a'},{'role':'assistant','content':'b'}], 2)) v(messages, n)");
         List<RawRow> rows = read(f);
         assertThat(rows).hasSize(2);
         assertThat(rows.get(0).value().get("messages").get(1).get("content").asText()).isEqualTo("yo");
         assertThat(rows.get(1).location().toString()).isEqualTo("chat.parquet:row 2");
-    }
-
-    static void writeParquet(Path f, String select) throws Exception {
-        try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement s = c.createStatement()) {
-            s.execute("COPY (" + select + ") TO '" + f.toAbsolutePath().toString().replace("'", "''") + "' (FORMAT parquet)");
-        }
     }
 
     @Test
