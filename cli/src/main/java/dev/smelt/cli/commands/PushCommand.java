@@ -1,0 +1,80 @@
+package dev.smelt.cli.commands;
+
+import dev.smelt.cli.GlobalOptions;
+import dev.smelt.hub.HubClient;
+import dev.smelt.hub.RepoId;
+import dev.smelt.hub.progress.ProgressPrinter;
+import dev.smelt.hub.upload.CommitResult;
+import dev.smelt.hub.upload.PushRequest;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "push", description = {
+        "Upload a folder to a Hugging Face Hub repository as one commit.",
+        "Large and binary files go through LFS; files the Hub already has are not uploaded again."
+                + " The last line of stdout is the commit URL."})
+public final class PushCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "DIR", description = "Folder to upload (.git/ and .cache/huggingface/ are skipped).")
+    Path dir;
+
+    @Parameters(index = "1", paramLabel = "REPO", description = "namespace/name")
+    String repo;
+
+    @Mixin
+    HubOptions hub;
+
+    @Option(names = "--revision", paramLabel = "BRANCH", defaultValue = "main", description = "Branch to commit to (default: ${DEFAULT-VALUE}).")
+    String revision;
+
+    @Option(names = "--create", description = "Create the repository if it does not exist.")
+    boolean create;
+
+    @Option(names = "--private", description = "With --create: make the new repository private.")
+    boolean makePrivate;
+
+    @Option(names = {"--message", "-m"}, paramLabel = "M", description = "Commit message (first line: summary).")
+    String message;
+
+    @Option(names = "--max-workers", paramLabel = "N", defaultValue = "8", description = "Parallel uploads (default: ${DEFAULT-VALUE}).")
+    int maxWorkers;
+
+    @Override
+    public Integer call() {
+        HubClient client = HubClient.builder().settings(hub.settings()).maxWorkers(maxWorkers).build();
+        PrintWriter err = spec.commandLine().getErr();
+        ProgressPrinter printer = GlobalOptions.quiet() ? null
+                : new ProgressPrinter(client.progress(), err, HubOptions.interactiveTerminal(), "push " + repo).start();
+        CommitResult r;
+        try {
+            r = client.push(new PushRequest(dir.toAbsolutePath(), hub.type(), new RepoId(repo), revision, create,
+                    makePrivate, message));
+        } finally {
+            if (printer != null) printer.close();
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        if (r.noChanges()) {
+            err.println("nothing changed (" + r.unchanged() + " files identical on the Hub); no commit created");
+            err.flush();
+            return 0;
+        }
+        if (!GlobalOptions.quiet()) {
+            err.println("committed " + (r.inlineFiles() + r.lfsUploaded() + r.lfsAlreadyPresent()) + " files: "
+                    + r.lfsUploaded() + " uploaded via LFS, " + r.lfsAlreadyPresent() + " already on the Hub, "
+                    + r.inlineFiles() + " inline; " + r.unchanged() + " unchanged");
+            err.flush();
+        }
+        out.println(r.commitUrl() != null ? r.commitUrl() : r.commitOid());
+        out.flush();
+        return 0;
+    }
+}
