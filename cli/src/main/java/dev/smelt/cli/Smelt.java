@@ -1,8 +1,11 @@
 package dev.smelt.cli;
 
+import dev.smelt.cli.commands.BenchCommand;
 import dev.smelt.cli.commands.CompletionCommand;
 import dev.smelt.cli.commands.ConvertCommand;
 import dev.smelt.cli.commands.InspectCommand;
+import dev.smelt.cli.commands.PullCommand;
+import dev.smelt.cli.commands.PushCommand;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -19,6 +22,9 @@ import picocli.CommandLine.Command;
         subcommands = {
             CommandLine.HelpCommand.class,
             CompletionCommand.class,
+            PullCommand.class,
+            PushCommand.class,
+            BenchCommand.class,
             InspectCommand.class,
             ConvertCommand.class,
         })
