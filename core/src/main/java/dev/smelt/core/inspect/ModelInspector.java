@@ -4,6 +4,7 @@ import dev.smelt.core.SmeltException;
 import dev.smelt.core.model.ModelConfig;
 import dev.smelt.core.model.ModelDirectory;
 import dev.smelt.core.model.Qwen35Config;
+import dev.smelt.core.model.Qwen35VisionTower;
 import dev.smelt.core.model.TensorSpec;
 import dev.smelt.core.safetensors.SafetensorsModel;
 import dev.smelt.core.safetensors.TensorInfo;
@@ -68,6 +69,12 @@ public final class ModelInspector {
             long mtp = q.mtpTensorSpecs().stream().mapToLong(TensorSpec::numElements).sum();
             extra.put("mtp_parameters", mtp);
             total += mtp;
+            if (q.visionConfig() != null) {
+                long vision = Qwen35VisionTower.fromJson(configJson.toString(), q.visionConfig()).tensorSpecs().stream()
+                        .mapToLong(TensorSpec::numElements).sum();
+                extra.put("vision_parameters", vision);
+                total += vision;
+            }
         }
         List<TensorRow> rows = config.tensorSpecs().stream()
                 .map(s -> new TensorRow(s.name(), s.shape(), "-", 0)).toList();

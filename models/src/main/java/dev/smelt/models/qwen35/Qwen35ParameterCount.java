@@ -1,6 +1,7 @@
 package dev.smelt.models.qwen35;
 
 import dev.smelt.core.model.Qwen35Config;
+import dev.smelt.core.model.Qwen35VisionTower;
 import dev.smelt.core.model.TensorSpec;
 import java.util.List;
 

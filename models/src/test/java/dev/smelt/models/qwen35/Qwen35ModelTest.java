@@ -15,6 +15,7 @@ import ai.djl.training.ParameterStore;
 import dev.smelt.core.SmeltException;
 import dev.smelt.core.model.ModelDirectory;
 import dev.smelt.core.model.Qwen35Config;
+import dev.smelt.core.model.Qwen35VisionTower;
 import dev.smelt.core.safetensors.SafetensorsWriter;
 import dev.smelt.core.safetensors.TensorSource;
 import dev.smelt.models.CausalLM;

@@ -6,10 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.smelt.core.SmeltException;
+import dev.smelt.core.inspect.Inspection;
+import dev.smelt.core.inspect.ModelInspector;
 import dev.smelt.core.model.LayerType;
 import dev.smelt.core.model.ModelConfig;
 import dev.smelt.core.model.Qwen35Config;
+import dev.smelt.core.model.Qwen35VisionTower;
 import java.io.InputStream;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -49,6 +53,11 @@ class Qwen35ParameterCountTest {
         assertThat(n.mtp()).isEqualTo(mtp);
         assertThat(n.total()).isEqualTo(total);
         assertThat(c.parameterCount()).isEqualTo(language);
+        // What `smelt inspect --from-config` reports.
+        Path file = Path.of(Qwen35ParameterCountTest.class.getResource("/qwen35/" + name + ".config.json").toURI());
+        Inspection inspection = ModelInspector.inspectConfig(file);
+        assertThat(inspection.parameters()).isEqualTo(total);
+        assertThat(inspection.extra()).containsEntry("vision_parameters", vision).containsEntry("mtp_parameters", mtp);
     }
 
     @Test

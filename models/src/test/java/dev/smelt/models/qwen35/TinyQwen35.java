@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.smelt.core.io.AtomicFiles;
 import dev.smelt.core.model.LayerType;
 import dev.smelt.core.model.Qwen35Config;
+import dev.smelt.core.model.Qwen35VisionTower;
 import dev.smelt.core.model.TensorSpec;
 import dev.smelt.core.safetensors.SafetensorsWriter;
 import dev.smelt.core.safetensors.TensorSource;

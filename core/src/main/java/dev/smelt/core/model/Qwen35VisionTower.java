@@ -1,8 +1,7 @@
-package dev.smelt.models.qwen35;
+package dev.smelt.core.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.smelt.core.SmeltException;
-import dev.smelt.core.model.TensorSpec;
 import java.util.ArrayList;
 import java.util.List;
 
