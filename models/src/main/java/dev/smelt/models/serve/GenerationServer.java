@@ -10,6 +10,7 @@ import dev.smelt.core.SmeltException;
 import dev.smelt.core.chat.ChatMessage;
 import dev.smelt.models.generate.GenerationResult;
 import dev.smelt.models.generate.LanguageModel;
+import dev.smelt.models.generate.SamplingOverrides;
 import dev.smelt.models.generate.SamplingParams;
 import dev.smelt.models.generate.TokenStreamer;
 import java.io.IOException;
@@ -145,8 +146,7 @@ public final class GenerationServer implements AutoCloseable {
 
     private void chat(HttpExchange ex, JsonNode body) throws IOException {
         List<ChatMessage> messages = messages(body);
-        JsonNode maxField = body.hasNonNull("max_completion_tokens") ? body : null;
-        SamplingParams params = sampling(body, maxField != null ? "max_completion_tokens" : "max_tokens");
+        SamplingParams params = sampling(body, body.hasNonNull("max_completion_tokens") ? "max_completion_tokens" : "max_tokens");
         boolean stream = body.has("stream") && body.get("stream").asBoolean(false);
         long[] ids;
         try {
@@ -231,27 +231,15 @@ public final class GenerationServer implements AutoCloseable {
     }
 
     private SamplingParams sampling(JsonNode body, String maxField) {
-        Integer max = optInt(body, maxField);
-        SamplingParams p = lm.defaultSampling(max);
-        Double temperature = optDouble(body, "temperature");
-        Double topP = optDouble(body, "top_p");
-        Integer topK = optInt(body, "top_k");
-        Double repetition = optDouble(body, "repetition_penalty");
-        Integer seed = body.hasNonNull("seed") ? optInt(body, "seed") : null;
+        Integer seed = optInt(body, "seed");
+        SamplingOverrides o = new SamplingOverrides(optInt(body, maxField), optDouble(body, "temperature"),
+                optDouble(body, "top_p"), optInt(body, "top_k"), optDouble(body, "repetition_penalty"),
+                seed == null ? null : seed.longValue());
         try {
-            if (temperature != null) {
-                p = p.withTemperature(temperature);
-                if (temperature > 0 && topP == null) p = p.withTopP(1.0);
-                if (temperature > 0 && topK == null) p = p.withTopK(0);
-            }
-            if (topP != null) p = p.withTopP(topP);
-            if (topK != null) p = p.withTopK(topK);
-            if (repetition != null) p = p.withRepetitionPenalty(repetition);
-            if (seed != null) p = p.withSeed(seed.longValue());
+            return o.applyTo(lm.defaultSampling(null));
         } catch (SmeltException e) {
             throw new BadRequest(e.getMessage());
         }
-        return p;
     }
 
     private static List<ChatMessage> messages(JsonNode body) {

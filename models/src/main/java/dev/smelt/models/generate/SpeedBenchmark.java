@@ -1,0 +1,66 @@
+package dev.smelt.models.generate;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.training.ParameterStore;
+import dev.smelt.models.CausalLM;
+import dev.smelt.models.DecoderCache;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Prefill and decode speed of a model, measured the way llama.cpp's bench harness does so the two can be put
+ * side by side: each run starts an empty cache, prefills {@code prompt.length - 1} tokens, then greedily decodes
+ * {@code gen} tokens one at a time starting from the last prompt token. Medians over the measured runs.
+ */
+public final class SpeedBenchmark {
+    /** Medians in tokens per second, and every run's numbers. */
+    public record Result(double prefillTokensPerSecond, double decodeTokensPerSecond, List<double[]> runs) {}
+
+    private SpeedBenchmark() {}
+
+    /** The prompt llama.cpp's bench script uses: a deterministic spread of ordinary ids (skipping the first 16). */
+    public static long[] benchPrompt(int length, int vocabSize) {
+        int span = Math.max(1, Math.min(vocabSize, 32000) - 16);
+        long[] p = new long[length];
+        for (int i = 0; i < length; i++) p[i] = 16 + ((i * 7919L + 13) % span);
+        return p;
+    }
+
+    public static Result measure(CausalLM model, long[] prompt, int gen, int warmup, int repeat) {
+        if (prompt.length < 2) throw new IllegalArgumentException("prompt needs at least 2 tokens");
+        List<double[]> runs = new ArrayList<>();
+        for (int r = 0; r < warmup + repeat; r++) {
+            try (NDManager session = model.manager().newSubManager();
+                    DecoderCache cache = model.newCache(session, 1)) {
+                ParameterStore ps = new ParameterStore(session, false);
+                long[] head = Arrays.copyOf(prompt, prompt.length - 1);
+                long t0 = System.nanoTime();
+                try (NDManager step = session.newSubManager()) {
+                    NDArray logits = model.step(ps, step.create(head).reshape(1, head.length), cache, true);
+                    logits.toType(DataType.FLOAT32, false).toFloatArray(); // wait for the result, as llama.cpp does
+                }
+                long t1 = System.nanoTime();
+                long next = prompt[prompt.length - 1];
+                for (int i = 0; i < gen; i++) {
+                    try (NDManager step = session.newSubManager()) {
+                        NDArray logits = model.step(ps, step.create(new long[] {next}).reshape(1, 1), cache, true);
+                        next = Sampler.argmax(logits.toType(DataType.FLOAT32, false).toFloatArray());
+                    }
+                }
+                long t2 = System.nanoTime();
+                if (r >= warmup) {
+                    runs.add(new double[] {head.length * 1e9 / (t1 - t0), gen * 1e9 / (t2 - t1)});
+                }
+            }
+        }
+        return new Result(median(runs, 0), median(runs, 1), runs);
+    }
+
+    private static double median(List<double[]> runs, int col) {
+        double[] v = runs.stream().mapToDouble(x -> x[col]).sorted().toArray();
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+}
