@@ -1,0 +1,137 @@
+package dev.smelt.cli.commands;
+
+import dev.smelt.cli.GlobalOptions;
+import dev.smelt.core.SmeltException;
+import dev.smelt.core.chat.ChatMessage;
+import dev.smelt.models.generate.GenerationResult;
+import dev.smelt.models.generate.LanguageModel;
+import dev.smelt.models.generate.SamplingOverrides;
+import dev.smelt.models.generate.SamplingParams;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "generate", description = {
+        "Generate text with a model, streaming it to stdout; speed goes to stderr.",
+        "Sampling defaults come from the model's generation_config.json (greedy when it does not enable sampling);",
+        "generation stops at the EOS ids of generation_config.json and config.json."})
+public final class GenerateCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ModelRuntimeOptions runtime;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Input input;
+
+    static final class Input {
+        @Option(names = "--prompt", paramLabel = "TEXT", description = "Raw prompt (the tokenizer adds its special tokens, e.g. BOS).")
+        String prompt;
+
+        @Option(names = "--chat", paramLabel = "TEXT", description = "A user message, formatted with the model's chat template.")
+        String chat;
+
+        @Option(names = "--prompt-file", paramLabel = "FILE", description = "Raw prompt read from a UTF-8 file.")
+        Path promptFile;
+
+        @Option(names = "--prompt-ids", paramLabel = "IDS", split = ",",
+                description = "Prompt as comma-separated token ids, used as is.")
+        List<Long> promptIds;
+    }
+
+    @Option(names = "--system", paramLabel = "TEXT", description = "System message for --chat.")
+    String system;
+
+    @Option(names = "--max-new-tokens", paramLabel = "N", description = "Most tokens to generate (default: generation_config.json, else 512).")
+    Integer maxNewTokens;
+
+    @Option(names = "--temperature", paramLabel = "T", description = "0 for greedy; > 0 samples.")
+    Double temperature;
+
+    @Option(names = "--top-p", paramLabel = "P", description = "Nucleus sampling mass (1 = off).")
+    Double topP;
+
+    @Option(names = "--top-k", paramLabel = "K", description = "Sample among the K most likely tokens (0 = off).")
+    Integer topK;
+
+    @Option(names = "--repetition-penalty", paramLabel = "R", description = "> 1 discourages repeats (1 = off).")
+    Double repetitionPenalty;
+
+    @Option(names = "--seed", paramLabel = "S", description = "Random seed for sampling.")
+    Long seed;
+
+    @Option(names = "--ignore-eos", description = "Do not stop at EOS tokens (benchmarks, comparisons).")
+    boolean ignoreEos;
+
+    @Option(names = "--print-ids", description = "Print the generated token ids (space-separated) instead of text.")
+    boolean printIds;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (system != null && input.chat == null) throw new SmeltException("--system needs --chat");
+        try (LanguageModel lm = runtime.load()) {
+            long[] prompt = promptIds(lm);
+            SamplingParams params = new SamplingOverrides(maxNewTokens, temperature, topP, topK, repetitionPenalty, seed)
+                    .applyTo(lm.defaultSampling(null));
+            if (ignoreEos) params = params.withStopTokenIds(List.of());
+            List<Integer> ids = new ArrayList<>();
+            GenerationResult r = lm.generate(prompt, params, (id, text) -> {
+                if (printIds) {
+                    if (id >= 0) {
+                        out.print((ids.isEmpty() ? "" : " ") + id);
+                        ids.add(id);
+                        out.flush();
+                    }
+                } else if (!text.isEmpty()) {
+                    out.print(text);
+                    out.flush();
+                }
+            });
+            out.println();
+            out.flush();
+            if (!GlobalOptions.quiet()) {
+                err.println(String.format(Locale.ROOT,
+                        "smelt: %d prompt tokens, %d generated (%s); prefill %.1f tok/s, decode %.1f tok/s",
+                        r.promptTokens(), r.tokenIds().size(), r.stopReason().name().toLowerCase(Locale.ROOT),
+                        r.prefillTokensPerSecond(), r.decodeTokensPerSecond()));
+                err.flush();
+            }
+        }
+        return 0;
+    }
+
+    private long[] promptIds(LanguageModel lm) throws IOException {
+        if (input.promptIds != null) return input.promptIds.stream().mapToLong(Long::longValue).toArray();
+        if (input.chat != null) {
+            List<ChatMessage> messages = new ArrayList<>();
+            if (system != null) messages.add(ChatMessage.system(system));
+            messages.add(ChatMessage.user(input.chat));
+            return lm.encodeChat(messages);
+        }
+        String text = input.prompt;
+        if (input.promptFile != null) {
+            try {
+                text = Files.readString(input.promptFile);
+            } catch (NoSuchFileException e) {
+                throw new SmeltException(input.promptFile + ": no such file");
+            }
+        }
+        return lm.encodePrompt(text);
+    }
+
+}

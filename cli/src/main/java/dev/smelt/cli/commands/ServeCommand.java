@@ -1,0 +1,62 @@
+package dev.smelt.cli.commands;
+
+import dev.smelt.core.SmeltException;
+import dev.smelt.models.generate.LanguageModel;
+import dev.smelt.models.serve.GenerationServer;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "serve", description = {
+        "Serve a model over HTTP until interrupted (Ctrl-C):",
+        "  POST /generate              {\"prompt\", \"max_tokens\", \"temperature\"} -> {\"response\"}",
+        "  POST /v1/chat/completions   OpenAI-compatible; \"stream\": true sends server-sent events",
+        "  GET  /health",
+        "Requests run one at a time in arrival order; others wait in a queue."})
+public final class ServeCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ModelRuntimeOptions runtime;
+
+    @Option(names = "--port", defaultValue = "8080", paramLabel = "PORT", description = "TCP port (default: ${DEFAULT-VALUE}; 0 = any free port).")
+    int port;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", paramLabel = "ADDR",
+            description = "Address to bind (default: ${DEFAULT-VALUE}; 0.0.0.0 for all interfaces).")
+    String host;
+
+    @Option(names = "--name", paramLabel = "NAME", description = "Model name reported to clients (default: the directory name).")
+    String name;
+
+    @Override
+    public Integer call() throws Exception {
+        if (port < 0 || port > 65535) throw new SmeltException("--port must be 0..65535, got " + port);
+        PrintWriter err = spec.commandLine().getErr();
+        LanguageModel lm = runtime.load();
+        GenerationServer server;
+        try {
+            server = GenerationServer.start(lm, name != null ? name : runtime.displayName(), host, port, 8);
+        } catch (RuntimeException e) {
+            lm.close();
+            throw e;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.stop(2);
+            lm.close();
+            stopped.countDown();
+        }, "smelt-serve-shutdown"));
+        err.println("smelt: serving " + runtime.model + " on http://" + host + ":" + server.port()
+                + " (POST /generate, POST /v1/chat/completions, GET /health); Ctrl-C to stop");
+        err.flush();
+        stopped.await();
+        return 0;
+    }
+}
