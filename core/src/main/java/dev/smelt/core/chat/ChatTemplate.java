@@ -6,10 +6,12 @@ import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.LegacyOverrides;
 import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
-import com.hubspot.jinjava.interpret.RenderResult;
+import com.hubspot.jinjava.interpret.InterpretException;
+import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import com.hubspot.jinjava.lib.tag.Tag;
+import com.hubspot.jinjava.tree.Node;
 import com.hubspot.jinjava.tree.TagNode;
 import dev.smelt.core.SmeltException;
 import java.io.IOException;
@@ -44,13 +46,43 @@ public final class ChatTemplate {
     private static final Jinjava ENGINE = newEngine();
 
     private final String source;
-    private final String translated;
+    private final Node tree;
     private final Map<String, Object> specialTokens;
 
     private ChatTemplate(String source, Map<String, Object> specialTokens) {
         this.source = source;
-        this.translated = JinjaDialect.translate(source);
+        JinjaDialect.Translation translation = JinjaDialect.translate(source);
+        for (String filter : translation.filters()) {
+            if (ENGINE.getGlobalContext().getFilter(filter) == null) {
+                throw new SmeltException("chat template uses an unknown filter \"" + filter + "\"");
+            }
+        }
+        this.tree = parse(translation.source());
         this.specialTokens = Collections.unmodifiableMap(new LinkedHashMap<>(specialTokens));
+    }
+
+    /** Parsed once: rendering then only evaluates the tree (parsing is most of Jinjava's cost). */
+    private static Node parse(String translated) {
+        JinjavaInterpreter interpreter = ENGINE.newInterpreter();
+        JinjavaInterpreter.pushCurrent(interpreter);
+        try {
+            Node root = interpreter.parse(translated);
+            throwOnFatal(interpreter.getErrorsCopy());
+            return root;
+        } catch (InterpretException e) {
+            throw new SmeltException("chat template error at line " + e.getLineNumber() + ": " + e.getMessage(), e);
+        } finally {
+            JinjavaInterpreter.popCurrent();
+        }
+    }
+
+    private static void throwOnFatal(List<TemplateError> errors) {
+        for (TemplateError error : errors) {
+            if (error.getSeverity() != TemplateError.ErrorType.FATAL) continue;
+            String raised = raisedMessage(error.getException());
+            if (raised != null) throw new SmeltException("chat template rejected the conversation: " + raised);
+            throw new SmeltException("chat template error at line " + error.getLineno() + ": " + error.getMessage());
+        }
     }
 
     /**
@@ -153,21 +185,21 @@ public final class ChatTemplate {
         for (Map<String, ?> m : messages) copy.add(new LinkedHashMap<>(m));
         vars.put("messages", copy);
         vars.put("add_generation_prompt", addGenerationPrompt);
-        RenderResult result;
+        JinjavaInterpreter interpreter = ENGINE.newInterpreter();
+        interpreter.getContext().putAll(vars);
+        JinjavaInterpreter.pushCurrent(interpreter);
+        String output;
         try {
-            result = ENGINE.renderForResult(translated, vars);
-        } catch (TemplateFunctions.TemplateRaised e) {
-            throw new SmeltException("chat template rejected the conversation: " + e.getMessage(), e);
+            output = interpreter.render(tree);
         } catch (RuntimeException e) {
+            String raised = raisedMessage(e);
+            if (raised != null) throw new SmeltException("chat template rejected the conversation: " + raised, e);
             throw new SmeltException("chat template failed: " + e.getMessage(), e);
+        } finally {
+            JinjavaInterpreter.popCurrent();
         }
-        for (TemplateError error : result.getErrors()) {
-            if (error.getSeverity() != TemplateError.ErrorType.FATAL) continue;
-            String raised = raisedMessage(error.getException());
-            if (raised != null) throw new SmeltException("chat template rejected the conversation: " + raised);
-            throw new SmeltException("chat template error at line " + error.getLineno() + ": " + error.getMessage());
-        }
-        return result.getOutput();
+        throwOnFatal(interpreter.getErrorsCopy());
+        return output;
     }
 
     /** The template text as the model ships it. */
@@ -264,7 +296,7 @@ public final class ChatTemplate {
             return "end" + name;
         }
 
-        public String interpret(TagNode tagNode, com.hubspot.jinjava.interpret.JinjavaInterpreter interpreter) {
+        public String interpret(TagNode tagNode, JinjavaInterpreter interpreter) {
             StringBuilder b = new StringBuilder();
             for (var child : tagNode.getChildren()) b.append(child.render(interpreter).getValue());
             return b.toString();

@@ -27,7 +27,11 @@ final class JinjaDialect {
 
     private JinjaDialect() {}
 
-    static String translate(String template) {
+    /** The translated source and the filter names its expressions use (checked against the engine). */
+    record Translation(String source, Set<String> filters) {}
+
+    static Translation translate(String template) {
+        Set<String> filters = new java.util.TreeSet<>();
         String src = template.replace("\r\n", "\n").replace('\r', '\n');
         if (src.endsWith("\n")) src = src.substring(0, src.length() - 1); // keep_trailing_newline=False
         StringBuilder out = new StringBuilder(src.length() + 64);
@@ -92,13 +96,27 @@ final class JinjaDialect {
                 }
                 lineStarting = after > 0 && src.charAt(after - 1) == '\n';
             } else if (kind == '%') {
-                out.append("{% ").append(rewriteStatement(body)).append(" %}");
+                String statement = rewriteStatement(body);
+                collectFilters(statement, filters);
+                out.append("{% ").append(statement).append(" %}");
             } else if (kind == '{') {
-                out.append("{{ ").append(rewriteExpression(body)).append(" }}");
+                String expression = rewriteExpression(body);
+                collectFilters(expression, filters);
+                out.append("{{ ").append(expression).append(" }}");
             }
             pos = after;
         }
-        return out.toString();
+        return new Translation(out.toString(), filters);
+    }
+
+    private static void collectFilters(String expression, Set<String> into) {
+        List<Tok> toks = tokenize(expression);
+        for (int i = 0; i < toks.size(); i++) {
+            if (!toks.get(i).is("|")) continue;
+            int n = i + 1;
+            while (n < toks.size() && toks.get(n).kind == Kind.WS) n++;
+            if (n < toks.size() && toks.get(n).kind == Kind.NAME) into.add(toks.get(n).text);
+        }
     }
 
     /** Text must not end in '{' or it would fuse with the next tag's opening brace. */

@@ -94,6 +94,27 @@ class ChatTemplateTest {
     }
 
     @Test
+    void oneInstanceRendersRepeatedlyAndConcurrently() throws Exception {
+        ChatTemplate t = template("qwen3_5");
+        List<List<ChatMessage>> convs = new java.util.ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            convs.add(List.of(ChatMessage.system("s" + i), ChatMessage.user("u" + i),
+                    ChatMessage.assistant("a" + i, "r" + i), ChatMessage.user("v" + i)));
+        }
+        List<String> sequential = convs.stream().map(c -> t.render(c, true)).toList();
+        assertThat(sequential.get(7)).isEqualTo("<|im_start|>system\ns7<|im_end|>\n<|im_start|>user\nu7<|im_end|>\n"
+                + "<|im_start|>assistant\na7<|im_end|>\n<|im_start|>user\nv7<|im_end|>\n<|im_start|>assistant\n<think>\n");
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<String>> futures = new java.util.ArrayList<>();
+            for (List<ChatMessage> c : convs) futures.add(pool.submit(() -> t.render(c, true)));
+            for (int i = 0; i < convs.size(); i++) assertThat(futures.get(i).get()).isEqualTo(sequential.get(i));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void contentIsNeverInterpretedAsTemplateCode() {
         String out = template("qwen2_5").render(List.of(ChatMessage.user("{{ 7 * 7 }} {% if %} {# x #}")), false);
         assertThat(out).contains("user\n{{ 7 * 7 }} {% if %} {# x #}<|im_end|>");
@@ -174,8 +195,14 @@ class ChatTemplateTest {
                 .render(List.of(), false))
                 .isInstanceOf(SmeltException.class)
                 .hasMessage("chat template rejected the conversation: Conversation roles must alternate");
-        assertThatThrownBy(() -> ChatTemplate.of("{% if %}", Map.of()).render(List.of(), false))
+        assertThatThrownBy(() -> ChatTemplate.of("{% if %}", Map.of()))
                 .isInstanceOf(SmeltException.class).hasMessageStartingWith("chat template error at line 1");
+        assertThatThrownBy(() -> ChatTemplate.of("a\n{% for m in messages %}{{ m }}", Map.of()))
+                .isInstanceOf(SmeltException.class).hasMessageContaining("Missing end tag");
+        assertThatThrownBy(() -> ChatTemplate.of("{{ messages|nosuchfilter }}", Map.of()))
+                .isInstanceOf(SmeltException.class).hasMessage("chat template uses an unknown filter \"nosuchfilter\"");
+        assertThatThrownBy(() -> ChatTemplate.of("{{ nosuchfunction(1) }}", Map.of()).render(List.of(), false))
+                .isInstanceOf(SmeltException.class).hasMessageContaining("nosuchfunction");
         assertThatThrownBy(() -> ChatTemplate.of("{{ x ", Map.of()))
                 .isInstanceOf(SmeltException.class).hasMessage("chat template line 1: unclosed {{ tag");
     }
