@@ -3,9 +3,12 @@ package dev.smelt.cli;
 import dev.smelt.cli.commands.BenchCommand;
 import dev.smelt.cli.commands.CompletionCommand;
 import dev.smelt.cli.commands.ConvertCommand;
+import dev.smelt.cli.commands.CreateTinyCommand;
+import dev.smelt.cli.commands.GenerateCommand;
 import dev.smelt.cli.commands.InspectCommand;
 import dev.smelt.cli.commands.PullCommand;
 import dev.smelt.cli.commands.PushCommand;
+import dev.smelt.cli.commands.ServeCommand;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -27,6 +30,9 @@ import picocli.CommandLine.Command;
             BenchCommand.class,
             InspectCommand.class,
             ConvertCommand.class,
+            CreateTinyCommand.class,
+            GenerateCommand.class,
+            ServeCommand.class,
         })
 public final class Smelt implements Runnable {
     public static final int EXIT_OK = 0;
