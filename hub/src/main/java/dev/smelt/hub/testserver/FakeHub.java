@@ -54,6 +54,7 @@ public final class FakeHub implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern RESOLVE = Pattern.compile("^/(datasets/)?(.+?)/resolve/([^/]+)/(.+)$");
     private static final Pattern API_REVISION = Pattern.compile("^/api/(models|datasets)/(.+?)/revision/([^/]+)$");
+    private static final Pattern API_TREE = Pattern.compile("^/api/(models|datasets)/(.+?)/(tree|paths-info)/([^/]+)$");
     private static final Pattern API_ACTION = Pattern.compile("^/api/(models|datasets)/(.+?)/(preupload|commit)/([^/]+)$");
     private static final Pattern LFS_BATCH = Pattern.compile("^/(datasets/)?(.+?)\\.git/info/lfs/objects/batch$");
     private static final Pattern RANGE = Pattern.compile("bytes=(\\d+)-(\\d*)");
@@ -243,6 +244,11 @@ public final class FakeHub implements AutoCloseable {
         if (ex.method.equals("GET") && (m = API_REVISION.matcher(path)).matches()) {
             return revision(RepoType.parse(m.group(1)), m.group(2), decode(m.group(3)), token, authorized);
         }
+        if ((m = API_TREE.matcher(path)).matches()
+                && (ex.method.equals("GET") && m.group(3).equals("tree") || ex.method.equals("POST") && m.group(3).equals("paths-info"))) {
+            JsonNode body = ex.method.equals("POST") ? JSON.readTree(ex.body()) : null;
+            return tree(RepoType.parse(m.group(1)), m.group(2), decode(m.group(4)), body, token, authorized);
+        }
         if ((ex.method.equals("GET") || ex.method.equals("HEAD")) && path.startsWith("/_bench/concat/")) {
             return concat(path.substring("/_bench/concat/".length()));
         }
@@ -353,6 +359,42 @@ public final class FakeHub implements AutoCloseable {
             }
         }
         return Response.json(root);
+    }
+
+    /** {@code GET .../tree/{rev}?recursive=true} and {@code POST .../paths-info/{rev}}: the git tree view. */
+    private Response tree(RepoType type, String id, String rev, JsonNode pathsQuery, String token, boolean authorized) {
+        FakeRepo repo = repos.get(key(type, id));
+        Response denied = access(repo, token, authorized);
+        if (denied != null) return denied;
+        String commit = repo.resolve(rev);
+        if (commit == null) return Response.error(404, "RevisionNotFound", "Invalid rev id: " + rev);
+        java.util.Set<String> wanted = null;
+        if (pathsQuery != null) {
+            wanted = new java.util.HashSet<>();
+            for (JsonNode p : pathsQuery.path("paths")) wanted.add(p.asText());
+        }
+        ArrayNode out = JSON.createArrayNode();
+        java.util.Set<String> dirs = new java.util.TreeSet<>();
+        for (FakeRepo.Entry e : repo.files(commit)) {
+            for (int i = e.path().indexOf('/'); i > 0; i = e.path().indexOf('/', i + 1)) dirs.add(e.path().substring(0, i));
+        }
+        if (wanted == null) {
+            for (String d : dirs) out.addObject().put("type", "directory").put("oid", FakeRepo.gitBlobSha1(d.getBytes(StandardCharsets.UTF_8))).put("size", 0).put("path", d);
+        }
+        for (FakeRepo.Entry e : repo.files(commit)) {
+            if (wanted != null && !wanted.contains(e.path())) continue;
+            ObjectNode o = out.addObject().put("type", "file").put("oid", e.blobId()).put("size", e.size()).put("path", e.path());
+            if (e.lfs()) o.putObject("lfs").put("oid", e.sha256()).put("size", e.size()).put("pointerSize", e.pointerText().length());
+            if (wanted != null) o.putObject("lastCommit").put("id", commit).put("title", "commit").put("date", "2026-01-01T00:00:00.000Z");
+        }
+        Response r = new Response(200);
+        r.headers.put("Content-Type", "application/json");
+        try {
+            r.body = JSON.writeValueAsBytes(out);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return r;
     }
 
     private Response resolve(HttpExchange ex, RepoType type, String id, String rev, String filePath, String token,
