@@ -1,0 +1,424 @@
+package dev.smelt.trainer.sft;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.engine.EngineException;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import dev.smelt.core.SmeltException;
+import dev.smelt.core.model.ModelDirectory;
+import dev.smelt.datasets.length.TrainingSequence;
+import dev.smelt.models.CausalLM;
+import dev.smelt.models.ModelLoader;
+import dev.smelt.trainer.lora.LoraAttach;
+import dev.smelt.trainer.lora.LoraBlock;
+import dev.smelt.trainer.optim.AdamW;
+import dev.smelt.trainer.optim.GradientClipping;
+import dev.smelt.trainer.optim.LossScaler;
+import dev.smelt.trainer.optim.LrSchedule;
+import dev.smelt.trainer.peft.AdapterConfig;
+import dev.smelt.trainer.peft.AdapterFiles;
+import dev.smelt.trainer.peft.LoraPair;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * LoRA supervised fine-tuning with DJL's autograd ({@link GradientCollector}; DJL's {@code Trainer} does
+ * not fit: it owns optimizer state that checkpoints cannot reach and clips per element, not by global norm).
+ *
+ * <p>One optimizer step = up to {@code gradAccum} micro-batches (never crossing an epoch end); each
+ * micro-batch is split by rows across the devices, every device holding a replica of the frozen model and
+ * its own copy of the adapters. Loss = summed token cross-entropy / trained tokens of the whole step, so
+ * accumulation and data parallelism give the same gradient as one big batch. Gradients are summed on the
+ * first device, unscaled (fp16), clipped by global norm and applied by AdamW; the new adapter values are
+ * then copied to the other replicas.
+ *
+ * <p>Everything random is a function of the seed and the step (adapter init from Java RNG, data order by
+ * {@code seed + epoch}, dropout RNG reseeded per micro-batch), so a run resumed from a checkpoint ends
+ * with the same adapter as an uninterrupted one.
+ */
+public final class SftTrainer {
+    /** What a run produced. */
+    public record Result(Path outDir, int steps, int totalSteps, double lastLoss, Double lastEvalLoss, boolean stopped,
+            long tokens, double seconds, Path checkpoint) {}
+
+    private final TrainConfig cfg;
+    private final TrainingData data;
+    private final PrintStream log;
+    private final boolean live;
+    private volatile boolean stopRequested;
+    private final CountDownLatch finished = new CountDownLatch(1);
+
+    public SftTrainer(TrainConfig cfg, TrainingData data, PrintStream log, boolean live) {
+        this.cfg = cfg;
+        this.data = data;
+        this.log = log;
+        this.live = live;
+    }
+
+    /** Asks the run to save a checkpoint after the current step and return (Ctrl-C). */
+    public void requestStop() {
+        stopRequested = true;
+    }
+
+    /** Waits until {@link #run} has returned or thrown. */
+    public boolean awaitFinished(long timeout, TimeUnit unit) throws InterruptedException {
+        return finished.await(timeout, unit);
+    }
+
+    /** Optimizer steps of an epoch of {@code rows} rows. */
+    public static int stepsPerEpoch(int rows, int batchSize, int gradAccum) {
+        int micro = (rows + batchSize - 1) / batchSize;
+        return (micro + gradAccum - 1) / gradAccum;
+    }
+
+    public int totalSteps() {
+        return cfg.maxSteps() > 0 ? cfg.maxSteps()
+                : cfg.epochs() * stepsPerEpoch(data.train().size(), cfg.batchSize(), cfg.gradAccum());
+    }
+
+    public Result run() throws IOException {
+        try {
+            return doRun();
+        } finally {
+            finished.countDown();
+        }
+    }
+
+    private Result doRun() throws IOException {
+        ModelDirectory md = ModelDirectory.open(cfg.modelDir());
+        data.validate(cfg.seqLen(), md.config().maxPositionEmbeddings());
+        Files.createDirectories(cfg.outDir());
+        Checkpoints checkpoints = new Checkpoints(cfg.outDir(), cfg.keepCheckpoints());
+        Map<String, String> fingerprint = cfg.fingerprint(data.fingerprint(), modelFingerprint(md));
+        Optional<Path> latest = checkpoints.latest();
+        if (!cfg.resume() && latest.isPresent()) {
+            throw new SmeltException(cfg.outDir() + " already holds checkpoints (" + latest.get().getFileName()
+                    + "); pass --resume to continue that run or choose another --out");
+        }
+        Checkpoints.Loaded resumed = null;
+        if (cfg.resume() && latest.isPresent()) {
+            resumed = Checkpoints.load(latest.get());
+            resumed.state().requireSameRun(latest.get().toString(), fingerprint);
+        }
+
+        int total = totalSteps();
+        LrSchedule schedule = new LrSchedule(cfg.lr(), cfg.warmupSteps(), total, cfg.schedule());
+        AdapterConfig adapterConfig = AdapterConfig.of(cfg.lora(), cfg.baseModelName(), cfg.baseModelRevision());
+        List<Replica> replicas = new ArrayList<>();
+        try (NDManager host = NDManager.newBaseManager(cfg.devices().get(0))) {
+            for (Device d : cfg.devices()) replicas.add(Replica.load(md, d, cfg));
+            Replica master = replicas.get(0);
+            LossScaler scaler = cfg.precision() == ai.djl.ndarray.types.DataType.FLOAT16 ? LossScaler.fp16() : LossScaler.disabled();
+            int step = 0;
+            int epoch = 0;
+            int batchInEpoch = 0;
+            long tokensSeen = 0;
+            AdamW adam = new AdamW(host, 0.9, 0.999, 1e-8, cfg.weightDecay());
+            if (resumed != null) {
+                for (Replica r : replicas) r.setAdapter(resumed.adapter());
+                adam.restore(resumed.optimizerSteps(), resumed.optimizerState(), master.arraysByName());
+                TrainerState st = resumed.state();
+                step = st.step();
+                epoch = st.epoch();
+                batchInEpoch = st.batchInEpoch();
+                tokensSeen = st.tokensSeen();
+                scaler.restore(st.lossScale(), st.lossScaleGoodSteps());
+            }
+            ProgressLine progress = new ProgressLine(log, live, Math.max(1, total / 20));
+            if (resumed != null) progress.message("resuming from " + resumed.dir() + " (step " + step + "/" + total + ")");
+            progress.message(String.format(java.util.Locale.ROOT,
+                    "training %d adapters (%,d trainable parameters, %,d frozen) on %s, %d rows, %d steps",
+                    master.blocks.size(), master.trainableParameters(), md.config().parameterCount(),
+                    cfg.devices(), data.train().size(), total));
+            double lastLoss = Double.NaN;
+            Double lastEval = null;
+            long started = System.nanoTime();
+            long tokensThisRun = 0;
+            int stepsThisRun = 0;
+            Path lastCheckpoint = resumed == null ? null : resumed.dir();
+            int[] order = epochOrder(epoch);
+            try (MetricsLog metrics = MetricsLog.open(cfg.outDir(), step)) {
+                while (step < total) {
+                    if (stopRequested) {
+                        lastCheckpoint = save(checkpoints, adapterConfig, master, adam, scaler, step, epoch, batchInEpoch,
+                                tokensSeen, fingerprint);
+                        progress.message("stopped: checkpoint " + lastCheckpoint + " (continue with --resume)");
+                        progress.finish();
+                        return new Result(cfg.outDir(), step, total, lastLoss, lastEval, true, tokensThisRun,
+                                seconds(started), lastCheckpoint);
+                    }
+                    // gather this step's micro-batches, never crossing the end of an epoch
+                    int microPerEpoch = (data.train().size() + cfg.batchSize() - 1) / cfg.batchSize();
+                    if (batchInEpoch >= microPerEpoch) {
+                        epoch++;
+                        batchInEpoch = 0;
+                        order = epochOrder(epoch);
+                    }
+                    List<HostBatch> micro = new ArrayList<>();
+                    while (micro.size() < cfg.gradAccum() && batchInEpoch < microPerEpoch) {
+                        micro.add(batch(order, batchInEpoch));
+                        batchInEpoch++;
+                    }
+                    long t0 = System.nanoTime();
+                    double lr = schedule.lr(step);
+                    StepOutcome out = trainStep(replicas, micro, adam, scaler, lr, step);
+                    step++;
+                    stepsThisRun++;
+                    tokensSeen += out.tokens;
+                    tokensThisRun += out.tokens;
+                    lastLoss = out.loss;
+                    double dt = (System.nanoTime() - t0) / 1e9;
+                    double tps = out.tokens / Math.max(1e-9, dt);
+                    metrics.train(step, out.loss, lr, out.gradNorm, tps);
+                    double avgStep = seconds(started) / stepsThisRun;
+                    progress.update(step, total, out.loss, lr, tokensThisRun / Math.max(1e-9, seconds(started)),
+                            avgStep * (total - step));
+                    boolean last = step == total;
+                    if (!data.validation().isEmpty() && ((cfg.evalEvery() > 0 && step % cfg.evalEvery() == 0) || last)) {
+                        lastEval = evaluate(master);
+                        metrics.eval(step, lastEval);
+                        progress.message(String.format(java.util.Locale.ROOT, "step %d: eval loss %.4f, perplexity %.3f",
+                                step, lastEval, Math.exp(lastEval)));
+                    }
+                    if (cfg.saveEvery() > 0 && step % cfg.saveEvery() == 0 && !last) {
+                        lastCheckpoint = save(checkpoints, adapterConfig, master, adam, scaler, step, epoch, batchInEpoch,
+                                tokensSeen, fingerprint);
+                    }
+                }
+            }
+            progress.finish();
+            AdapterFiles.write(cfg.outDir(), adapterConfig, master.pairs());
+            try {
+                LossChart.render(MetricsLog.read(cfg.outDir().resolve(MetricsLog.FILE)), cfg.outDir().resolve(LossChart.FILE));
+            } catch (IOException | RuntimeException | LinkageError e) {
+                progress.message("warning: loss chart not rendered: " + e);
+            }
+            return new Result(cfg.outDir(), step, total, lastLoss, lastEval, false, tokensThisRun, seconds(started),
+                    lastCheckpoint);
+        } finally {
+            for (Replica r : replicas) r.close();
+        }
+    }
+
+    private record StepOutcome(double loss, double gradNorm, long tokens) {}
+
+    private StepOutcome trainStep(List<Replica> replicas, List<HostBatch> micro, AdamW adam, LossScaler scaler, double lr,
+            int step) {
+        int trained = 0;
+        long tokens = 0;
+        for (HostBatch b : micro) {
+            trained += b.trainedTokens();
+            tokens += b.realTokens();
+        }
+        double denom = Math.max(1, trained);
+        double lossSum = 0;
+        Replica master = replicas.get(0);
+        HostBatch current = null;
+        try {
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                for (int k = 0; k < micro.size(); k++) {
+                    current = micro.get(k);
+                    if (cfg.lora().dropout() > 0) Engine.getInstance().setRandomSeed(dropoutSeed(step, k));
+                    int n = replicas.size();
+                    for (int d = 0; d < n; d++) {
+                        int from = current.rows() * d / n;
+                        int to = current.rows() * (d + 1) / n;
+                        if (to <= from) continue;
+                        HostBatch shard = n == 1 ? current : current.slice(from, to);
+                        Replica r = replicas.get(d);
+                        try (NDManager sm = r.model.manager().newSubManager()) {
+                            Device dev = r.model.device();
+                            NDArray logits = r.model.logits(r.ps, shard.idsOn(sm, dev), shard.positionsOn(sm, dev),
+                                    shard.segmentsOn(sm, dev), true);
+                            NDArray ls = MaskedCrossEntropy.sum(logits, shard.targetsOn(sm, dev));
+                            gc.backward(ls.mul((float) (scaler.scale() / denom)));
+                            lossSum += ls.getFloat();
+                        }
+                    }
+                }
+            }
+            Map<String, NDArray[]> params = new LinkedHashMap<>();
+            List<NDArray> grads = new ArrayList<>();
+            List<NDArray> wrappers = new ArrayList<>();
+            for (Map.Entry<String, Parameter> e : master.params.entrySet()) {
+                NDArray w = e.getValue().getArray();
+                NDArray g = w.getGradient();
+                wrappers.add(g);
+                for (int d = 1; d < replicas.size(); d++) {
+                    NDArray rg = replicas.get(d).params.get(e.getKey()).getArray().getGradient();
+                    try (NDArray moved = rg.toDevice(w.getDevice(), true)) {
+                        g.addi(moved);
+                    }
+                    rg.close();
+                }
+                if (scaler.scale() != 1.0) g.divi((float) scaler.scale());
+                params.put(e.getKey(), new NDArray[] {w, g});
+                grads.add(g);
+            }
+            double norm = GradientClipping.clip(grads, cfg.maxGradNorm());
+            if (scaler.update(Double.isFinite(norm))) adam.step(params, lr);
+            for (Replica r : replicas) r.zeroGradients();
+            wrappers.forEach(NDArray::close);
+            for (int d = 1; d < replicas.size(); d++) replicas.get(d).copyAdapterFrom(master);
+            return new StepOutcome(lossSum / denom, norm, tokens);
+        } catch (EngineException e) {
+            throw OutOfMemory.wrap(e, current, cfg);
+        } catch (OutOfMemoryError e) {
+            throw OutOfMemory.wrap(e, current, cfg);
+        }
+    }
+
+    /** Mean token cross-entropy over the validation rows (no dropout, no gradients). */
+    private double evaluate(Replica r) {
+        List<TrainingSequence> val = data.validation();
+        double sum = 0;
+        long count = 0;
+        for (int i = 0; i < val.size(); i += cfg.batchSize()) {
+            HostBatch b = HostBatch.of(val.subList(i, Math.min(val.size(), i + cfg.batchSize())));
+            try (NDManager sm = r.model.manager().newSubManager()) {
+                Device dev = r.model.device();
+                NDArray logits = r.model.logits(r.ps, b.idsOn(sm, dev), b.positionsOn(sm, dev), b.segmentsOn(sm, dev), false);
+                sum += MaskedCrossEntropy.sum(logits, b.targetsOn(sm, dev)).getFloat();
+                count += b.trainedTokens();
+            } catch (EngineException e) {
+                throw OutOfMemory.wrap(e, b, cfg);
+            }
+        }
+        return count == 0 ? Double.NaN : sum / count;
+    }
+
+    private Path save(Checkpoints checkpoints, AdapterConfig adapterConfig, Replica master, AdamW adam, LossScaler scaler,
+            int step, int epoch, int batchInEpoch, long tokensSeen, Map<String, String> fingerprint) throws IOException {
+        TrainerState st = new TrainerState(step, epoch, batchInEpoch, tokensSeen, scaler.scale(), scaler.goodSteps(),
+                Double.NaN, fingerprint);
+        return checkpoints.save(st, adapterConfig, master.pairs(), adam.steps(), adam.stateToHost());
+    }
+
+    private int[] epochOrder(int epoch) {
+        return dev.smelt.datasets.split.SeededShuffle.permutation(data.train().size(), cfg.seed() * 1_000_003L + epoch);
+    }
+
+    private HostBatch batch(int[] order, int index) {
+        List<TrainingSequence> rows = new ArrayList<>();
+        int from = index * cfg.batchSize();
+        int to = Math.min(order.length, from + cfg.batchSize());
+        for (int i = from; i < to; i++) rows.add(data.train().get(order[i]));
+        return HostBatch.of(rows);
+    }
+
+    private int dropoutSeed(int step, int micro) {
+        long h = cfg.seed() * 0x9E3779B97F4A7C15L + step * 1_000_003L + micro;
+        h ^= h >>> 31;
+        return (int) (h & 0x7fffffff);
+    }
+
+    private static double seconds(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1e9;
+    }
+
+    /** config.json digest: a resume against another base model is refused. */
+    static String modelFingerprint(ModelDirectory md) {
+        try {
+            byte[] cfg = Files.readAllBytes(md.path().resolve(ModelDirectory.CONFIG));
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(cfg);
+            return md.config().architecture().modelType() + ":" + HexFormat.of().formatHex(d, 0, 8);
+        } catch (Exception e) {
+            throw new SmeltException(md.path() + ": cannot read config.json: " + e.getMessage(), e);
+        }
+    }
+
+    /** A frozen model on one device with its adapters. */
+    static final class Replica implements AutoCloseable {
+        final CausalLM model;
+        final List<LoraBlock> blocks;
+        final Map<String, Parameter> params = new LinkedHashMap<>();
+        final ParameterStore ps;
+
+        private Replica(CausalLM model, List<LoraBlock> blocks) {
+            this.model = model;
+            this.blocks = blocks;
+            for (LoraBlock b : blocks) {
+                params.put(b.module() + ".lora_A", b.loraA());
+                params.put(b.module() + ".lora_B", b.loraB());
+            }
+            this.ps = new ParameterStore(model.manager(), false);
+        }
+
+        static Replica load(ModelDirectory md, Device device, TrainConfig cfg) {
+            CausalLM model;
+            try {
+                model = ModelLoader.load(md, device, cfg.precision());
+            } catch (EngineException e) {
+                throw OutOfMemory.wrap(e, null, cfg);
+            }
+            try {
+                return new Replica(model, LoraAttach.attachFresh(model, cfg.lora(), cfg.seed()));
+            } catch (RuntimeException e) {
+                model.close();
+                throw e;
+            }
+        }
+
+        long trainableParameters() {
+            long n = 0;
+            for (Parameter p : params.values()) n += p.getArray().size();
+            return n;
+        }
+
+        Map<String, NDArray> arraysByName() {
+            Map<String, NDArray> m = new LinkedHashMap<>();
+            params.forEach((k, v) -> m.put(k, v.getArray()));
+            return m;
+        }
+
+        List<LoraPair> pairs() {
+            List<LoraPair> out = new ArrayList<>();
+            for (LoraBlock b : blocks) out.add(b.toPair());
+            return out;
+        }
+
+        void setAdapter(AdapterFiles.Adapter adapter) {
+            for (LoraBlock b : blocks) {
+                LoraPair p = adapter.pairs().get(b.module());
+                if (p == null) throw new SmeltException("checkpoint has no adapter for module \"" + b.module() + "\"");
+                b.loraA().getArray().set(p.a());
+                b.loraB().getArray().set(p.b());
+            }
+        }
+
+        void copyAdapterFrom(Replica master) {
+            for (Map.Entry<String, Parameter> e : params.entrySet()) {
+                master.params.get(e.getKey()).getArray().copyTo(e.getValue().getArray());
+            }
+        }
+
+        void zeroGradients() {
+            for (Parameter p : params.values()) {
+                try (NDArray g = p.getArray().getGradient()) {
+                    g.set(new NDIndex("..."), 0f);
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            model.close();
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package dev.smelt.trainer.sft;
+
+import dev.smelt.core.SmeltException;
+import dev.smelt.datasets.length.TrainingSequence;
+import dev.smelt.datasets.tokenize.TokenizedExample;
+import java.util.List;
+import java.util.zip.CRC32;
+
+/** The rows a run trains and validates on, already tokenized, masked and (optionally) packed. */
+public record TrainingData(List<TrainingSequence> train, List<TrainingSequence> validation) {
+    public TrainingData {
+        train = List.copyOf(train);
+        validation = List.copyOf(validation);
+    }
+
+    /** Checks the rows against the model's context and refuses data that trains nothing. */
+    public void validate(int seqLen, int modelContext) {
+        if (seqLen > modelContext) {
+            throw new SmeltException("--seq-len " + seqLen + " exceeds the model's context (max_position_embeddings "
+                    + modelContext + ")");
+        }
+        if (train.isEmpty()) throw new SmeltException("the training set is empty");
+        long trainable = 0;
+        for (TrainingSequence s : train) {
+            if (s.length() > seqLen) {
+                throw new SmeltException("a training row has " + s.length() + " tokens, more than --seq-len " + seqLen);
+            }
+            trainable += trainableTokens(s);
+        }
+        if (trainable == 0) {
+            throw new SmeltException("the training set has zero trainable tokens after masking "
+                    + "(every label is -100: check the train-on setting and that examples have responses)");
+        }
+    }
+
+    /** Labels that count in the loss: position i predicts label i+1 (labels are unshifted). */
+    public static int trainableTokens(TrainingSequence s) {
+        int n = 0;
+        int[] l = s.labels();
+        for (int i = 1; i < l.length; i++) if (l[i] != TokenizedExample.IGNORE) n++;
+        return n;
+    }
+
+    /** A checksum of the rows, so that a resume on different data is refused. */
+    public String fingerprint() {
+        CRC32 crc = new CRC32();
+        for (List<TrainingSequence> part : List.of(train, validation)) {
+            for (TrainingSequence s : part) {
+                for (int[] a : new int[][] {s.inputIds(), s.labels(), s.segmentIds()}) {
+                    for (int v : a) {
+                        crc.update(v >>> 24);
+                        crc.update(v >>> 16);
+                        crc.update(v >>> 8);
+                        crc.update(v);
+                    }
+                }
+                crc.update(0xff);
+            }
+            crc.update(0xfe);
+        }
+        return train.size() + "/" + validation.size() + "/" + Long.toHexString(crc.getValue());
+    }
+}
