@@ -1,0 +1,138 @@
+package dev.smelt.cli.commands;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
+import dev.smelt.cli.Smelt;
+import dev.smelt.core.model.Architecture;
+import dev.smelt.core.model.ModelDirectory;
+import dev.smelt.core.tiny.TinyModelSpec;
+import dev.smelt.core.tiny.TinyModelWriter;
+import dev.smelt.models.generate.LanguageModel;
+import dev.smelt.models.generate.SamplingParams;
+import dev.smelt.trainer.lora.LoraSettings;
+import dev.smelt.trainer.peft.AdapterConfig;
+import dev.smelt.trainer.peft.AdapterFiles;
+import dev.smelt.trainer.peft.LoraPair;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class GenerateCommandTest {
+    @TempDir static Path tmp;
+    Path model;
+
+    record Result(int code, String out, String err) {}
+
+    static Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Smelt.run(new PrintWriter(out), new PrintWriter(err), args);
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    @BeforeAll
+    void model() throws Exception {
+        model = tmp.resolve("qwen3");
+        TinyModelWriter.write(TinyModelSpec.builder(Architecture.QWEN3).seed(5).build(), model);
+    }
+
+    @Test
+    void streamsTextAndReportsSpeedOnStderr() {
+        Result r = run("generate", "--model", model.toString(), "--prompt", "Once upon a time", "--max-new-tokens", "8");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).isNotBlank();
+        assertThat(r.err()).containsPattern("smelt: \\d+ prompt tokens, \\d+ generated \\((length|stop_token)\\); "
+                + "prefill [0-9.]+ tok/s, decode [0-9.]+ tok/s");
+    }
+
+    @Test
+    void greedyIdsMatchTheLibraryAndChatUsesTheTemplate() throws Exception {
+        Result r = run("generate", "--model", model.toString(), "--chat", "hi", "--max-new-tokens", "10", "--print-ids",
+                "--ignore-eos", "--temperature", "0", "-q");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.err()).isEmpty();
+        try (LanguageModel lm = LanguageModel.open(ModelDirectory.open(model), Device.cpu(), DataType.FLOAT32)) {
+            long[] prompt = lm.encodeChat(List.of(dev.smelt.core.chat.ChatMessage.user("hi")));
+            List<Integer> expected = lm.generate(prompt, SamplingParams.greedy(10, List.of()), null).tokenIds();
+            assertThat(r.out().trim()).isEqualTo(String.join(" ", expected.stream().map(String::valueOf).toList()));
+        }
+    }
+
+    @Test
+    void adapterChangesTheOutputAndAZeroAdapterDoesNot() throws Exception {
+        String[] base = {"generate", "--model", model.toString(), "--prompt-ids", "5,17,300,42", "--max-new-tokens", "12",
+                "--print-ids", "--ignore-eos", "--temperature", "0", "-q"};
+        Result plain = run(base);
+        assertThat(plain.code()).as(plain.err()).isZero();
+
+        Path strong = writeAdapter("strong", 3.0f);
+        Path zero = writeAdapter("zero", 0f);
+        Result withStrong = run(concat(base, "--adapter", strong.toString()));
+        Result withZero = run(concat(base, "--adapter", zero.toString()));
+        assertThat(withStrong.code()).as(withStrong.err()).isZero();
+        assertThat(withZero.out()).isEqualTo(plain.out());
+        assertThat(withStrong.out()).isNotEqualTo(plain.out());
+    }
+
+    @Test
+    void errorsAreOneLine() {
+        Result missing = run("generate", "--model", model.toString(), "--adapter", tmp.resolve("nope").toString(), "--prompt", "x");
+        assertThat(missing.code()).isEqualTo(1);
+        assertThat(missing.err()).startsWith("smelt: error: ").contains("nope");
+        assertThat(missing.err().strip().lines().count()).isEqualTo(1);
+
+        Result system = run("generate", "--model", model.toString(), "--prompt", "x", "--system", "be brief");
+        assertThat(system.code()).isEqualTo(1);
+        assertThat(system.err()).contains("--system needs --chat");
+
+        Result none = run("generate", "--model", model.toString());
+        assertThat(none.code()).isEqualTo(2);
+
+        Result file = run("generate", "--model", model.toString(), "--prompt-file", tmp.resolve("absent.txt").toString());
+        assertThat(file.code()).isEqualTo(1);
+        assertThat(file.err()).contains("absent.txt: no such file");
+
+        Result ids = run("generate", "--model", model.toString(), "--prompt-ids", "1,999999");
+        assertThat(ids.code()).isEqualTo(1);
+        assertThat(ids.err()).contains("outside the vocabulary");
+    }
+
+    private Path writeAdapter(String name, float bScale) throws Exception {
+        Path dir = tmp.resolve("adapter-" + name);
+        ModelDirectory md = ModelDirectory.open(model);
+        int hidden = md.config().hiddenSize();
+        int r = 4;
+        List<LoraPair> pairs = new java.util.ArrayList<>();
+        Random rnd = new Random(9);
+        for (int l = 0; l < md.config().numLayers(); l++) {
+            String module = "model.layers." + l + ".mlp.down_proj";
+            int in = ((dev.smelt.core.model.DenseConfig) md.config()).intermediateSize();
+            float[] a = new float[r * in];
+            float[] b = new float[hidden * r];
+            for (int i = 0; i < a.length; i++) a[i] = (float) rnd.nextGaussian() * 0.3f;
+            for (int i = 0; i < b.length; i++) b[i] = (float) rnd.nextGaussian() * bScale;
+            pairs.add(new LoraPair(module, r, in, hidden, a, b));
+        }
+        AdapterConfig cfg = new AdapterConfig(r, 8, 0, false, new LoraSettings.Targets.Names(List.of("down_proj")),
+                model.toString(), null, Map.of(), Map.of());
+        AdapterFiles.write(dir, cfg, pairs);
+        return dir;
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+}
