@@ -102,7 +102,8 @@ final class JinjaDialect {
             } else if (kind == '{') {
                 String expression = rewriteExpression(body);
                 collectFilters(expression, filters);
-                out.append("{{ ").append(expression).append(" }}");
+                // printed through Python's str(): True/False, 1.0, ['a', 1] (an undefined value prints nothing)
+                out.append("{{ (").append(expression).append(")|pyprint }}");
             }
             pos = after;
         }

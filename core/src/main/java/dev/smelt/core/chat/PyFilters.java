@@ -11,7 +11,7 @@ final class PyFilters {
     private PyFilters() {}
 
     static List<Filter> all() {
-        return List.of(new ToJson(), new Trim(), new Str(), new Items(), new Slice());
+        return List.of(new ToJson(), new Trim(), new Str(), new Items(), new Slice(), new Print());
     }
 
     private abstract static class Base implements Filter {
@@ -58,6 +58,17 @@ final class PyFilters {
 
         public Object filter(Object var, JinjavaInterpreter interpreter, Object[] args, Map<String, Object> kwargs) {
             return PyValues.str(var);
+        }
+    }
+
+    /** Applied to every {@code {{ expression }}}: Python's str(), except that undefined/None print nothing. */
+    static final class Print extends Base {
+        public String getName() {
+            return "pyprint";
+        }
+
+        public Object filter(Object var, JinjavaInterpreter interpreter, Object[] args, Map<String, Object> kwargs) {
+            return var == null ? "" : PyValues.str(var);
         }
     }
 

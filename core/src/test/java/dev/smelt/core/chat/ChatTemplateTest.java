@@ -130,7 +130,15 @@ class ChatTemplateTest {
                 + "|{{ messages[1:][0].role }}|{{ 'abcdef'[1::2] }}|{{ [1, 2, 3][::-1] }}|{{ True }}{{ None is none }}",
                 Map.of());
         String out = t.render(List.of(new ChatMessage("user", "xbanana x"), new ChatMessage("assistant", "ok")), false);
-        assertThat(out).isEqualTo("OK>user;BANANA <assistant;[\"xb\", \"n\", \"n\", \" x\"]|b|é|assistant|bdf|[3, 2, 1]|truetrue");
+        assertThat(out).isEqualTo("OK>user;BANANA <assistant;[\"xb\", \"n\", \"n\", \" x\"]|b|é|assistant|bdf|[3, 2, 1]|TrueTrue");
+    }
+
+    @Test
+    void valuesPrintAsPythonPrintsThem() {
+        ChatTemplate t = ChatTemplate.of("{{ true }}|{{ false }}|{{ [1, 'a', true] }}|{{ {'k': none} }}|{{ 2.0 }}|{{ 1e-7 }}"
+                + "|{{ undefined_thing }}|{{ 7 // 2 }}|{{ 'x' ~ 1 }}", Map.of());
+        // expected from Python Jinja2 (except None, which Jinjava cannot tell from undefined)
+        assertThat(t.render(List.of(), false)).isEqualTo("True|False|[1, 'a', True]|{'k': None}|2.0|1e-07||3|x1");
     }
 
     @Test
@@ -167,7 +175,7 @@ class ChatTemplateTest {
                 "{\"bos_token\": {\"content\": \"<s>\", \"__type\": \"AddedToken\"}, \"eos_token\": \"</s>\", \"pad_token\": null,"
                 + " \"chat_template\": [{\"name\": \"tool_use\", \"template\": \"T{{ bos_token }}\"},"
                 + " {\"name\": \"default\", \"template\": \"D{{ bos_token }}{{ eos_token }}{{ pad_token is defined }}\"}]}");
-        assertThat(ChatTemplate.fromModelDir(dir).render(List.of(), false)).isEqualTo("D<s></s>false");
+        assertThat(ChatTemplate.fromModelDir(dir).render(List.of(), false)).isEqualTo("D<s></s>False");
         assertThat(ChatTemplate.fromModelDir(dir, "tool_use").render(List.of(), false)).isEqualTo("T<s>");
         assertThatThrownBy(() -> ChatTemplate.fromModelDir(dir, "rag"))
                 .isInstanceOf(SmeltException.class).hasMessageContaining("no template named \"rag\" (found: tool_use, default)");
