@@ -32,7 +32,7 @@ public final class BenchPullCommand implements Callable<Integer> {
     @Option(names = "--max-workers", paramLabel = "N", defaultValue = "8", description = "Parallel downloads (default: ${DEFAULT-VALUE}).")
     int workers;
 
-    @Option(names = "--runs", paramLabel = "N", defaultValue = "2", description = "Runs; the best of each side is kept (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--runs", paramLabel = "N", defaultValue = "3", description = "Runs; the best of each side is kept (default: ${DEFAULT-VALUE}).")
     int runs;
 
     @Option(names = "--dir", paramLabel = "DIR", description = "Scratch folder (default: java.io.tmpdir); needs ~3x --size free.")
