@@ -13,6 +13,7 @@ import picocli.CommandLine.Spec;
         subcommands = {
             CommandLine.HelpCommand.class,
             BenchPullCommand.class,
+            BenchDeltaRuleCommand.class,
             BenchGenerateCommand.class,
         })
 public final class BenchCommand implements Runnable {
