@@ -5,14 +5,15 @@ import java.nio.charset.StandardCharsets;
 /**
  * How each tensor of a tiny model is initialised, chosen by its Hugging Face name. The aim is a model whose
  * logits are far from flat, so greedy decoding is decided by clear margins and two runtimes agree on it:
- * projections N(0, 1/√fan_in), embeddings N(0, 0.5²), plain RMSNorm weights 1 ± 0.1, Qwen3.5's (1+w) norms
+ * projections N(0, 1/√fan_in), embeddings and an untied lm_head N(0, 0.5²), plain RMSNorm weights 1 ± 0.1, Qwen3.5's (1+w) norms
  * 0 ± 0.1, Gated DeltaNet A_log = log U(1, 16) and dt_bias 1 ± 0.1.
  */
 enum WeightInit {
     EMBEDDING, LINEAR, BIAS, NORM_ONE, NORM_ZERO_CENTERED, A_LOG, DT_BIAS, CONV;
 
     static WeightInit of(String name, boolean oneCenteredNorms) {
-        if (name.endsWith("embed_tokens.weight")) return EMBEDDING;
+        // an untied head drawn like the embeddings gives the same logit scale as a tied one (std ≈ 0.5·√hidden)
+        if (name.endsWith("embed_tokens.weight") || name.equals("lm_head.weight")) return EMBEDDING;
         if (name.endsWith(".A_log")) return A_LOG;
         if (name.endsWith(".dt_bias")) return DT_BIAS;
         if (name.endsWith("conv1d.weight")) return CONV;
