@@ -135,6 +135,44 @@ class DenseDecoderTest {
     }
 
     @Test
+    void shardedBf16CheckpointIsWidenedOnLoad() throws Exception {
+        Path dir = tmp.resolve("sharded-bf16");
+        dev.smelt.core.tiny.TinyModelWriter.write(dev.smelt.core.tiny.TinyModelSpec.builder(Architecture.QWEN2).seed(2)
+                .dtype(dev.smelt.core.safetensors.DType.BF16).maxShardBytes(40_000).build(), dir);
+        assertThat(dir.resolve("model.safetensors.index.json")).exists();
+        try (CausalLM model = ModelLoader.load(ModelDirectory.open(dir), Device.cpu(), DataType.FLOAT32);
+                var weights = dev.smelt.core.safetensors.SafetensorsModel.open(dir)) {
+            String name = "model.layers.1.self_attn.k_proj";
+            var lin = model.linearModules().get(name);
+            assertThat(lin.weight().getArray().getDataType()).isEqualTo(DataType.FLOAT32);
+            assertThat(weights.info(name + ".weight").dtype()).isEqualTo(dev.smelt.core.safetensors.DType.BF16);
+            assertThat(lin.weight().getArray().toFloatArray()).containsExactly(weights.floats(name + ".weight"));
+            assertThat(lin.bias().getArray().toFloatArray()).containsExactly(weights.floats(name + ".bias"));
+        }
+    }
+
+    @Test
+    void fp16MatchesFp32Closely() throws Exception {
+        DenseConfig c = TestModels.config(Architecture.QWEN3, false, null);
+        Path dir = TestModels.write(tmp.resolve("fp16"), c, 8);
+        long[] ids = {3, 14, 15, 92, 65};
+        try (CausalLM f32 = ModelLoader.load(ModelDirectory.open(dir), Device.cpu(), DataType.FLOAT32);
+                CausalLM f16 = ModelLoader.load(ModelDirectory.open(dir), Device.cpu(), DataType.FLOAT16);
+                NDManager m = manager.newSubManager()) {
+            ParameterStore ps = new ParameterStore(m, false);
+            NDArray a = f32.logits(ps, m.create(ids).reshape(1, 5), null, null, false);
+            NDArray b = f16.logits(ps, m.create(ids).reshape(1, 5), null, null, false);
+            assertThat(b.getDataType()).isEqualTo(DataType.FLOAT16);
+            float scale = a.abs().max().getFloat();
+            assertThat(a.sub(b.toType(DataType.FLOAT32, false)).abs().max().getFloat()).isLessThan(0.02f * scale);
+            try (DecoderCache cache = f16.newCache(m, 1)) {
+                NDArray step = f16.step(ps, m.create(ids).reshape(1, 5), cache, true);
+                assertThat(step.getShape().get(1)).isEqualTo(1);
+            }
+        }
+    }
+
+    @Test
     void bf16OnCpuIsRefusedWithoutCrashing() throws Exception {
         DenseConfig c = TestModels.config(Architecture.LLAMA, false, null);
         Path dir = TestModels.write(tmp.resolve("bf16"), c, 4);
