@@ -18,6 +18,7 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class CacheLock implements AutoCloseable {
     private static final ConcurrentHashMap<Path, ReentrantLock> IN_PROCESS = new ConcurrentHashMap<>();
+    private static final long POLL_MILLIS = 50;
 
     private final ReentrantLock local;
     private final FileChannel channel;
@@ -42,7 +43,18 @@ public final class CacheLock implements AutoCloseable {
         try {
             Files.createDirectories(key.getParent());
             ch = FileChannel.open(key, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock fl = ch.lock();
+            // Poll instead of a blocking lock(): fcntl locks belong to the process, so two processes whose
+            // threads each hold one lock and wait for another are reported as a deadlock (EDEADLK) by the
+            // kernel although no thread waits while holding a lock.
+            FileLock fl;
+            while ((fl = ch.tryLock()) == null) {
+                try {
+                    Thread.sleep(POLL_MILLIS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("interrupted while waiting for " + lockFile);
+                }
+            }
             return new CacheLock(local, ch, fl);
         } catch (IOException | RuntimeException e) {
             if (ch != null) ch.close();

@@ -260,8 +260,12 @@ public final class SnapshotDownloader {
             futures.add(pool.submit(() -> {
                 try {
                     task.run(f);
-                } catch (IOException e) {
+                } catch (InterruptedIOException e) {
                     throw new UncheckedIOException(e);
+                } catch (IOException e) {
+                    if (BlobFetcher.isDiskFull(e)) throw new SmeltException("disk full while downloading '" + f.path() + "': " + e.getMessage(), e);
+                    throw new SmeltException("download of '" + f.path() + "' failed: "
+                            + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()), e);
                 }
                 return null;
             }));

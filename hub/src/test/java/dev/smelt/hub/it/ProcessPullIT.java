@@ -129,15 +129,21 @@ class ProcessPullIT {
 
     private static boolean finishedSmallFiles(Path blobs, Map<String, byte[]> files, String bigSha) throws Exception {
         for (var e : files.entrySet()) {
-            if (e.getValue().length < 1024) continue;
-            String sha = sha256(e.getValue());
-            if (!sha.equals(bigSha) && !Files.exists(blobs.resolve(sha))) return false;
+            // blob names: sha256 for LFS files (>= 1024 bytes in this repo), git blob sha1 for the others
+            String name = e.getValue().length >= 1024 ? sha256(e.getValue()) : gitSha1(e.getValue());
+            if (!name.equals(bigSha) && !Files.exists(blobs.resolve(name))) return false;
         }
         return true;
     }
 
     private static long size(Path p) throws IOException {
         return Files.exists(p) ? Files.size(p) : 0;
+    }
+
+    private static String gitSha1(byte[] b) throws Exception {
+        MessageDigest d = MessageDigest.getInstance("SHA-1");
+        d.update(("blob " + b.length + "\0").getBytes(StandardCharsets.US_ASCII));
+        return HexFormat.of().formatHex(d.digest(b));
     }
 
     private static String sha256(byte[] b) throws Exception {
