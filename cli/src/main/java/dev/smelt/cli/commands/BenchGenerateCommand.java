@@ -31,7 +31,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "generate", description = {
         "Prefill and decode tokens/s of Smelt's generation on CPU beside llama.cpp's (node-llama-cpp) on the same F32",
         "GGUF, measured in the same run, with the ratio smelt / llama.cpp. Without --model it benchmarks two",
-        "create-tiny llama models: the default tiny one and a ~100M-parameter one (hidden 768, 12 layers)."})
+        "create-tiny llama models: the default tiny one and a ~100M-parameter one (hidden 768, 14 layers)."})
 public final class BenchGenerateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -79,7 +79,7 @@ public final class BenchGenerateCommand implements Callable<Integer> {
                 TinyModelWriter.write(TinyModelSpec.builder(Architecture.LLAMA).seed(1).build(), tiny);
                 rows.add(bench("tiny llama", tiny, null, work, harness, n, err));
                 Path big = work.resolve("100m-llama");
-                TinyModelWriter.write(TinyModelSpec.builder(Architecture.LLAMA).seed(1).hiddenSize(768).numLayers(12)
+                TinyModelWriter.write(TinyModelSpec.builder(Architecture.LLAMA).seed(1).hiddenSize(768).numLayers(14)
                         .numHeads(12).numKvHeads(4).build(), big);
                 rows.add(bench("~100M llama", big, null, work, harness, n, err));
             }
