@@ -63,7 +63,11 @@ public final class PullCommand implements Callable<Integer> {
                     ? client.snapshotToDir(hub.type(), ref.repo(), ref.revision(), filter, localDir.toAbsolutePath())
                     : client.snapshot(hub.type(), ref.repo(), ref.revision(), filter);
         } finally {
-            Runtime.getRuntime().removeShutdownHook(onInterrupt);
+            try {
+                Runtime.getRuntime().removeShutdownHook(onInterrupt);
+            } catch (IllegalStateException shuttingDown) {
+                // Ctrl-C arrived: the hook reports it
+            }
             if (printer != null) printer.close();
         }
         PrintWriter out = spec.commandLine().getOut();
