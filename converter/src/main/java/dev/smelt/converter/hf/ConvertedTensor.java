@@ -100,13 +100,29 @@ public final class ConvertedTensor implements GgufTensor {
         return transform;
     }
 
+    /** True when bytes can be copied verbatim: no transform and the source already has the output type. */
+    boolean isVerbatimCopy() {
+        return transform.isIdentity() && (info.dtype() == DType.F32 && type == GgmlType.F32
+                || info.dtype() == DType.F16 && type == GgmlType.F16 || info.dtype() == DType.BF16 && type == GgmlType.BF16);
+    }
+
     @Override
     public void writeTo(WritableByteChannel out) throws IOException {
+        if (isVerbatimCopy()) {
+            long size = info.byteSize();
+            for (long off = 0; off < size; off += WINDOW_BYTES) {
+                if (Thread.currentThread().isInterrupted()) throw new java.io.InterruptedIOException("interrupted");
+                ByteBuffer b = source.window(info.name(), off, Math.min(WINDOW_BYTES, size - off));
+                while (b.hasRemaining()) out.write(b);
+            }
+            return;
+        }
         int rowsPerBatch = Math.max(1, Math.min(rows, BATCH_VALUES / Math.max(1, cols)));
         int outBytes = type == GgmlType.F32 ? 4 : 2;
         ByteBuffer buf = ByteBuffer.allocate(rowsPerBatch * cols * outBytes).order(ByteOrder.LITTLE_ENDIAN);
         float[] row = new float[cols];
         float[] moved = transform.colOrder() == null ? null : new float[cols];
+        short[] halves = type == GgmlType.F32 ? null : new short[cols];
         Rows reader = new Rows();
         for (int r0 = 0; r0 < rows; r0 += rowsPerBatch) {
             if (Thread.currentThread().isInterrupted()) throw new java.io.InterruptedIOException("interrupted");
@@ -121,19 +137,31 @@ public final class ConvertedTensor implements GgufTensor {
                     for (int c = 0; c < cols; c++) moved[c] = row[co[c]];
                     values = moved;
                 }
-                encode(values, buf);
+                encode(values, halves, buf);
             }
             buf.flip();
             while (buf.hasRemaining()) out.write(buf);
         }
     }
 
-    private void encode(float[] values, ByteBuffer buf) {
+    private void encode(float[] values, short[] halves, ByteBuffer buf) {
         RowTransform.ElementOp op = transform.op();
+        if (op != RowTransform.ElementOp.NONE) {
+            for (int i = 0; i < values.length; i++) values[i] = op.apply(values[i]);
+        }
         switch (type) {
-            case F32 -> { for (float v : values) buf.putFloat(op.apply(v)); }
-            case F16 -> { for (float v : values) buf.putShort(Floats.floatToHalf(op.apply(v))); }
-            case BF16 -> { for (float v : values) buf.putShort(Floats.floatToBf16(op.apply(v))); }
+            case F32 -> {
+                buf.asFloatBuffer().put(values);
+                buf.position(buf.position() + values.length * 4);
+            }
+            case F16, BF16 -> {
+                boolean half = type == GgmlType.F16;
+                for (int i = 0; i < values.length; i++) {
+                    halves[i] = half ? Floats.floatToHalf(values[i]) : Floats.floatToBf16(values[i]);
+                }
+                buf.asShortBuffer().put(halves);
+                buf.position(buf.position() + values.length * 2);
+            }
             default -> throw new IllegalStateException(type.name());
         }
     }
@@ -145,6 +173,8 @@ public final class ConvertedTensor implements GgufTensor {
         private ByteBuffer window;
         private int windowStart = -1;
 
+        private short[] raw;
+
         void read(int r, float[] dst) {
             int w = r / rowsPerWindow * rowsPerWindow;
             if (w != windowStart) {
@@ -154,8 +184,19 @@ public final class ConvertedTensor implements GgufTensor {
             }
             ByteBuffer b = window.duplicate().order(ByteOrder.LITTLE_ENDIAN);
             b.position((int) ((r - w) * rowBytes));
-            float[] f = Floats.toFloats(b, info.dtype(), cols);
-            System.arraycopy(f, 0, dst, 0, cols);
+            switch (info.dtype()) {
+                case F32 -> b.asFloatBuffer().get(dst, 0, cols);
+                case F16, BF16 -> {
+                    if (raw == null) raw = new short[cols];
+                    b.asShortBuffer().get(raw, 0, cols);
+                    if (info.dtype() == DType.BF16) {
+                        for (int i = 0; i < cols; i++) dst[i] = Float.intBitsToFloat((raw[i] & 0xffff) << 16);
+                    } else {
+                        for (int i = 0; i < cols; i++) dst[i] = Floats.halfToFloat(raw[i]);
+                    }
+                }
+                default -> System.arraycopy(Floats.toFloats(b, info.dtype(), cols), 0, dst, 0, cols);
+            }
         }
     }
 }

@@ -175,6 +175,16 @@ class GgufExportTest {
     }
 
     @Test
+    void sameTypeTensorsAreCopiedBitForBit() throws Exception {
+        Path gguf = convert("qwen3", DType.BF16, OutputType.BF16, new ArrayList<>());
+        try (GgufReader r = GgufReader.open(gguf); SafetensorsModel w = SafetensorsModel.open(tmp.resolve("qwen3-BF16"))) {
+            assertThat(r.bytes("blk.1.ffn_down.weight")).isEqualTo(w.bytes("model.layers.1.mlp.down_proj.weight"));
+            assertThat(r.tensor("blk.1.ffn_norm.weight").type()).isEqualTo(GgmlType.F32);
+            assertThat(r.floats("blk.1.ffn_norm.weight")).containsExactly(w.floats("model.layers.1.post_attention_layernorm.weight"));
+        }
+    }
+
+    @Test
     void unknownTensorFailsBeforeAnythingIsWritten() throws Exception {
         Path dir = TinyHfModels.write(tmp.resolve("odd"), "qwen3", DType.F32, 1);
         Path extra = dir.resolve("extra.safetensors");
