@@ -63,6 +63,9 @@ public final class GgufExport {
     public record Result(Path output, String architecture, int tensorCount, long dataBytes, List<String> notes) {}
 
     public static Result export(Path modelDir, Path output, Options options, Listener listener) throws IOException {
+        if (java.nio.file.Files.isDirectory(output)) {
+            throw new SmeltException(output + ": is a directory; give the output file name, e.g. " + output.resolve("model.gguf"));
+        }
         ModelDirectory dir = ModelDirectory.open(modelDir);
         try (SafetensorsModel weights = dir.weights()) {
             Plan plan = plan(dir, weights, options);

@@ -54,6 +54,18 @@ class GgufExportInteropIT {
         assertThat(info.path("gpu").asBoolean()).isFalse();
     }
 
+    @Test
+    void benchReportsPrefillAndDecodeSpeed() throws Exception {
+        Path dir = TinyHfModels.write(tmp.resolve("bench"), "qwen3", DType.BF16, 2);
+        Path gguf = tmp.resolve("bench.gguf");
+        GgufExport.export(dir, gguf, GgufExport.Options.of(OutputType.F16), new GgufExport.Listener() {});
+        JsonNode b = harness.bench(gguf, 32, 8, 2, 1);
+        assertThat(b.path("runs").size()).isEqualTo(2);
+        assertThat(b.path("prefill_tokens_per_s").asDouble()).isPositive();
+        assertThat(b.path("decode_tokens_per_s").asDouble()).isPositive();
+        assertThat(b.path("runs").get(0).path("decode_tokens").asInt()).isEqualTo(8);
+    }
+
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("cases")
     void referenceToolsReadAndRunTheExport(String arch, OutputType type) throws Exception {

@@ -200,6 +200,13 @@ class GgufExportTest {
     }
 
     @Test
+    void outputMustBeAFileName() throws Exception {
+        Path dir = TinyHfModels.write(tmp.resolve("m"), "qwen2", DType.F32, 1);
+        assertThatThrownBy(() -> GgufExport.export(dir, tmp, GgufExport.Options.of(OutputType.F16), new GgufExport.Listener() {}))
+                .isInstanceOf(SmeltException.class).hasMessageContaining("is a directory");
+    }
+
+    @Test
     void shapeMismatchWithConfigIsReported() throws Exception {
         Path dir = TinyHfModels.write(tmp.resolve("bad"), "qwen3", DType.F32, 1);
         Files.writeString(dir.resolve("config.json"), TinyHfModels.configJson("qwen3").replace("\"intermediate_size\": 128", "\"intermediate_size\": 96"));
