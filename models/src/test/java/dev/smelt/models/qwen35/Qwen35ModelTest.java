@@ -137,6 +137,42 @@ class Qwen35ModelTest {
         }
     }
 
+    /** Training differentiates through both delta-rule forms alike (into projections and the frozen conv). */
+    @Test
+    void chunkedAndNaiveFormsGiveTheSameWeightGradients() throws Exception {
+        Qwen35Config c = TinyQwen35.config(false, true, 2, 4);
+        Path dir = tmp.resolve("grad");
+        TinyQwen35.write(dir, c, 21);
+        try (Qwen35Model model = (Qwen35Model) ModelLoader.load(ModelDirectory.open(dir), Device.cpu(), DataType.FLOAT32)) {
+            String p = c.weightPrefix() + "layers.1.linear_attn.";
+            NDArray qkv = model.linearModules().get(p + "in_proj_qkv").weight().getArray();
+            NDArray a = model.linearModules().get(p + "in_proj_a").weight().getArray();
+            NDArray[] chunked = grads(model, false, qkv, a);
+            NDArray[] naive = grads(model, true, qkv, a);
+            for (int i = 0; i < chunked.length; i++) {
+                assertThat(naive[i].abs().max().getFloat()).isGreaterThan(0f);
+                assertThat(maxDiff(chunked[i], naive[i]) / naive[i].abs().max().getFloat()).as("grad %d", i).isLessThan(1e-4f);
+            }
+        }
+    }
+
+    private static NDArray[] grads(Qwen35Model model, boolean naive, NDArray... weights) {
+        model.useDeltaRule(naive, 4);
+        for (NDArray w : weights) w.setRequiresGradient(true);
+        try (ai.djl.training.GradientCollector gc = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
+            NDArray logits = model.logits(new ParameterStore(manager, false), ids(TOKENS), null, null, true);
+            gc.backward(logits.logSoftmax(2).get(new NDIndex(":, :, 7")).sum().neg());
+        }
+        NDArray[] out = new NDArray[weights.length];
+        for (int i = 0; i < weights.length; i++) {
+            NDArray g = weights[i].getGradient();
+            out[i] = g.duplicate();
+            g.muli(0f); // gradients accumulate across collectors
+            weights[i].setRequiresGradient(false);
+        }
+        return out;
+    }
+
     @Test
     void unknownTensorsAreRefusedWithTheirName() throws Exception {
         Qwen35Config c = TinyQwen35.config(true, true, 2, 4);
