@@ -86,6 +86,9 @@ public final class GgufExport {
         meta.put("general.architecture", GgufValue.of(arch));
         meta.put("general.type", GgufValue.of("model"));
         meta.put("general.name", GgufValue.of(options.name() != null ? options.name() : modelName(dir.path())));
+        long params = 0;
+        for (GgufTensor t : tensors) params += t.numElements();
+        meta.put("general.size_label", GgufValue.of(sizeLabel(params)));
         ModelCard card = ModelCard.read(dir.path().resolve("README.md"));
         if (card.license() != null) meta.put("general.license", GgufValue.of(card.license()));
         if (!card.baseModels().isEmpty()) {
@@ -206,6 +209,19 @@ public final class GgufExport {
         long[] d = new long[shape.length];
         for (int i = 0; i < shape.length; i++) d[i] = shape[shape.length - 1 - i];
         return d;
+    }
+
+    /** gguf-py's {@code size_label}: parameter count with K/M/B/T suffix and at least two significant digits. */
+    static String sizeLabel(long params) {
+        double scaled;
+        String suffix;
+        if (params > 1e12) { scaled = params * 1e-12; suffix = "T"; }
+        else if (params > 1e9) { scaled = params * 1e-9; suffix = "B"; }
+        else if (params > 1e6) { scaled = params * 1e-6; suffix = "M"; }
+        else { scaled = params * 1e-3; suffix = "K"; }
+        String whole = Long.toString(Math.round(scaled)).replaceFirst("^0+", "");
+        int fix = Math.max(2 - whole.length(), 0);
+        return String.format(java.util.Locale.ROOT, "%." + fix + "f", scaled) + suffix;
     }
 
     /** A readable model name: the directory name, or the repo name for a Hub cache snapshot. */

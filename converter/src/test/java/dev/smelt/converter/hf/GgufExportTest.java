@@ -200,6 +200,17 @@ class GgufExportTest {
     }
 
     @Test
+    void sizeLabelsFollowGgufPy() {
+        assertThat(GgufExport.sizeLabel(596_049_920L)).isEqualTo("596M");
+        assertThat(GgufExport.sizeLabel(751_632_384L)).isEqualTo("752M");
+        assertThat(GgufExport.sizeLabel(7_615_616_512L)).isEqualTo("7.6B");
+        assertThat(GgufExport.sizeLabel(1_543_714_304L)).isEqualTo("1.5B");
+        assertThat(GgufExport.sizeLabel(70_553_706_496L)).isEqualTo("71B");
+        assertThat(GgufExport.sizeLabel(103_000L)).isEqualTo("103K");
+        assertThat(GgufExport.sizeLabel(9_400L)).isEqualTo("9.4K");
+    }
+
+    @Test
     void outputMustBeAFileName() throws Exception {
         Path dir = TinyHfModels.write(tmp.resolve("m"), "qwen2", DType.F32, 1);
         assertThatThrownBy(() -> GgufExport.export(dir, tmp, GgufExport.Options.of(OutputType.F16), new GgufExport.Listener() {}))
