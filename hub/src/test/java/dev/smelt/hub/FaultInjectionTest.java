@@ -138,6 +138,8 @@ class FaultInjectionTest {
         try (HubFixture f = new HubFixture(tmp).standardFiles()) {
             f.repo.gated(true);
             f.hub.acceptToken("hf_user");
+            assertThatThrownBy(() -> f.client().snapshot(HubFixture.REPO, "main", PathFilter.ALL))
+                    .hasMessageStartingWith("model 'smelt-test/tiny-model' is a gated repository: accept its licence at ");
             HubClient c = f.client(f.settings().withToken("hf_user"), new TransferProgress());
             assertThatThrownBy(() -> c.snapshot(HubFixture.REPO, "main", PathFilter.ALL))
                     .hasMessage("model 'smelt-test/tiny-model' is a gated repository: accept its licence at "

@@ -320,23 +320,27 @@ public final class FakeHub implements AutoCloseable {
         return Response.error(404, null, "no route for " + ex.method + " " + path);
     }
 
-    private Response access(FakeRepo repo, String token, boolean authorized) {
+    /** As the Hub: a gated repository's listing is public, its files need a token whose account accepted the terms. */
+    private Response access(FakeRepo repo, String token, boolean authorized, boolean files) {
         if (repo == null) {
             return token == null ? Response.error(401, "RepoNotFound", "Repository not found")
                     : Response.error(404, "RepoNotFound", "Repository not found");
         }
-        if ((repo.privateRepo || repo.gated) && !authorized) {
+        if (repo.privateRepo && !authorized) {
             return Response.error(401, "RepoNotFound", "Repository not found or private");
         }
-        if (repo.gated && !gatedAccess.contains(token)) {
-            return Response.error(403, "GatedRepo", "Access to model " + repo.id + " is restricted. You must have access to it and be authenticated to access it.");
+        if (repo.gated && files && !authorized) {
+            return Response.error(401, "GatedRepo", "Access to model " + repo.id + " is restricted. You must be authenticated to access it.");
+        }
+        if (repo.gated && files && !gatedAccess.contains(token)) {
+            return Response.error(403, "GatedRepo", "Access to model " + repo.id + " is restricted and you are not in the authorized list.");
         }
         return null;
     }
 
     private Response revision(RepoType type, String id, String rev, String token, boolean authorized) {
         FakeRepo repo = repos.get(key(type, id));
-        Response denied = access(repo, token, authorized);
+        Response denied = access(repo, token, authorized, false);
         if (denied != null) return denied;
         String commit = repo.resolve(rev);
         if (commit == null) return Response.error(404, "RevisionNotFound", "Invalid rev id: " + rev);
@@ -364,7 +368,7 @@ public final class FakeHub implements AutoCloseable {
     /** {@code GET .../tree/{rev}?recursive=true} and {@code POST .../paths-info/{rev}}: the git tree view. */
     private Response tree(RepoType type, String id, String rev, JsonNode pathsQuery, String token, boolean authorized) {
         FakeRepo repo = repos.get(key(type, id));
-        Response denied = access(repo, token, authorized);
+        Response denied = access(repo, token, authorized, false);
         if (denied != null) return denied;
         String commit = repo.resolve(rev);
         if (commit == null) return Response.error(404, "RevisionNotFound", "Invalid rev id: " + rev);
@@ -400,7 +404,7 @@ public final class FakeHub implements AutoCloseable {
     private Response resolve(HttpExchange ex, RepoType type, String id, String rev, String filePath, String token,
             boolean authorized) throws IOException {
         FakeRepo repo = repos.get(key(type, id));
-        Response denied = access(repo, token, authorized);
+        Response denied = access(repo, token, authorized, true);
         if (denied != null) return denied;
         String commit = repo.resolve(rev);
         if (commit == null) return Response.error(404, "RevisionNotFound", "Invalid rev id: " + rev);
