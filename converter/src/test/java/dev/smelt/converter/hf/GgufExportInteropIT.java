@@ -84,7 +84,7 @@ class GgufExportInteropIT {
      * are right, not just loadable.
      */
     @ParameterizedTest(name = "{0}")
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"llama", "qwen2", "qwen3", "qwen3_5"})
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"llama", "qwen2", "qwen3", "qwen3_5", "qwen3_5_text"})
     void llamaCppMatchesAReferenceForwardPass(String arch) throws Exception {
         Path dir = TinyHfModels.write(tmp.resolve("ref-" + arch), arch, DType.BF16, 5);
         Path gguf = tmp.resolve("ref-" + arch + ".gguf");

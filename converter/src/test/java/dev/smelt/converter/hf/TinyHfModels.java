@@ -56,6 +56,14 @@ public final class TinyHfModels {
                    "rope_parameters": {"rope_type": "default", "rope_theta": 10000000.0, "partial_rotary_factor": 0.25,
                                        "mrope_section": [2, 1, 1], "mrope_interleaved": true}},
                  "vision_config": {"depth": 1, "hidden_size": 16}}""";
+            case "qwen3_5_text" -> """
+                {"architectures": ["Qwen3_5ForCausalLM"], "model_type": "qwen3_5_text", "vocab_size": 272, "hidden_size": 64,
+                 "intermediate_size": 128, "num_hidden_layers": 4, "num_attention_heads": 2, "num_key_value_heads": 1,
+                 "head_dim": 32, "rms_norm_eps": 1e-6, "max_position_embeddings": 1024, "linear_conv_kernel_dim": 4,
+                 "linear_key_head_dim": 16, "linear_value_head_dim": 16, "linear_num_key_heads": 1, "linear_num_value_heads": 3,
+                 "full_attention_interval": 2, "attn_output_gate": true, "eos_token_id": 262, "tie_word_embeddings": false,
+                 "rope_parameters": {"rope_type": "default", "rope_theta": 10000000.0, "partial_rotary_factor": 0.25,
+                                     "mrope_section": [2, 1, 1], "mrope_interleaved": true}}""";
             default -> throw new IllegalArgumentException(arch);
         };
     }
