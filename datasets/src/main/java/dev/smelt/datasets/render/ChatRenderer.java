@@ -8,6 +8,9 @@ import dev.smelt.datasets.format.Sample;
 import dev.smelt.datasets.format.Turn;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Renders samples with the model's chat template and finds the trained character spans.
@@ -22,13 +25,16 @@ import java.util.List;
  * of trailing whitespace, so it ends at the end-of-turn token ({@code <|im_end|>}), and the empty
  * think block of an answer without reasoning is left out unless {@code trainOnEmptyThinkBlock}.
  *
- * <p>Not thread-safe if the template is not; use one renderer per thread.
+ * <p>Rows whose shape (sequence of roles) was seen before are usually rendered once: see {@link
+ * Skeleton}. Thread-safe (chat templates are).
  */
 public final class ChatRenderer {
+    private static final int MAX_SKELETONS = 4096;
     private final ChatTemplate template;
     private final TrainOn trainOn;
     private final boolean trainOnEmptyThinkBlock;
     private final String eosToken;
+    private final Map<List<Role>, Optional<Skeleton>> skeletons = new ConcurrentHashMap<>();
 
     /**
      * @param template the model's chat template, or null for a model without one (text data only)
@@ -63,15 +69,122 @@ public final class ChatRenderer {
         List<ChatMessage> messages = toMessages(chat.turns());
         String full = template.render(messages, false);
         if (trainOn == TrainOn.ALL) return new RenderedExample(full, List.of(new CharSpan(0, full.length())), false);
+        Skeleton skeleton = skeleton(chat.turns());
+        if (skeleton != null) {
+            List<CharSpan> spans = skeleton.spansFor(chat.turns(), full);
+            if (spans != null) return new RenderedExample(full, spans, false);
+        }
+        return new RenderedExample(full, incrementalSpans(chat.turns(), messages, full), false);
+    }
 
+    /** Renders without the skeleton shortcut: every row incrementally (for tests that compare both). */
+    RenderedExample renderIncrementally(Sample.Chat chat) {
+        List<ChatMessage> messages = toMessages(chat.turns());
+        String full = template.render(messages, false);
+        if (trainOn == TrainOn.ALL) return new RenderedExample(full, List.of(new CharSpan(0, full.length())), false);
+        return new RenderedExample(full, incrementalSpans(chat.turns(), messages, full), false);
+    }
+
+    private List<CharSpan> incrementalSpans(List<Turn> turns, List<ChatMessage> messages, String full) {
         List<CharSpan> spans = new ArrayList<>();
-        int last = lastAssistant(chat.turns());
+        int last = lastAssistant(turns);
         for (int i = 0; i < messages.size(); i++) {
-            if (chat.turns().get(i).role() != Role.ASSISTANT) continue;
+            if (turns.get(i).role() != Role.ASSISTANT) continue;
             if (trainOn == TrainOn.LAST_ASSISTANT && i != last) continue;
             spans.add(assistantSpan(messages, i, full));
         }
-        return new RenderedExample(full, spans, false);
+        return spans;
+    }
+
+    /** The skeleton for a conversation shape, computed on first use; null when the shape has none. */
+    private Skeleton skeleton(List<Turn> turns) {
+        List<Role> roles = new ArrayList<>(turns.size());
+        for (Turn t : turns) roles.add(t.role());
+        Optional<Skeleton> known = skeletons.get(roles);
+        if (known != null) return known.orElse(null);
+        if (skeletons.size() >= MAX_SKELETONS) return null;
+        Optional<Skeleton> built = Optional.ofNullable(Skeleton.build(this, roles));
+        skeletons.putIfAbsent(List.copyOf(roles), built);
+        return built.orElse(null);
+    }
+
+    /**
+     * The incremental spans of one conversation shape (a list of roles), derived once on a probe
+     * conversation whose contents are unique placeholders. A row of that shape whose full rendering
+     * equals the probe's with the placeholders replaced by its contents is rendered by the template
+     * exactly as the probe was, contents inserted verbatim, so its spans are the probe's shifted by
+     * the content lengths. Any other row (content the template rewrites, such as a reasoning block,
+     * or a template whose layout depends on content) is rendered incrementally. This keeps the mask
+     * derivation of {@link #assistantSpan} while rendering most rows once instead of twice per turn.
+     */
+    private record Skeleton(String text, int[] placeholderStart, int[] placeholderLength, List<CharSpan> spans) {
+        static Skeleton build(ChatRenderer renderer, List<Role> roles) {
+            List<Turn> probe = new ArrayList<>(roles.size());
+            for (int i = 0; i < roles.size(); i++) probe.add(new Turn(roles.get(i), placeholder(i)));
+            String text;
+            List<CharSpan> spans;
+            try {
+                List<ChatMessage> messages = toMessages(probe);
+                text = renderer.template.render(messages, false);
+                spans = renderer.incrementalSpans(probe, messages, text);
+            } catch (SmeltException e) {
+                return null; // the template rejects this shape or its mask cannot be derived; rows go incremental
+            }
+            int[] start = new int[roles.size()];
+            int[] length = new int[roles.size()];
+            int from = 0;
+            for (int i = 0; i < roles.size(); i++) {
+                String p = placeholder(i);
+                start[i] = text.indexOf(p, from);
+                if (start[i] < 0 || text.indexOf(p, start[i] + 1) >= 0) return null; // dropped or repeated content
+                length[i] = p.length();
+                from = start[i] + p.length();
+            }
+            for (CharSpan s : spans) {
+                for (int i = 0; i < start.length; i++) {
+                    if (inside(s.start(), start[i], length[i]) || inside(s.end(), start[i], length[i])) return null;
+                }
+            }
+            return new Skeleton(text, start, length, List.copyOf(spans));
+        }
+
+        private static boolean inside(int pos, int start, int length) {
+            return pos > start && pos < start + length;
+        }
+
+        private static String placeholder(int i) {
+            return "\uE000smelt" + i + "\uE001";
+        }
+
+        /** The spans for a row of this shape, or null when its rendering is not the probe's with contents inserted. */
+        List<CharSpan> spansFor(List<Turn> turns, String full) {
+            int expectedLength = text.length();
+            for (int i = 0; i < turns.size(); i++) expectedLength += turns.get(i).content().length() - placeholderLength[i];
+            if (expectedLength != full.length()) return null;
+            int at = 0;
+            int out = 0;
+            for (int i = 0; i < turns.size(); i++) {
+                int n = placeholderStart[i] - at;
+                if (!full.regionMatches(out, text, at, n)) return null;
+                out += n;
+                String content = turns.get(i).content();
+                if (!full.startsWith(content, out)) return null;
+                out += content.length();
+                at = placeholderStart[i] + placeholderLength[i];
+            }
+            if (!full.regionMatches(out, text, at, text.length() - at)) return null;
+            List<CharSpan> mapped = new ArrayList<>(spans.size());
+            for (CharSpan s : spans) mapped.add(new CharSpan(shift(s.start(), turns), shift(s.end(), turns)));
+            return mapped;
+        }
+
+        private int shift(int pos, List<Turn> turns) {
+            int shifted = pos;
+            for (int i = 0; i < placeholderStart.length && placeholderStart[i] + placeholderLength[i] <= pos; i++) {
+                shifted += turns.get(i).content().length() - placeholderLength[i];
+            }
+            return shifted;
+        }
     }
 
     private CharSpan assistantSpan(List<ChatMessage> messages, int i, String full) {

@@ -9,8 +9,8 @@ import java.util.regex.Pattern;
  * generation prompt (Qwen3.5 prompts end in {@code <think>\n}), so only the rest lies in the span.
  */
 final class ThinkBlocks {
-    private static final Pattern WHOLE = Pattern.compile("\\A\\s*<think>\\s*</think>\\s*");
-    private static final Pattern CLOSING = Pattern.compile("\\A\\s*</think>\\s*");
+    private static final Pattern WHOLE = Pattern.compile("\\A\\s*<think>\\s*</think>\\n*");
+    private static final Pattern CLOSING = Pattern.compile("\\A\\s*</think>\\n*");
     private static final Pattern OPEN_BEFORE = Pattern.compile("<think>\\s*\\z");
 
     private ThinkBlocks() {}

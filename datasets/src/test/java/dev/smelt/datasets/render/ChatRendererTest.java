@@ -84,4 +84,30 @@ class ChatRendererTest {
         assertThat(spans(r)).containsExactly("abc<|endoftext|>");
         assertThat(r.addSpecialTokens()).isTrue();
     }
+
+    @Test
+    void shapeShortcutGivesTheSameSpansAsIncrementalRendering() {
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(5);
+        String[] contents = {"Hi.", "  padded  ", "multi\nline\n", "<think>\nhmm\n</think>\n\nYes.", "ünïcödé 🙂", "a", "x y z"};
+        for (String name : List.of("qwen2_5", "qwen3", "qwen3_5")) {
+            for (TrainOn mode : TrainOn.values()) {
+                for (boolean think : new boolean[] {false, true}) {
+                    ChatRenderer renderer = new ChatRenderer(TestModels.chatTemplate(name), mode, think, null);
+                    for (int k = 0; k < 10; k++) {
+                        List<Turn> turns = new java.util.ArrayList<>();
+                        if (rnd.nextBoolean()) turns.add(Turn.system(contents[rnd.nextInt(contents.length)]));
+                        int exchanges = 1 + rnd.nextInt(3);
+                        for (int e = 0; e < exchanges; e++) {
+                            turns.add(Turn.user(contents[rnd.nextInt(contents.length)]));
+                            turns.add(Turn.assistant(contents[rnd.nextInt(contents.length)]));
+                        }
+                        Sample.Chat chat = new Sample.Chat(turns);
+                        RenderedExample fast = renderer.render(chat);
+                        RenderedExample slow = renderer.renderIncrementally(chat);
+                        assertThat(fast).as(name + " " + mode + " think=" + think + " " + turns).isEqualTo(slow);
+                    }
+                }
+            }
+        }
+    }
 }
