@@ -234,7 +234,7 @@ public final class GgufReader implements Closeable {
                     throw new SmeltException(in.path + ": file is truncated: metadata \"" + key + "\" declares "
                             + Long.toUnsignedString(count) + " array items, more than the remaining bytes can hold");
                 }
-                List<GgufValue> items = new ArrayList<>((int) count);
+                List<GgufValue> items = new ArrayList<>((int) Math.min(count, 1 << 16));
                 for (long i = 0; i < count; i++) items.add(readValue(in, elem, key, depth + 1));
                 yield new GgufValue.Array(elem, items);
             }
@@ -435,7 +435,10 @@ public final class GgufReader implements Closeable {
                 throw new SmeltException(path + ": file is truncated or corrupt: " + what + " declares "
                         + Long.toUnsignedString(len) + " bytes at byte " + position() + " but only " + remaining() + " remain");
             }
-            byte[] bytes = new byte[(int) Math.min(len, Integer.MAX_VALUE - 8)];
+            if (len > Integer.MAX_VALUE - 8) {
+                throw new SmeltException(path + ": " + what + " is " + len + " bytes, longer than this reader supports");
+            }
+            byte[] bytes = new byte[(int) len];
             int off = 0;
             while (off < bytes.length) {
                 if (!buf.hasRemaining()) need(Math.min(buf.capacity(), bytes.length - off), what);
