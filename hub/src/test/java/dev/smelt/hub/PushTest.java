@@ -107,6 +107,13 @@ class PushTest {
             f.hub.clearLog();
             f.client().snapshotToDir(RepoType.MODEL, new RepoId(HubFixture.REPO), "main", PathFilter.ALL, out);
             assertThat(f.bodyRequests()).isZero();
+
+            // Without metadata, LFS files are recognised by their sha256; the two regular files are fetched again.
+            dev.smelt.core.io.AtomicFiles.deleteRecursively(out.resolve(".cache"));
+            f.hub.clearLog();
+            f.client().snapshotToDir(RepoType.MODEL, new RepoId(HubFixture.REPO), "main", PathFilter.ALL, out);
+            assertThat(f.bodyRequests()).isEqualTo(2);
+            assertThat(out.resolve(".cache/huggingface/download/sub/dir/extra.safetensors.metadata")).exists();
         }
     }
 
