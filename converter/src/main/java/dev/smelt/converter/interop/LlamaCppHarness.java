@@ -80,6 +80,15 @@ public final class LlamaCppHarness {
         return run("gguf-info.mjs", List.of(gguf.toAbsolutePath().toString()), Duration.ofMinutes(2));
     }
 
+    /**
+     * {@code gguf-set-metadata.mjs}: rewrites {@code in} to {@code out} with @huggingface/gguf's header writer,
+     * applying {@code setJson} ({@code {key: {type, sub_type?, value}}}, null value deletes). Tensor data is copied.
+     */
+    public JsonNode rewriteMetadata(Path in, Path out, String setJson) {
+        return run("gguf-set-metadata.mjs", List.of(in.toAbsolutePath().toString(), out.toAbsolutePath().toString(),
+                "--set", setJson), Duration.ofMinutes(2));
+    }
+
     /** One greedy step: the chosen token, its probability and llama.cpp's top-k candidates. */
     public record Step(int token, double confidence, List<double[]> top) {}
 
