@@ -4,12 +4,22 @@ package dev.smelt.datasets.prepare;
  * The result of {@link TrainingData#build}: training and validation rows ready for the trainer,
  * and what happened to the data. Holds temporary token files; close it when training is done.
  *
+ * @param padTokenId the id to pad batches with: the tokenizer's pad token, else its end-of-sequence token, else 0
  * @param validationReport the report of {@code --val-data}, or null when validation was split off
  *     the training data (its rows are then counted in {@code trainReport})
  */
 public record PreparedData(SequenceSet train, SequenceSet validation, PreparationReport trainReport,
-                           PreparationReport validationReport, DataOptions options, Resources resources)
+                           PreparationReport validationReport, DataOptions options, int padTokenId, Resources resources)
         implements AutoCloseable {
+    /** Training rows as a DJL dataset in their seeded order (sequential sampling), {@code batchSize} rows a batch. */
+    public dev.smelt.datasets.djl.SftDataset trainDataset(int batchSize) {
+        return dev.smelt.datasets.djl.SftDataset.builder(train, padTokenId).setSampling(batchSize, false).build();
+    }
+
+    public dev.smelt.datasets.djl.SftDataset validationDataset(int batchSize) {
+        return dev.smelt.datasets.djl.SftDataset.builder(validation, padTokenId).setSampling(batchSize, false).build();
+    }
+
     /** Temporary files behind the rows; closing deletes them. */
     @FunctionalInterface
     public interface Resources extends AutoCloseable {

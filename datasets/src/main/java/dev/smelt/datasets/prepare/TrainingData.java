@@ -85,11 +85,12 @@ public final class TrainingData {
             }
             if (train.size() == 0) throw new SmeltException(String.join(", ", data) + ": no training examples left ("
                     + describeLoss(trainReport) + ")");
+            int padId = text.tokenizer().padTokenId();
             if (modelText == null) {
                 text.close();
                 owned.remove(text);
             }
-            return new PreparedData(train, validation, trainReport, valReport, options, closer(owned));
+            return new PreparedData(train, validation, trainReport, valReport, options, padId, closer(owned));
         } catch (IOException | RuntimeException | Error e) {
             closer(owned).close();
             throw e;

@@ -94,6 +94,14 @@ public final class ModelTokenizer implements AutoCloseable {
         return padToken;
     }
 
+    /** The id batches are padded with: the pad token's, else the end-of-sequence token's, else 0. */
+    public int padTokenId() {
+        int pad = tokenId(padToken);
+        if (pad >= 0) return pad;
+        int eos = tokenId(eosToken);
+        return Math.max(eos, 0);
+    }
+
     /** The id of a token given by its text (a special token), or -1 when it is not a single token. */
     public int tokenId(String token) {
         if (token == null) return -1;

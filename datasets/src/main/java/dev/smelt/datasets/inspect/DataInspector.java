@@ -1,0 +1,60 @@
+package dev.smelt.datasets.inspect;
+
+import dev.smelt.datasets.length.LengthPolicy;
+import dev.smelt.datasets.prepare.DataOptions;
+import dev.smelt.datasets.prepare.ExamplePipeline;
+import dev.smelt.datasets.prepare.ModelText;
+import dev.smelt.datasets.prepare.ProcessedRow;
+import dev.smelt.datasets.prepare.ReportCollector;
+import dev.smelt.datasets.source.DataFile;
+import dev.smelt.datasets.source.HubDatasetFetcher;
+import dev.smelt.datasets.source.RowStream;
+import dev.smelt.datasets.source.SourceResolver;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.LongConsumer;
+
+/** Streams a dataset through rendering and tokenization without keeping it, to report on it. */
+public final class DataInspector {
+    private DataInspector() {}
+
+    /**
+     * @param sampleIndex which valid example to show (0 = the first)
+     * @param progress called with the number of rows processed so far; may be null
+     */
+    public static DataInspection inspect(List<String> data, Path modelDir, DataOptions options, HubDatasetFetcher hub,
+                                         int sampleIndex, LongConsumer progress) throws IOException {
+        List<DataFile> files = new SourceResolver(hub).resolve(data);
+        try (ModelText model = ModelText.load(modelDir)) {
+            return inspect(files, model, options, sampleIndex, progress);
+        }
+    }
+
+    public static DataInspection inspect(List<DataFile> files, ModelText model, DataOptions options, int sampleIndex,
+                                         LongConsumer progress) throws IOException {
+        ExamplePipeline pipeline = new ExamplePipeline(options, model);
+        LengthPolicy policy = new LengthPolicy(options.seqLen(), options.truncation());
+        ReportCollector report = new ReportCollector(options.seqLen());
+        DataInspection.Sample[] sample = new DataInspection.Sample[1];
+        long[] counts = new long[2]; // rows seen, valid examples seen
+        try (RowStream rows = new RowStream(files, options.textSampling())) {
+            pipeline.run(rows, p -> {
+                if (p instanceof ProcessedRow.Example ex) {
+                    report.example(ex, policy.apply(ex.tokens()));
+                    if (counts[1]++ == sampleIndex) {
+                        sample[0] = new DataInspection.Sample(sampleIndex, ex.location(), ex.rendered().text(),
+                                ex.rendered().trained(), ex.tokens().length(), ex.tokens().trainedTokens());
+                    }
+                } else {
+                    report.invalid((ProcessedRow.Invalid) p);
+                }
+                if (progress != null) progress.accept(++counts[0]);
+            });
+        }
+        List<String> names = new ArrayList<>();
+        for (DataFile f : files) names.add(f.displayName());
+        return new DataInspection(report.report(names, pipeline.format()), sample[0]);
+    }
+}
