@@ -4,6 +4,7 @@ import dev.smelt.cli.commands.BenchCommand;
 import dev.smelt.cli.commands.CompletionCommand;
 import dev.smelt.cli.commands.ConvertCommand;
 import dev.smelt.cli.commands.CreateTinyCommand;
+import dev.smelt.cli.commands.DataCommand;
 import dev.smelt.cli.commands.GenerateCommand;
 import dev.smelt.cli.commands.InspectCommand;
 import dev.smelt.cli.commands.PullCommand;
@@ -31,6 +32,7 @@ import picocli.CommandLine.Command;
             InspectCommand.class,
             ConvertCommand.class,
             CreateTinyCommand.class,
+            DataCommand.class,
             GenerateCommand.class,
             ServeCommand.class,
         })

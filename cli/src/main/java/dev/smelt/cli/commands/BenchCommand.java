@@ -15,6 +15,7 @@ import picocli.CommandLine.Spec;
             BenchPullCommand.class,
             BenchDeltaRuleCommand.class,
             BenchGenerateCommand.class,
+            BenchDataCommand.class,
         })
 public final class BenchCommand implements Runnable {
     @Spec

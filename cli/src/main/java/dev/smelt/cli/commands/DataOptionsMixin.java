@@ -1,0 +1,72 @@
+package dev.smelt.cli.commands;
+
+import dev.smelt.datasets.format.FieldMap;
+import dev.smelt.datasets.format.FormatName;
+import dev.smelt.datasets.length.Truncation;
+import dev.smelt.datasets.prepare.DataOptions;
+import dev.smelt.datasets.render.TrainOn;
+import dev.smelt.datasets.source.TextSampling;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** How task data is read, rendered and cut to length; shared by the commands that read training data. */
+public final class DataOptionsMixin {
+    @Option(names = "--data", paramLabel = "SRC", required = true,
+            description = "Data: a file (.jsonl .json .csv .tsv .parquet .txt, optionally .gz), a directory, a glob,"
+                    + " or hf://datasets/ORG/NAME[@REV]/PATH/GLOB. Repeatable.")
+    List<String> data = new ArrayList<>();
+
+    @Option(names = "--format", paramLabel = "F",
+            description = "messages, sharegpt, alpaca, prompt-completion or text (default: detected from the first row).")
+    String format;
+
+    @Option(names = "--field", paramLabel = "FIELD=COLUMN",
+            description = "Read a field from a differently named column, e.g. messages=dialog, role=speaker. Repeatable.")
+    List<String> fields = new ArrayList<>();
+
+    @Option(names = "--seq-len", paramLabel = "N", defaultValue = "2048", description = "Sequence length in tokens (default: ${DEFAULT-VALUE}).")
+    int seqLen;
+
+    @Option(names = "--truncation", paramLabel = "drop|right", defaultValue = "drop",
+            description = "Longer examples are dropped or cut on the right (default: ${DEFAULT-VALUE}).")
+    Truncation truncation;
+
+    @Option(names = "--train-on", paramLabel = "all|assistant|last-assistant", defaultValue = "assistant",
+            description = "Which tokens carry loss (default: ${DEFAULT-VALUE}).")
+    String trainOn;
+
+    @Option(names = "--train-on-think-block",
+            description = "Also train the empty <think></think> block thinking templates (Qwen3, Qwen3.5) render for answers"
+                    + " without reasoning. Default: masked, so fine-tuning keeps the thinking switch working.")
+    boolean trainOnThinkBlock;
+
+    @Option(names = "--skip-invalid", description = "Count and report bad rows instead of stopping at the first.")
+    boolean skipInvalid;
+
+    @Option(names = "--text-sample-by", paramLabel = "line|paragraph|document", defaultValue = "line",
+            description = "How .txt files are cut into examples (default: ${DEFAULT-VALUE}).")
+    TextSampling textSampling;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Rendering/tokenization threads (default: all cores).")
+    Integer threads;
+
+    public List<String> data() {
+        return data;
+    }
+
+    /** The options, with the split/packing settings left at their defaults. */
+    public DataOptions.Builder toBuilder() {
+        DataOptions.Builder b = DataOptions.builder()
+                .format(format == null ? null : FormatName.parse(format))
+                .fields(FieldMap.parse(fields))
+                .seqLen(seqLen)
+                .truncation(truncation)
+                .trainOn(TrainOn.parse(trainOn))
+                .trainOnEmptyThinkBlock(trainOnThinkBlock)
+                .skipInvalid(skipInvalid)
+                .textSampling(textSampling);
+        if (threads != null) b.threads(threads);
+        return b;
+    }
+}
