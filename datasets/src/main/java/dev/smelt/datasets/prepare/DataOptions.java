@@ -1,5 +1,6 @@
 package dev.smelt.datasets.prepare;
 
+import dev.smelt.core.SmeltException;
 import dev.smelt.datasets.format.FieldMap;
 import dev.smelt.datasets.format.FormatName;
 import dev.smelt.datasets.length.Truncation;
@@ -36,9 +37,9 @@ public record DataOptions(
         if (trainOn == null) trainOn = TrainOn.ASSISTANT;
         if (truncation == null) truncation = Truncation.DROP;
         if (textSampling == null) textSampling = TextSampling.LINE;
-        if (seqLen < 2) throw new IllegalArgumentException("--seq-len must be at least 2, got " + seqLen);
-        if (valSplit < 0 || valSplit >= 1) throw new IllegalArgumentException("--val-split must be in [0, 1), got " + valSplit);
-        if (threads < 1) throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+        if (seqLen < 2) throw new SmeltException("--seq-len must be at least 2, got " + seqLen);
+        if (!(valSplit >= 0 && valSplit < 1)) throw new SmeltException("--val-split must be in [0, 1), got " + valSplit);
+        if (threads < 1) throw new SmeltException("--threads must be at least 1, got " + threads);
     }
 
     public static Builder builder() {
