@@ -10,6 +10,8 @@ import dev.smelt.cli.commands.InspectCommand;
 import dev.smelt.cli.commands.PullCommand;
 import dev.smelt.cli.commands.PushCommand;
 import dev.smelt.cli.commands.ServeCommand;
+import dev.smelt.cli.commands.TrainCommand;
+import dev.smelt.cli.commands.MergeCommand;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -35,6 +37,8 @@ import picocli.CommandLine.Command;
             DataCommand.class,
             GenerateCommand.class,
             ServeCommand.class,
+            TrainCommand.class,
+            MergeCommand.class,
         })
 public final class Smelt implements Runnable {
     public static final int EXIT_OK = 0;

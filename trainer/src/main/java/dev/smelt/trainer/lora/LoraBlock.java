@@ -30,6 +30,8 @@ public final class LoraBlock extends AbstractBlock {
     private final float dropout;
     private final Parameter a;
     private final Parameter b;
+    private long dropoutSeed;
+    private long dropoutCalls;
 
     private LoraBlock(String module, int rank, int in, int out, double scaling, float dropout, float[] aInit, float[] bInit) {
         this.module = module;
@@ -84,7 +86,14 @@ public final class LoraBlock extends AbstractBlock {
 
     /** Current factors copied to the host. */
     public LoraPair toPair() {
-        return new LoraPair(module, rank, in, out, a.getArray().toFloatArray(), b.getArray().toFloatArray());
+        return new LoraPair(module, rank, in, out, hostCopy(a.getArray()), hostCopy(b.getArray()));
+    }
+
+    /** Copies values out through a detached clone: reading a gradient-tracking leaf directly is avoided. */
+    static float[] hostCopy(NDArray x) {
+        try (NDArray c = x.stopGradient()) {
+            return c.toFloatArray();
+        }
     }
 
     @Override
@@ -93,13 +102,30 @@ public final class LoraBlock extends AbstractBlock {
         DataType outType = x.getDataType();
         NDArray h = outType == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
         if (training && dropout > 0f) {
-            NDArray keep = h.getManager().randomUniform(0f, 1f, h.getShape(), DataType.FLOAT32, h.getDevice()).gte(dropout);
-            h = h.mul(keep.toType(DataType.FLOAT32, false)).divi(1f - dropout);
+            h = h.mul(dropoutMask(h.getManager(), h.getShape(), h.getDevice()));
         }
         NDArray wa = ps.getValue(a, h.getDevice(), training);
         NDArray wb = ps.getValue(b, h.getDevice(), training);
         NDArray delta = h.matMul(wa.transpose()).matMul(wb.transpose()).muli((float) scaling);
         return new NDList(outType == DataType.FLOAT32 ? delta : delta.toType(outType, false));
+    }
+
+    /**
+     * Seeds the dropout masks of the next forward passes. Masks come from a Java RNG keyed by this seed, the
+     * module and a call counter rather than from the engine's global generator, so that they are a pure
+     * function of the training step (the resume guarantee rests on it).
+     */
+    public void seedDropout(long seed) {
+        this.dropoutSeed = seed;
+        this.dropoutCalls = 0;
+    }
+
+    private NDArray dropoutMask(NDManager manager, Shape shape, ai.djl.Device device) {
+        SplittableRandom rnd = new SplittableRandom(dropoutSeed * 0x9E3779B97F4A7C15L + module.hashCode() * 31L + dropoutCalls++);
+        float[] m = new float[Math.toIntExact(shape.size())];
+        float keep = 1f / (1f - dropout);
+        for (int i = 0; i < m.length; i++) m[i] = rnd.nextDouble() < dropout ? 0f : keep;
+        return manager.create(m, shape).toDevice(device, false);
     }
 
     @Override

@@ -62,6 +62,8 @@ public final class SftTrainer {
     private final PrintStream log;
     private final boolean live;
     private volatile boolean stopRequested;
+    /** Test hook: sees the first replica after loading and again before it is closed. */
+    java.util.function.Consumer<CausalLM> modelObserver = m -> {};
     private final CountDownLatch finished = new CountDownLatch(1);
 
     public SftTrainer(TrainConfig cfg, TrainingData data, PrintStream log, boolean live) {
@@ -124,6 +126,7 @@ public final class SftTrainer {
         try (NDManager host = NDManager.newBaseManager(cfg.devices().get(0))) {
             for (Device d : cfg.devices()) replicas.add(Replica.load(md, d, cfg));
             Replica master = replicas.get(0);
+            modelObserver.accept(master.model);
             LossScaler scaler = cfg.precision() == ai.djl.ndarray.types.DataType.FLOAT16 ? LossScaler.fp16() : LossScaler.disabled();
             int step = 0;
             int epoch = 0;
@@ -203,6 +206,7 @@ public final class SftTrainer {
                 }
             }
             progress.finish();
+            modelObserver.accept(master.model);
             AdapterFiles.write(cfg.outDir(), adapterConfig, master.pairs());
             try {
                 LossChart.render(MetricsLog.read(cfg.outDir().resolve(MetricsLog.FILE)), cfg.outDir().resolve(LossChart.FILE));
@@ -234,7 +238,9 @@ public final class SftTrainer {
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 for (int k = 0; k < micro.size(); k++) {
                     current = micro.get(k);
-                    if (cfg.lora().dropout() > 0) Engine.getInstance().setRandomSeed(dropoutSeed(step, k));
+                    if (cfg.lora().dropout() > 0) {
+                        for (Replica r : replicas) for (LoraBlock b : r.blocks) b.seedDropout(dropoutSeed(step, k) * 64 + replicas.indexOf(r));
+                    }
                     int n = replicas.size();
                     for (int d = 0; d < n; d++) {
                         int from = current.rows() * d / n;
@@ -322,10 +328,9 @@ public final class SftTrainer {
         return HostBatch.of(rows);
     }
 
-    private int dropoutSeed(int step, int micro) {
+    private long dropoutSeed(int step, int micro) {
         long h = cfg.seed() * 0x9E3779B97F4A7C15L + step * 1_000_003L + micro;
-        h ^= h >>> 31;
-        return (int) (h & 0x7fffffff);
+        return h ^ (h >>> 31);
     }
 
     private static double seconds(long startNanos) {

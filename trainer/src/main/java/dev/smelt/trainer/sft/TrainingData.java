@@ -8,9 +8,22 @@ import java.util.zip.CRC32;
 
 /** The rows a run trains and validates on, already tokenized, masked and (optionally) packed. */
 public record TrainingData(List<TrainingSequence> train, List<TrainingSequence> validation) {
-    public TrainingData {
-        train = List.copyOf(train);
-        validation = List.copyOf(validation);
+    /** Rows of a prepared data set, read on demand from its token store (nothing is copied). */
+    public static TrainingData of(dev.smelt.datasets.prepare.PreparedData prepared) {
+        return new TrainingData(view(prepared.train()), view(prepared.validation()));
+    }
+
+    private static List<TrainingSequence> view(dev.smelt.datasets.prepare.SequenceSet set) {
+        if (set == null) return List.of();
+        return new java.util.AbstractList<>() {
+            public TrainingSequence get(int i) {
+                return set.get(i);
+            }
+
+            public int size() {
+                return set.size();
+            }
+        };
     }
 
     /** Checks the rows against the model's context and refuses data that trains nothing. */

@@ -1,38 +1,151 @@
 package dev.smelt.trainer.sft;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Parameter;
+import dev.smelt.core.SmeltException;
+import dev.smelt.datasets.length.TrainingSequence;
+import dev.smelt.datasets.tokenize.TokenizedExample;
+import dev.smelt.models.CausalLM;
 import dev.smelt.trainer.TinyDense;
 import dev.smelt.trainer.lora.LoraSettings;
 import dev.smelt.trainer.optim.LrSchedule;
+import dev.smelt.trainer.peft.AdapterFiles;
+import dev.smelt.trainer.peft.LoraPair;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.CRC32;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class SftTrainerTest {
     @TempDir Path tmp;
 
     static TrainConfig config(Path model, Path out, int maxSteps, int saveEvery, boolean resume) {
-        return new TrainConfig(model, out,
-                new LoraSettings(8, 16, 0.0, false, new LoraSettings.Targets.AllLinear()),
-                0, maxSteps, 8, 1, 64, 2e-2, LrSchedule.Kind.COSINE, 2, 0.0, 1.0, 7, List.of(Device.cpu()),
-                DataType.FLOAT32, 0, saveEvery, 2, resume, "tiny", null);
+        return config(model, out, maxSteps, saveEvery, resume, new LoraSettings.Targets.AllLinear(), 64, 0.0);
+    }
+
+    static TrainConfig config(Path model, Path out, int maxSteps, int saveEvery, boolean resume,
+            LoraSettings.Targets targets, int seqLen, double dropout) {
+        return new TrainConfig(model, out, new LoraSettings(8, 16, dropout, false, targets),
+                0, maxSteps, 4, 2, seqLen, 2e-2, LrSchedule.Kind.COSINE, 2, 0.01, 1.0, 7, List.of(Device.cpu()),
+                DataType.FLOAT32, 10, saveEvery, 2, resume, "tiny", null);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"llama", "qwen2", "qwen3"})
+    void trainingReachesLowLossAndLeavesBaseWeightsBitIdentical(String arch) throws Exception {
+        Path model = TinyDense.write(tmp.resolve("m"), arch, 1);
+        TrainingData data = new TrainingData(TinyDense.qa(8, 3), TinyDense.qa(2, 4));
+        SftTrainer t = new SftTrainer(config(model, tmp.resolve("out"), 40, 0, false), data, null, false);
+        List<Long> digests = new ArrayList<>();
+        t.modelObserver = m -> digests.add(frozenDigest(m));
+        SftTrainer.Result r = t.run();
+        assertThat(r.lastLoss()).isLessThan(0.05);
+        assertThat(r.lastEvalLoss()).isNotNull();
+        assertThat(digests).hasSize(2);
+        assertThat(digests.get(1)).isEqualTo(digests.get(0));
+        assertThat(tmp.resolve("out/metrics.jsonl")).exists();
+        assertThat(Files.readAllLines(tmp.resolve("out/metrics.jsonl"))).anyMatch(l -> l.contains("eval_loss"));
+        assertThat(tmp.resolve("out/" + LossChart.FILE)).exists();
+        AdapterFiles.Adapter a = AdapterFiles.read(tmp.resolve("out"));
+        assertThat(a.pairs()).containsKey("model.layers.1.mlp.down_proj");
     }
 
     @Test
-    void trainingDrivesLossDown() throws Exception {
+    void stopAndResumeEndsWithTheSameAdapter() throws Exception {
         Path model = TinyDense.write(tmp.resolve("m"), "llama", 1);
-        TrainingData data = new TrainingData(TinyDense.qa(8, 3), TinyDense.qa(2, 3));
-        SftTrainer t = new SftTrainer(config(model, tmp.resolve("out"), 40, 0, false), data, System.out, false);
-        SftTrainer.Result r = t.run();
-        System.out.println(r);
-        System.out.println(Files.readString(tmp.resolve("out/metrics.jsonl")));
-        
-        assertThat(r.lastLoss()).isLessThan(0.05);
-        assertThat(Files.exists(tmp.resolve("out/adapter_model.safetensors"))).isTrue();
+        TrainingData data = new TrainingData(TinyDense.qa(8, 3), List.of());
+        new SftTrainer(config(model, tmp.resolve("a"), 12, 0, false, new LoraSettings.Targets.AllLinear(), 64, 0.1), data,
+                null, false).run();
+
+        SftTrainer first = new SftTrainer(config(model, tmp.resolve("b"), 12, 3, true,
+                new LoraSettings.Targets.AllLinear(), 64, 0.1), data, null, false);
+        Thread th = new Thread(() -> {
+            try {
+                first.run();
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        th.start();
+        Path metrics = tmp.resolve("b/metrics.jsonl");
+        while (th.isAlive() && (!Files.exists(metrics) || Files.readAllLines(metrics).size() < 5)) Thread.sleep(20);
+        first.requestStop();
+        assertThat(first.awaitFinished(60, TimeUnit.SECONDS)).isTrue();
+        th.join();
+        SftTrainer.Result r = new SftTrainer(config(model, tmp.resolve("b"), 12, 3, true,
+                new LoraSettings.Targets.AllLinear(), 64, 0.1), data, null, false).run();
+        assertThat(r.steps()).isEqualTo(12);
+        assertThat(maxAbsDiff(tmp.resolve("a"), tmp.resolve("b"))).isLessThan(1e-5);
+    }
+
+    @Test
+    void resumeWithADifferentSettingIsRefusedNamingIt() throws Exception {
+        Path model = TinyDense.write(tmp.resolve("m"), "llama", 1);
+        TrainingData data = new TrainingData(TinyDense.qa(8, 3), List.of());
+        new SftTrainer(config(model, tmp.resolve("o"), 4, 2, false), data, null, false).run();
+        TrainConfig other = new TrainConfig(model, tmp.resolve("o"), new LoraSettings(4, 16, 0, false,
+                new LoraSettings.Targets.AllLinear()), 0, 4, 4, 2, 64, 2e-2, LrSchedule.Kind.COSINE, 2, 0.01, 1.0, 7,
+                List.of(Device.cpu()), DataType.FLOAT32, 10, 2, 2, true, "tiny", null);
+        assertThatThrownBy(() -> new SftTrainer(other, data, null, false).run())
+                .isInstanceOf(SmeltException.class).hasMessageContaining("\"lora_r\"");
+        assertThatThrownBy(() -> new SftTrainer(config(model, tmp.resolve("o"), 4, 2, false), data, null, false).run())
+                .isInstanceOf(SmeltException.class).hasMessageContaining("--resume");
+    }
+
+    @Test
+    void badInputsAreRefusedWithOneLine() throws Exception {
+        Path model = TinyDense.write(tmp.resolve("m"), "llama", 1);
+        TrainingData data = new TrainingData(TinyDense.qa(4, 3), List.of());
+        assertThatThrownBy(() -> new SftTrainer(config(model, tmp.resolve("o1"), 2, 0, false,
+                new LoraSettings.Targets.Names(List.of("q_proj", "qkv_proj")), 64, 0), data, null, false).run())
+                .isInstanceOf(SmeltException.class).hasMessageContaining("\"qkv_proj\" does not exist");
+        assertThatThrownBy(() -> new SftTrainer(config(model, tmp.resolve("o2"), 2, 0, false,
+                new LoraSettings.Targets.AllLinear(), 4096, 0), data, null, false).run())
+                .isInstanceOf(SmeltException.class).hasMessageContaining("max_position_embeddings 128");
+        int[] ids = {0, 5, 6, 7, 1};
+        int[] none = {-100, -100, -100, -100, -100};
+        TrainingData masked = new TrainingData(List.of(TrainingSequence.single(new TokenizedExample(ids, none))), List.of());
+        assertThatThrownBy(() -> new SftTrainer(config(model, tmp.resolve("o3"), 2, 0, false), masked, null, false).run())
+                .isInstanceOf(SmeltException.class).hasMessageContaining("zero trainable tokens");
+    }
+
+    static double maxAbsDiff(Path a, Path b) {
+        AdapterFiles.Adapter x = AdapterFiles.read(a);
+        AdapterFiles.Adapter y = AdapterFiles.read(b);
+        assertThat(y.pairs().keySet()).isEqualTo(x.pairs().keySet());
+        double max = 0;
+        for (LoraPair p : x.pairs().values()) {
+            LoraPair q = y.pairs().get(p.module());
+            for (int i = 0; i < p.a().length; i++) max = Math.max(max, Math.abs(p.a()[i] - q.a()[i]));
+            for (int i = 0; i < p.b().length; i++) max = Math.max(max, Math.abs(p.b()[i] - q.b()[i]));
+        }
+        return max;
+    }
+
+    static long frozenDigest(CausalLM m) {
+        CRC32 crc = new CRC32();
+        for (var e : m.getParameters()) {
+            Parameter p = e.getValue();
+            if (p.getName().startsWith("lora_")) continue;
+            assertThat(p.requiresGradient()).as(e.getKey()).isFalse();
+            for (float f : p.getArray().toFloatArray()) {
+                int bits = Float.floatToRawIntBits(f);
+                crc.update(bits);
+                crc.update(bits >>> 8);
+                crc.update(bits >>> 16);
+                crc.update(bits >>> 24);
+            }
+        }
+        return crc.getValue();
     }
 }
