@@ -26,6 +26,7 @@ final class DenseAttention extends AbstractBlock {
     final Linear o;
     final RmsNorm qNorm;
     final RmsNorm kNorm;
+    private volatile NDArray scaleArray; // 0-d, on the weights' manager
 
     DenseAttention(String prefix, DenseConfig c) {
         heads = c.numHeads();
@@ -70,7 +71,12 @@ final class DenseAttention extends AbstractBlock {
             ks = kv.get(0);
             vs = kv.get(1);
         }
-        NDArray attn = Attention.attend(qs, ks, vs, mask, scale); // [B, H, T, hd]
+        NDArray sc = scaleArray;
+        if (sc == null || !sc.getDevice().equals(x.getDevice())) {
+            sc = ps.getValue(o.weight(), x.getDevice(), training).getManager().create(scale);
+            scaleArray = sc;
+        }
+        NDArray attn = Attention.attend(qs, ks, vs, mask, sc); // [B, H, T, hd]
         return o.apply(ps, attn.transpose(0, 2, 1, 3).reshape(b, t, (long) heads * headDim), training);
     }
 

@@ -201,6 +201,7 @@ public final class DenseDecoder extends AbstractBlock implements CausalLM {
 
     @Override
     public void close() {
+        rotary.close();
         manager.close();
     }
 

@@ -25,6 +25,11 @@ public final class Attention {
      * @return {@code [B, H, T, hd]}
      */
     public static NDArray attend(NDArray q, NDArray k, NDArray v, NDArray mask, float scale) {
+        return attend(q, k, v, mask, q.getManager().create(scale));
+    }
+
+    /** As {@link #attend(NDArray, NDArray, NDArray, NDArray, float)} with the scale as a 0-d array (kept by the caller). */
+    public static NDArray attend(NDArray q, NDArray k, NDArray v, NDArray mask, NDArray scale) {
         Shape qs = q.getShape();
         long b = qs.get(0), h = qs.get(1), t = qs.get(2), hd = qs.get(3);
         long hkv = k.getShape().get(1), s = k.getShape().get(2);

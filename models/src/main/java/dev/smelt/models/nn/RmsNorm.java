@@ -21,6 +21,10 @@ public final class RmsNorm extends AbstractBlock {
     private final float eps;
     private final boolean oneCentered;
     private final Parameter weight;
+    // Built once on the weights' manager: a Java scalar in an op costs a host-to-native tensor creation per call.
+    private volatile NDArray epsArray;
+    private volatile NDArray effectiveWeight;
+    private volatile NDArray effectiveFrom;
 
     public RmsNorm(String moduleName, long dim, double eps, boolean oneCentered) {
         this.moduleName = moduleName;
@@ -52,7 +56,26 @@ public final class RmsNorm extends AbstractBlock {
 
     public NDArray apply(ParameterStore ps, NDArray x, boolean training) {
         NDArray w = ps.getValue(weight, x.getDevice(), training);
-        return normalize(x, w, eps, oneCentered);
+        NDArray e = epsArray;
+        if (e == null || !e.getDevice().equals(w.getDevice())) {
+            e = w.getManager().create(eps);
+            epsArray = e;
+        }
+        DataType dt = x.getDataType();
+        NDArray xf = dt == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
+        NDArray normed = xf.div(xf.square().mean(new int[] {-1}, true).add(e).sqrt());
+        if (dt != DataType.FLOAT32) normed = normed.toType(dt, false);
+        return normed.mul(oneCentered ? onePlus(w, training) : w);
+    }
+
+    /** {@code 1 + w}, cached while the weight is frozen. */
+    private NDArray onePlus(NDArray w, boolean training) {
+        if (training && weight.requiresGradient()) return w.add(1f);
+        if (effectiveFrom != w || effectiveWeight == null) {
+            effectiveWeight = w.add(1f);
+            effectiveFrom = w;
+        }
+        return effectiveWeight;
     }
 
     /** The normalisation itself, for callers that hold the weight array directly. */

@@ -18,6 +18,10 @@ public final class RotaryEmbedding {
     private final int rotaryDim;
     private final float[] invFreq;
     private final float attentionFactor;
+    // Constant arrays, made once per device in a manager of their own (host-to-native copies are slow per call).
+    private NDManager constants;
+    private NDArray invFreqArray;
+    private NDArray attentionFactorArray;
 
     public RotaryEmbedding(int headDim, int rotaryDim, double theta, RopeScaling scaling, int maxPositionEmbeddings) {
         if (rotaryDim % 2 != 0 || rotaryDim > headDim) {
@@ -107,21 +111,38 @@ public final class RotaryEmbedding {
      * so they broadcast over heads of a {@code [B, H, T, hd]} tensor, in {@code dtype}.
      */
     public NDList tables(NDArray positions, DataType dtype) {
-        NDManager m = positions.getManager();
-        NDArray inv = m.create(invFreq).reshape(1, 1, invFreq.length);
+        NDArray inv = constants(positions.getDevice());
         NDArray freqs = positions.toType(DataType.FLOAT32, false).expandDims(-1).mul(inv); // [B, T, rot/2]
         NDArray emb = freqs.concat(freqs, 2).expandDims(1); // [B, 1, T, rot]
         NDArray cos = emb.cos();
         NDArray sin = emb.sin();
         if (attentionFactor != 1f) {
-            cos = cos.mul(attentionFactor);
-            sin = sin.mul(attentionFactor);
+            cos = cos.mul(attentionFactorArray);
+            sin = sin.mul(attentionFactorArray);
         }
         if (dtype != DataType.FLOAT32) {
             cos = cos.toType(dtype, false);
             sin = sin.toType(dtype, false);
         }
         return new NDList(cos, sin);
+    }
+
+    private synchronized NDArray constants(ai.djl.Device device) {
+        if (invFreqArray == null || !invFreqArray.getDevice().equals(device)) {
+            if (constants != null) constants.close();
+            constants = NDManager.newBaseManager(device);
+            invFreqArray = constants.create(invFreq).reshape(1, 1, invFreq.length);
+            attentionFactorArray = constants.create(attentionFactor);
+        }
+        return invFreqArray;
+    }
+
+    /** Frees the cached constant arrays (they are rebuilt if the embedding is used again). */
+    public synchronized void close() {
+        if (constants != null) constants.close();
+        constants = null;
+        invFreqArray = null;
+        attentionFactorArray = null;
     }
 
     /** Rotates {@code x} ({@code [B, H, T, hd]}) with tables from {@link #tables}. */
