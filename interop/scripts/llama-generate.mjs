@@ -5,13 +5,16 @@
 import path from "node:path";
 import { fail, int, llamaInfo, loadLlama, loadModel, parseArgs, tokenList } from "./llama-common.mjs";
 
-const USAGE = "node llama-generate.mjs FILE.gguf --tokens 1,2,3 [--n 32] [--top 5] [--ctx 512] [--threads 1]";
+const USAGE = "node llama-generate.mjs FILE.gguf --tokens 1,2,3 [--n 32] [--top 5] [--ctx 512] [--threads 1] [--kv f16|f32]";
 const opts = parseArgs(process.argv.slice(2), {
     tokens: { default: null, parse: tokenList },
     n: { default: 32, parse: int(0) },
     top: { default: 5, parse: int(0) },
     ctx: { default: 512, parse: int(16) },
     threads: { default: 1, parse: int(1) },
+    // KV cache element type; llama.cpp's default F16 cache rounds keys/values. f32 also turns flash attention off,
+    // whose CPU kernel computes in F16 whatever the cache type: --kv f32 is for logit-level comparisons.
+    kv: { default: "f16", parse: (v, name) => (v === "f16" || v === "f32" ? v : fail(`${name} must be f16 or f32, got ${v}`, null, 2)) },
 }, USAGE);
 if (opts._.length !== 1) fail("expected exactly one GGUF file", USAGE, 2);
 if (!opts.tokens) fail("--tokens is required", USAGE, 2);
@@ -26,7 +29,9 @@ try {
     for (const t of opts.tokens) {
         if (typeof vocab === "number" && t >= vocab) fail(`token id ${t} is outside the vocabulary (${vocab})`, null, 2);
     }
-    context = await model.createContext({ contextSize: opts.ctx, batchSize: Math.min(opts.ctx, 512), threads: opts.threads });
+    context = await model.createContext({ contextSize: opts.ctx, batchSize: Math.min(opts.ctx, 512), threads: opts.threads,
+        experimentalKvCacheKeyType: opts.kv.toUpperCase(), experimentalKvCacheValueType: opts.kv.toUpperCase(),
+        ...(opts.kv === "f32" ? { flashAttention: false } : {}) });
     const sequence = context.getSequence();
     const tokens = [];
     const steps = [];
