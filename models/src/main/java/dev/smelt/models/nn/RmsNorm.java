@@ -23,6 +23,7 @@ public final class RmsNorm extends AbstractBlock {
     private final Parameter weight;
     // Built once on the weights' manager: a Java scalar in an op costs a host-to-native tensor creation per call.
     private volatile NDArray epsArray;
+    private volatile NDArray minusHalf;
     private volatile NDArray effectiveWeight;
     private volatile NDArray effectiveFrom;
 
@@ -57,13 +58,16 @@ public final class RmsNorm extends AbstractBlock {
     public NDArray apply(ParameterStore ps, NDArray x, boolean training) {
         NDArray w = ps.getValue(weight, x.getDevice(), training);
         NDArray e = epsArray;
-        if (e == null || !e.getDevice().equals(w.getDevice())) {
+        NDArray p = minusHalf;
+        if (e == null || p == null || !e.getDevice().equals(w.getDevice())) {
+            p = w.getManager().create(-0.5f);
             e = w.getManager().create(eps);
+            minusHalf = p;
             epsArray = e;
         }
         DataType dt = x.getDataType();
         NDArray xf = dt == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
-        NDArray normed = xf.div(xf.square().mean(new int[] {-1}, true).add(e).sqrt());
+        NDArray normed = xf.mul(xf.square().mean(new int[] {-1}, true).add(e).pow(p));
         if (dt != DataType.FLOAT32) normed = normed.toType(dt, false);
         return normed.mul(oneCentered ? onePlus(w, training) : w);
     }
