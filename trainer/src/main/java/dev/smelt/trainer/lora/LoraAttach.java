@@ -66,6 +66,15 @@ public final class LoraAttach {
         return blocks;
     }
 
+    /** Attaches one adapter with given factors to the projection it names. */
+    public static LoraBlock attachPair(CausalLM model, LoraPair p, double scaling, double dropout) {
+        Linear lin = model.linearModules().get(p.module());
+        if (lin == null) throw new SmeltException("adapter module \"" + p.module() + "\" does not exist in the model");
+        LoraBlock b = LoraBlock.of(p, scaling, dropout);
+        attach(model, lin, b);
+        return b;
+    }
+
     /** Removes every adapter from the model. */
     public static void detach(CausalLM model) {
         model.linearModules().values().forEach(Linear::detachAdapter);

@@ -125,7 +125,12 @@ public final class LoraBlock extends AbstractBlock {
         float[] m = new float[Math.toIntExact(shape.size())];
         float keep = 1f / (1f - dropout);
         for (int i = 0; i < m.length; i++) m[i] = rnd.nextDouble() < dropout ? 0f : keep;
-        return manager.create(m, shape).toDevice(device, false);
+        // copied into torch-owned memory: an array made from a Java buffer may alias that buffer, and autograd keeps
+        // the mask for the backward pass
+        NDArray host = manager.create(m, shape);
+        NDArray owned = device.equals(host.getDevice()) ? host.duplicate() : host.toDevice(device, true);
+        host.close();
+        return owned;
     }
 
     @Override

@@ -66,22 +66,25 @@ record HostBatch(int rows, int length, long[] ids, long[] positions, long[] segm
     }
 
     NDArray idsOn(NDManager m, Device d) {
-        return m.create(ids, new Shape(rows, length)).toDevice(d, false);
+        return owned(m.create(ids, new Shape(rows, length)), d);
     }
 
     NDArray positionsOn(NDManager m, Device d) {
-        return m.create(positions, new Shape(rows, length)).toDevice(d, false);
+        return owned(m.create(positions, new Shape(rows, length)), d);
     }
 
     NDArray segmentsOn(NDManager m, Device d) {
-        return m.create(segments, new Shape(rows, length)).toDevice(d, false);
+        return owned(m.create(segments, new Shape(rows, length)), d);
     }
 
     NDArray targetsOn(NDManager m, Device d) {
-        return m.create(targets, new Shape(rows, length)).toDevice(d, false);
+        return owned(m.create(targets, new Shape(rows, length)), d);
     }
 
-    static DataType idType() {
-        return DataType.INT64;
+    /** A torch-owned copy on {@code d}: arrays made from Java buffers may alias them while autograd holds them. */
+    private static NDArray owned(NDArray host, Device d) {
+        NDArray out = d.equals(host.getDevice()) ? host.duplicate() : host.toDevice(d, true);
+        host.close();
+        return out;
     }
 }

@@ -95,6 +95,10 @@ public final class SftTrainer {
     }
 
     public Result run() throws IOException {
+        // grad mode is per thread in libtorch and on by default in threads DJL did not start: updates, evaluation
+        // and checkpoint copies must run without it, and only the gradient collector turns it on
+        Engine.getInstance(); // loads libtorch before the direct JNI call
+        ai.djl.pytorch.jni.JniUtils.setGradMode(false);
         try {
             return doRun();
         } finally {
@@ -124,7 +128,7 @@ public final class SftTrainer {
         AdapterConfig adapterConfig = AdapterConfig.of(cfg.lora(), cfg.baseModelName(), cfg.baseModelRevision());
         List<Replica> replicas = new ArrayList<>();
         try (NDManager host = NDManager.newBaseManager(cfg.devices().get(0))) {
-            for (Device d : cfg.devices()) replicas.add(Replica.load(md, d, cfg));
+            for (Device d : cfg.devices()) replicas.add(Replica.load(md, d, cfg, resumed == null ? null : resumed.adapter()));
             Replica master = replicas.get(0);
             modelObserver.accept(master.model);
             LossScaler scaler = cfg.precision() == ai.djl.ndarray.types.DataType.FLOAT16 ? LossScaler.fp16() : LossScaler.disabled();
@@ -134,7 +138,6 @@ public final class SftTrainer {
             long tokensSeen = 0;
             AdamW adam = new AdamW(host, 0.9, 0.999, 1e-8, cfg.weightDecay());
             if (resumed != null) {
-                for (Replica r : replicas) r.setAdapter(resumed.adapter());
                 adam.restore(resumed.optimizerSteps(), resumed.optimizerState(), master.arraysByName());
                 TrainerState st = resumed.state();
                 step = st.step();
@@ -259,6 +262,7 @@ public final class SftTrainer {
                     }
                 }
             }
+            ai.djl.pytorch.jni.JniUtils.setGradMode(false);
             Map<String, NDArray[]> params = new LinkedHashMap<>();
             List<NDArray> grads = new ArrayList<>();
             List<NDArray> wrappers = new ArrayList<>();
@@ -365,7 +369,8 @@ public final class SftTrainer {
             this.ps = new ParameterStore(model.manager(), false);
         }
 
-        static Replica load(ModelDirectory md, Device device, TrainConfig cfg) {
+        /** Loads the frozen model and attaches fresh adapters, or the values of {@code saved} when resuming. */
+        static Replica load(ModelDirectory md, Device device, TrainConfig cfg, AdapterFiles.Adapter saved) {
             CausalLM model;
             try {
                 model = ModelLoader.load(md, device, cfg.precision());
@@ -373,7 +378,20 @@ public final class SftTrainer {
                 throw OutOfMemory.wrap(e, null, cfg);
             }
             try {
-                return new Replica(model, LoraAttach.attachFresh(model, cfg.lora(), cfg.seed()));
+                List<LoraBlock> blocks = LoraAttach.attachFresh(model, cfg.lora(), cfg.seed());
+                if (saved != null) {
+                    // values enter through the parameters' initializers: overwriting a gradient-tracking leaf with
+                    // NDArray.set leaves its gradient buffer in a bad state in DJL 0.36
+                    LoraAttach.detach(model);
+                    List<LoraBlock> restored = new ArrayList<>();
+                    for (LoraBlock b : blocks) {
+                        LoraPair p = saved.pairs().get(b.module());
+                        if (p == null) throw new SmeltException("checkpoint has no adapter for module \"" + b.module() + "\"");
+                        restored.add(LoraAttach.attachPair(model, p, b.scaling(), cfg.lora().dropout()));
+                    }
+                    blocks = restored;
+                }
+                return new Replica(model, blocks);
             } catch (RuntimeException e) {
                 model.close();
                 throw e;
@@ -398,18 +416,12 @@ public final class SftTrainer {
             return out;
         }
 
-        void setAdapter(AdapterFiles.Adapter adapter) {
-            for (LoraBlock b : blocks) {
-                LoraPair p = adapter.pairs().get(b.module());
-                if (p == null) throw new SmeltException("checkpoint has no adapter for module \"" + b.module() + "\"");
-                b.loraA().getArray().set(p.a());
-                b.loraB().getArray().set(p.b());
-            }
-        }
-
         void copyAdapterFrom(Replica master) {
             for (Map.Entry<String, Parameter> e : params.entrySet()) {
-                master.params.get(e.getKey()).getArray().copyTo(e.getValue().getArray());
+                NDArray target = e.getValue().getArray();
+                try (NDArray src = master.params.get(e.getKey()).getArray().toDevice(target.getDevice(), true)) {
+                    target.muli(0f).addi(src);
+                }
             }
         }
 
