@@ -4,7 +4,8 @@ package dev.smelt.models.generate;
 @FunctionalInterface
 public interface TokenStreamer {
     /**
-     * @param tokenId the token just generated
+     * @param tokenId the token just generated, or -1 for text held back until the end (an incomplete UTF-8
+     *                sequence) and flushed after the last token
      * @param text    text that became printable with it: may be empty (a partial UTF-8 character or a special
      *                token) or hold more than one token's worth; concatenating all pieces gives the full output
      */
