@@ -137,6 +137,28 @@ class Qwen35ModelTest {
         }
     }
 
+    /** float16 weights and activations (the GPU default): the recurrence still runs in float32. */
+    @Test
+    void float16ModelTracksFloat32() throws Exception {
+        Qwen35Config c = TinyQwen35.config(true, true, 2, 4);
+        Path dir = tmp.resolve("fp16");
+        TinyQwen35.write(dir, c, 2000);
+        try (CausalLM f32 = ModelLoader.load(ModelDirectory.open(dir), Device.cpu(), DataType.FLOAT32);
+                CausalLM f16 = ModelLoader.load(ModelDirectory.open(dir), Device.cpu(), DataType.FLOAT16)) {
+            ParameterStore ps = new ParameterStore(manager, false);
+            NDArray ref = f32.logits(ps, ids(TOKENS), null, null, false);
+            NDArray half = f16.logits(ps, ids(TOKENS), null, null, false);
+            assertThat(half.getDataType()).isEqualTo(DataType.FLOAT16);
+            float scale = ref.abs().max().getFloat();
+            assertThat(maxDiff(half.toType(DataType.FLOAT32, false), ref) / scale).isLessThan(5e-2f);
+            try (DecoderCache cache = f16.newCache(manager, 1)) {
+                f16.step(ps, ids(java.util.Arrays.copyOf(TOKENS, 6)), cache, false);
+                NDArray next = f16.step(ps, ids(TOKENS[6]), cache, false).toType(DataType.FLOAT32, false);
+                assertThat(maxDiff(next, ref.get(new NDIndex(":, 6:7"))) / scale).isLessThan(5e-2f);
+            }
+        }
+    }
+
     /** Training differentiates through both delta-rule forms alike (into projections and the frozen conv). */
     @Test
     void chunkedAndNaiveFormsGiveTheSameWeightGradients() throws Exception {
