@@ -49,6 +49,8 @@ public final class Qwen35Model extends AbstractBlock implements CausalLM {
     private final MRope mrope;
     private final Map<String, Linear> linears = new LinkedHashMap<>();
     private int skipped;
+    private int skippedVision;
+    private int skippedMtp;
 
     private Qwen35Model(Qwen35Config c, NDManager manager, DataType dtype) {
         this.config = c;
@@ -103,8 +105,11 @@ public final class Qwen35Model extends AbstractBlock implements CausalLM {
             m.norm.setWeight(w.load(m.norm.moduleName() + ".weight"));
             for (String name : w.names()) {
                 if (known.contains(name)) continue;
-                if (name.startsWith("model.visual.") || name.startsWith("mtp.")
-                        || (c.tieWordEmbeddings() && name.equals("lm_head.weight"))) {
+                if (name.startsWith("model.visual.")) {
+                    m.skippedVision++;
+                } else if (name.startsWith("mtp.")) {
+                    m.skippedMtp++;
+                } else if (c.tieWordEmbeddings() && name.equals("lm_head.weight")) {
                     m.skipped++;
                 } else {
                     throw new SmeltException(dir.path() + ": tensor \"" + name + "\" is not part of a qwen3_5 checkpoint"
@@ -120,7 +125,14 @@ public final class Qwen35Model extends AbstractBlock implements CausalLM {
 
     /** Tensors of the checkpoint not loaded into the text model (vision tower, MTP head, a tied lm_head copy). */
     public int skippedTensors() {
-        return skipped;
+        return skipped + skippedVision + skippedMtp;
+    }
+
+    /** A one-line note on the vision-tower / MTP tensors the text model does not run, or empty when there are none. */
+    public java.util.Optional<String> skippedNote() {
+        if (skippedVision == 0 && skippedMtp == 0) return java.util.Optional.empty();
+        return java.util.Optional.of("qwen3_5: " + skippedVision + " vision-tower (model.visual.*) and " + skippedMtp
+                + " MTP (mtp.*) tensors are not used for text; convert and merge carry them over unchanged");
     }
 
     /**

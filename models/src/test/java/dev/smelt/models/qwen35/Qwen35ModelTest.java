@@ -105,6 +105,7 @@ class Qwen35ModelTest {
             int visionAndMtp = c.mtpTensorSpecs().size()
                     + (nested ? Qwen35VisionTower.fromJson("x", c.visionConfig()).tensorSpecs().size() : 0);
             assertThat(model.skippedTensors()).isEqualTo(visionAndMtp);
+            assertThat(model.skippedNote()).hasValueSatisfying(n -> assertThat(n).contains(c.mtpTensorSpecs().size() + " MTP"));
             String p = c.weightPrefix();
             assertThat(model.linearModules()).containsKeys(p + "layers.0.linear_attn.in_proj_qkv",
                     p + "layers.0.linear_attn.in_proj_z", p + "layers.0.linear_attn.in_proj_b",
