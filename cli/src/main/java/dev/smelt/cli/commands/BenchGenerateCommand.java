@@ -29,12 +29,15 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "generate", description = {
-        "Prefill and decode tokens/s of Smelt's generation on CPU beside llama.cpp's (node-llama-cpp) on the same F32",
-        "GGUF, measured in the same run, with the ratio smelt / llama.cpp. Without --model it benchmarks two",
-        "create-tiny llama models: the default tiny one and a ~100M-parameter one (hidden 768, 14 layers)."})
+        "Prefill and decode tokens/s of Smelt on CPU beside llama.cpp (node-llama-cpp)",
+        "on the same F32 GGUF, measured in the same run; ratio = smelt / llama.cpp.",
+        "Without --model: a default create-tiny llama and a ~100M-parameter one."})
 public final class BenchGenerateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
 
     @Option(names = "--model", paramLabel = "DIR", description = "Hugging Face model directory to benchmark (default: the two create-tiny models).")
     Path model;

@@ -25,11 +25,14 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "generate", description = {
         "Generate text with a model, streaming it to stdout; speed goes to stderr.",
-        "Sampling defaults come from the model's generation_config.json (greedy when it does not enable sampling);",
+        "Sampling defaults come from generation_config.json (greedy unless it samples);",
         "generation stops at the EOS ids of generation_config.json and config.json."})
 public final class GenerateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
 
     @Mixin
     ModelRuntimeOptions runtime;
@@ -84,7 +87,7 @@ public final class GenerateCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         if (system != null && input.chat == null) throw new SmeltException("--system needs --chat");
-        try (LanguageModel lm = runtime.load()) {
+        try (LanguageModel lm = runtime.load(err)) {
             long[] prompt = promptIds(lm);
             SamplingParams params = new SamplingOverrides(maxNewTokens, temperature, topP, topK, repetitionPenalty, seed)
                     .applyTo(lm.defaultSampling(null));

@@ -2,13 +2,16 @@ package dev.smelt.cli.commands;
 
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
+import dev.smelt.cli.GlobalOptions;
 import dev.smelt.core.SmeltException;
 import dev.smelt.core.model.ModelDirectory;
 import dev.smelt.models.ModelLoader;
 import dev.smelt.models.generate.LanguageModel;
 import dev.smelt.trainer.lora.LoraAttach;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import picocli.CommandLine.Option;
 
 /** Options shared by the commands that run a model: where it is, an optional adapter, device, dtype, threads. */
@@ -29,6 +32,22 @@ public final class ModelRuntimeOptions {
     @Option(names = "--threads", paramLabel = "N",
             description = "CPU threads for PyTorch (default: half the available processors, at least 1).")
     Integer threads;
+
+    /** Loads model, tokenizer and adapter, saying so on {@code err} unless quiet; the caller closes the result. */
+    LanguageModel load(PrintWriter err) {
+        long t0 = System.nanoTime();
+        LanguageModel lm = load();
+        if (!GlobalOptions.quiet()) {
+            var c = lm.model().config();
+            err.println(String.format(Locale.ROOT, "smelt: loaded %s %s (%.1fM parameters, %s on %s%s) in %.1f s",
+                    c.architecture().modelType(), model, c.parameterCount() / 1e6,
+                    lm.model().dataType().toString().toLowerCase(Locale.ROOT),
+                    lm.model().device().isGpu() ? "gpu" + lm.model().device().getDeviceId() : "cpu",
+                    adapter != null ? ", adapter " + adapter : "", (System.nanoTime() - t0) / 1e9));
+            err.flush();
+        }
+        return lm;
+    }
 
     /** Loads model, tokenizer and adapter; the caller closes the result. */
     LanguageModel load() {

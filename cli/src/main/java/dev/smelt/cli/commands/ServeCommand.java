@@ -14,13 +14,16 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "serve", description = {
         "Serve a model over HTTP until interrupted (Ctrl-C):",
-        "  POST /generate              {\"prompt\", \"max_tokens\", \"temperature\"} -> {\"response\"}",
-        "  POST /v1/chat/completions   OpenAI-compatible; \"stream\": true sends server-sent events",
+        "  POST /generate             {prompt, max_tokens, temperature} -> {response}",
+        "  POST /v1/chat/completions  OpenAI-compatible; \"stream\": true sends SSE",
         "  GET  /health",
         "Requests run one at a time in arrival order; others wait in a queue."})
 public final class ServeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
 
     @Mixin
     ModelRuntimeOptions runtime;
@@ -39,7 +42,7 @@ public final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (port < 0 || port > 65535) throw new SmeltException("--port must be 0..65535, got " + port);
         PrintWriter err = spec.commandLine().getErr();
-        LanguageModel lm = runtime.load();
+        LanguageModel lm = runtime.load(err);
         GenerationServer server;
         try {
             server = GenerationServer.start(lm, name != null ? name : runtime.displayName(), host, port, 8);
