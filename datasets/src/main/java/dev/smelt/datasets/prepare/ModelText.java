@@ -5,11 +5,16 @@ import dev.smelt.core.chat.ChatTemplate;
 import dev.smelt.datasets.render.ChatRenderer;
 import dev.smelt.datasets.tokenize.ExampleTokenizer;
 import dev.smelt.datasets.tokenize.ModelTokenizer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** What a model directory contributes: its chat template (if any) and its tokenizer. */
 public final class ModelText implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private final ChatTemplate template;
     private final ModelTokenizer tokenizer;
 
@@ -21,17 +26,30 @@ public final class ModelText implements AutoCloseable {
     public static ModelText load(Path modelDir) {
         if (!Files.isDirectory(modelDir)) throw new SmeltException(modelDir + ": not a model directory");
         ModelTokenizer tokenizer = ModelTokenizer.load(modelDir);
-        ChatTemplate template;
+        ChatTemplate template = null; // a base model without one: raw text only
         try {
-            template = ChatTemplate.fromModelDir(modelDir);
-        } catch (SmeltException e) {
-            if (!e.getMessage().contains("no chat template")) {
-                tokenizer.close();
-                throw e;
-            }
-            template = null; // a base model: raw text only
+            if (hasChatTemplate(modelDir)) template = ChatTemplate.fromModelDir(modelDir);
+        } catch (RuntimeException e) {
+            tokenizer.close();
+            throw e;
         }
         return new ModelText(template, tokenizer);
+    }
+
+    /** Whether the directory ships a chat template where transformers looks for one. */
+    static boolean hasChatTemplate(Path dir) {
+        if (Files.isRegularFile(dir.resolve(ChatTemplate.CHAT_TEMPLATE_FILE))) return true;
+        for (String file : new String[] {ChatTemplate.TOKENIZER_CONFIG, ChatTemplate.CHAT_TEMPLATE_JSON}) {
+            Path f = dir.resolve(file);
+            if (!Files.isRegularFile(f)) continue;
+            try {
+                JsonNode field = JSON.readTree(f.toFile()).get("chat_template");
+                if (field != null && !field.isNull()) return true;
+            } catch (IOException e) {
+                throw new SmeltException(f + ": not valid JSON (" + e.getMessage().split("\n", 2)[0] + ")", e);
+            }
+        }
+        return false;
     }
 
     /** The chat template, or null when the model has none. */
