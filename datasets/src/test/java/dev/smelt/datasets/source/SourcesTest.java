@@ -76,6 +76,14 @@ class SourcesTest {
     }
 
     @Test
+    void prettyPrintedObjectIsNotData() throws IOException {
+        Path f = dir.resolve("wrapped.json");
+        Files.writeString(f, "{\n  \"data\": [{\"text\": \"a\"}]\n}\n");
+        assertThatThrownBy(() -> read(f)).isInstanceOf(SmeltException.class)
+                .hasMessage("wrapped.json:1: expected a JSON array of objects, or JSON Lines (one object per line)");
+    }
+
+    @Test
     void brokenJsonArrayIsFatalWithItsLine() throws IOException {
         Path f = dir.resolve("bad.json");
         Files.writeString(f, "[\n {\"text\": \"a\"},\n {\"text\": }\n]");
