@@ -27,6 +27,9 @@ public record SamplingParams(
         Long seed,
         Set<Integer> stopTokenIds) {
 
+    /** transformers' GenerationConfig default top_k, in force when a model samples without naming one. */
+    public static final int TRANSFORMERS_DEFAULT_TOP_K = 50;
+
     public SamplingParams {
         if (maxNewTokens < 0) throw new SmeltException("max new tokens must be >= 0, got " + maxNewTokens);
         if (temperature < 0 || Double.isNaN(temperature)) throw new SmeltException("temperature must be >= 0, got " + temperature);
@@ -41,14 +44,15 @@ public record SamplingParams(
     }
 
     /**
-     * The model author's defaults from generation_config.json (sampling only when {@code do_sample} is true,
-     * as in transformers), with {@code maxNewTokens} and stop ids supplied by the caller.
+     * The model author's defaults from generation_config.json (sampling only when {@code do_sample} is true, with
+     * transformers' defaults temperature 1, top-k 50, top-p 1 for unset fields), with {@code maxNewTokens} and stop
+     * ids supplied by the caller.
      */
     public static SamplingParams fromGenerationConfig(GenerationConfig g, int maxNewTokens, Collection<Integer> stopTokenIds) {
         boolean sample = Boolean.TRUE.equals(g.doSample());
         return new SamplingParams(maxNewTokens,
                 sample ? (g.temperature() == null ? 1.0 : g.temperature()) : 0.0,
-                sample && g.topK() != null ? Math.max(0, g.topK()) : 0,
+                sample ? (g.topK() != null ? Math.max(0, g.topK()) : TRANSFORMERS_DEFAULT_TOP_K) : 0,
                 sample && g.topP() != null ? g.topP() : 1.0,
                 g.repetitionPenalty() == null ? 1.0 : g.repetitionPenalty(),
                 null, new LinkedHashSet<>(stopTokenIds));

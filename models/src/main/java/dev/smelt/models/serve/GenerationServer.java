@@ -146,6 +146,8 @@ public final class GenerationServer implements AutoCloseable {
 
     private void chat(HttpExchange ex, JsonNode body) throws IOException {
         List<ChatMessage> messages = messages(body);
+        Integer choices = optInt(body, "n");
+        if (choices != null && choices != 1) throw new BadRequest("\"n\": only 1 choice per request is supported");
         SamplingParams params = sampling(body, body.hasNonNull("max_completion_tokens") ? "max_completion_tokens" : "max_tokens");
         boolean stream = body.has("stream") && body.get("stream").asBoolean(false);
         long[] ids;
