@@ -367,6 +367,9 @@ public final class SftTrainer {
                 params.put(b.module() + ".lora_B", b.loraB());
             }
             this.ps = new ParameterStore(model.manager(), false);
+            // DJL allocates a gradient buffer when a parameter starts tracking gradients but does not clear it, and
+            // backward accumulates into it: without this the first step can add whatever the memory held
+            zeroGradients();
         }
 
         /** Loads the frozen model and attaches fresh adapters, or the values of {@code saved} when resuming. */
