@@ -12,6 +12,7 @@ import dev.smelt.cli.commands.PushCommand;
 import dev.smelt.cli.commands.ServeCommand;
 import dev.smelt.cli.commands.TrainCommand;
 import dev.smelt.cli.commands.MergeCommand;
+import dev.smelt.cli.commands.QuickstartCommand;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -39,6 +40,7 @@ import picocli.CommandLine.Command;
             ServeCommand.class,
             TrainCommand.class,
             MergeCommand.class,
+            QuickstartCommand.class,
         })
 public final class Smelt implements Runnable {
     public static final int EXIT_OK = 0;

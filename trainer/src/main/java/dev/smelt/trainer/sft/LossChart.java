@@ -39,6 +39,8 @@ public final class LossChart {
                 .xAxisTitle("step").yAxisTitle("loss").build();
         chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
         chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNE);
+        chart.getStyler().setXAxisTickMarkSpacingHint(90);
+        chart.getStyler().setXAxisDecimalPattern("#");
         if (!xs.isEmpty()) {
             XYSeries s = chart.addSeries("train", xs, ys);
             s.setMarker(SeriesMarkers.NONE);
