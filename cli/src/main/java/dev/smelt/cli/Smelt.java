@@ -64,7 +64,21 @@ public final class Smelt implements Runnable {
         cl.setExecutionExceptionHandler(new ErrorHandler());
         cl.setExitCodeExceptionMapper(t -> t instanceof CommandLine.ParameterException ? EXIT_USAGE : EXIT_FAILURE);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        addHelpOptions(cl);
         return cl;
+    }
+
+    /** Every subcommand answers -h/--help, however deep (unless it declares its own). */
+    private static void addHelpOptions(CommandLine cl) {
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            CommandLine.Model.CommandSpec spec = sub.getCommandSpec();
+            if (spec.findOption("--help") == null && !(sub.getCommand() instanceof CommandLine.HelpCommand)) {
+                String[] names = spec.findOption("-h") == null ? new String[] {"-h", "--help"} : new String[] {"--help"};
+                spec.addOption(CommandLine.Model.OptionSpec.builder(names).usageHelp(true)
+                        .description("Show this help message and exit.").build());
+            }
+            addHelpOptions(sub);
+        }
     }
 
     /** Runs the CLI with the given streams; used by main and by tests. */

@@ -57,6 +57,15 @@ class SmeltCliTest {
     }
 
     @Test
+    void everySubcommandAnswersHelp() {
+        for (String[] args : new String[][] {{"inspect", "--help"}, {"completion", "-h"}}) {
+            Result r = run(args);
+            assertThat(r.code()).as(String.join(" ", args)).isZero();
+            assertThat(r.out()).startsWith("Usage: smelt " + args[0]);
+        }
+    }
+
+    @Test
     void completionScriptCoversSubcommands() {
         Result r = run("completion", "bash");
         assertThat(r.code()).isZero();
