@@ -51,9 +51,13 @@ public final class ModelInspector {
             }
             Set<String> expected = new LinkedHashSet<>();
             config.tensorSpecs().forEach(s -> expected.add(s.name()));
-            List<String> unexpected = rows.stream().map(TensorRow::name).filter(n -> !expected.contains(n)).toList();
+            Set<String> carried = carriedTensors(dir, config);
+            List<String> unexpected = rows.stream().map(TensorRow::name)
+                    .filter(n -> !expected.contains(n) && !carried.contains(n)).toList();
             Map<String, Object> extra = new LinkedHashMap<>();
             extra.put("config", configSummary(config));
+            long carriedParams = rows.stream().filter(r -> carried.contains(r.name())).mapToLong(TensorRow::numElements).sum();
+            if (carriedParams > 0) extra.put("carried_parameters", carriedParams);
             return new Inspection(dir.toString(), "hf-directory", config.architecture().modelType(), sum(rows),
                     config.parameterCount(), m.totalBytes(), rows, missing, unexpected, extra);
         }
@@ -85,6 +89,19 @@ public final class ModelInspector {
     public static Inspection inspectConfig(Path configJson) {
         Path file = Files.isDirectory(configJson) ? configJson.resolve(ModelDirectory.CONFIG) : configJson;
         return inspectConfig(file, ModelConfig.parse(file));
+    }
+
+    /** Tensors the architecture does not run but carries through (Qwen3.5 vision tower and MTP head). */
+    private static Set<String> carriedTensors(Path dir, ModelConfig config) {
+        Set<String> out = new LinkedHashSet<>();
+        if (config instanceof Qwen35Config q) {
+            q.mtpTensorSpecs().forEach(s -> out.add(s.name()));
+            if (q.visionConfig() != null) {
+                Qwen35VisionTower.fromJson(dir.resolve(ModelDirectory.CONFIG).toString(), q.visionConfig())
+                        .tensorSpecs().forEach(s -> out.add(s.name()));
+            }
+        }
+        return out;
     }
 
     private static Map<String, Object> configSummary(ModelConfig c) {
