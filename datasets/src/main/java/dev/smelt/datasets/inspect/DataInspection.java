@@ -12,7 +12,7 @@ import java.util.List;
  * @param sample the requested example, or null when the data holds no valid example
  */
 public record DataInspection(PreparationReport report, Sample sample) {
-    /** One example as the model sees it; {@code trained} are character spans of {@code text}. */
+    /** One example as the model sees it; {@code trained} are the character ranges of its trained tokens. */
     public record Sample(int index, RowLocation location, String text, List<CharSpan> trained, int tokens, int trainedTokens) {
         /** The text with every trained span wrapped in {@code open} … {@code close}. */
         public String marked(String open, String close) {

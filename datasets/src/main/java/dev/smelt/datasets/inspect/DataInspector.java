@@ -6,10 +6,12 @@ import dev.smelt.datasets.prepare.ExamplePipeline;
 import dev.smelt.datasets.prepare.ModelText;
 import dev.smelt.datasets.prepare.ProcessedRow;
 import dev.smelt.datasets.prepare.ReportCollector;
+import dev.smelt.datasets.render.CharSpan;
 import dev.smelt.datasets.source.DataFile;
 import dev.smelt.datasets.source.HubDatasetFetcher;
 import dev.smelt.datasets.source.RowStream;
 import dev.smelt.datasets.source.SourceResolver;
+import dev.smelt.datasets.tokenize.TokenizedExample;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,6 +34,30 @@ public final class DataInspector {
         }
     }
 
+    /**
+     * The character ranges of the tokens that are actually trained (a token that straddles a span
+     * boundary is trained or not as a whole), so the display shows exactly what carries loss.
+     */
+    static List<CharSpan> trainedTokenSpans(ModelText model, ProcessedRow.Example ex) {
+        String text = ex.rendered().text();
+        int[] starts = model.tokenizer().encode(text, ex.rendered().addSpecialTokens()).codePointStarts();
+        int[] labels = ex.tokens().labels();
+        int codePoints = text.codePointCount(0, text.length());
+        List<CharSpan> spans = new ArrayList<>();
+        int t = 0;
+        while (t < labels.length) {
+            if (labels[t] == TokenizedExample.IGNORE || starts[t] < 0) {
+                t++;
+                continue;
+            }
+            int from = starts[t];
+            while (t < labels.length && labels[t] != TokenizedExample.IGNORE) t++;
+            int to = t < labels.length && starts[t] >= 0 ? starts[t] : codePoints;
+            if (to > from) spans.add(new CharSpan(text.offsetByCodePoints(0, from), text.offsetByCodePoints(0, to)));
+        }
+        return spans;
+    }
+
     public static DataInspection inspect(List<DataFile> files, ModelText model, DataOptions options, int sampleIndex,
                                          LongConsumer progress) throws IOException {
         ExamplePipeline pipeline = new ExamplePipeline(options, model);
@@ -45,7 +71,7 @@ public final class DataInspector {
                     report.example(ex, policy.apply(ex.tokens()));
                     if (counts[1]++ == sampleIndex) {
                         sample[0] = new DataInspection.Sample(sampleIndex, ex.location(), ex.rendered().text(),
-                                ex.rendered().trained(), ex.tokens().length(), ex.tokens().trainedTokens());
+                                trainedTokenSpans(model, ex), ex.tokens().length(), ex.tokens().trainedTokens());
                     }
                 } else {
                     report.invalid((ProcessedRow.Invalid) p);
