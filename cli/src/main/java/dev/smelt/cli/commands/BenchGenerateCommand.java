@@ -112,16 +112,32 @@ public final class BenchGenerateCommand implements Callable<Integer> {
             progress(err, "converting " + name + " to an F32 GGUF");
             GgufExport.export(dir, file, GgufExport.Options.of(OutputType.F32), new GgufExport.Listener() {});
         }
-        progress(err, "llama.cpp on " + name);
-        JsonNode ref = harness.bench(file, promptTokens, genTokens, repeat, threads);
-        progress(err, "smelt on " + name);
-        SpeedBenchmark.Result ours;
+        // Alternate the two engines run by run so that load on the machine hits both alike; medians of each.
+        progress(err, "smelt and llama.cpp on " + name + ", alternating");
+        double[] ourPrefill = new double[repeat], ourDecode = new double[repeat];
+        double[] refPrefill = new double[repeat], refDecode = new double[repeat];
+        List<double[]> runs = new ArrayList<>();
         try (CausalLM lm = ModelLoader.load(md, Device.cpu(), DataType.FLOAT32)) {
             long[] prompt = SpeedBenchmark.benchPrompt(promptTokens, md.config().vocabSize());
-            ours = SpeedBenchmark.measure(lm, prompt, genTokens, 1, repeat);
+            SpeedBenchmark.measure(lm, prompt, genTokens, 1, 0); // warm-up
+            for (int r = 0; r < repeat; r++) {
+                JsonNode ref = harness.bench(file, promptTokens, genTokens, 1, threads);
+                refPrefill[r] = ref.path("prefill_tokens_per_s").asDouble();
+                refDecode[r] = ref.path("decode_tokens_per_s").asDouble();
+                SpeedBenchmark.Result ours = SpeedBenchmark.measure(lm, prompt, genTokens, 0, 1);
+                ourPrefill[r] = ours.prefillTokensPerSecond();
+                ourDecode[r] = ours.decodeTokensPerSecond();
+                runs.add(new double[] {ourPrefill[r], ourDecode[r]});
+            }
         }
-        return new Row(name, md.config().parameterCount(), ours, ref.path("prefill_tokens_per_s").asDouble(),
-                ref.path("decode_tokens_per_s").asDouble());
+        return new Row(name, md.config().parameterCount(),
+                new SpeedBenchmark.Result(median(ourPrefill), median(ourDecode), runs), median(refPrefill), median(refDecode));
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        java.util.Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
     private static void progress(PrintWriter err, String msg) {

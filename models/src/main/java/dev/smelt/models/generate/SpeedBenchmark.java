@@ -16,7 +16,7 @@ import java.util.List;
  * {@code gen} tokens one at a time starting from the last prompt token. Medians over the measured runs.
  */
 public final class SpeedBenchmark {
-    /** Medians in tokens per second, and every run's numbers. */
+    /** Medians in tokens per second (NaN when only warm-up runs were asked for), and every run's numbers. */
     public record Result(double prefillTokensPerSecond, double decodeTokensPerSecond, List<double[]> runs) {}
 
     private SpeedBenchmark() {}
@@ -61,6 +61,7 @@ public final class SpeedBenchmark {
 
     private static double median(List<double[]> runs, int col) {
         double[] v = runs.stream().mapToDouble(x -> x[col]).sorted().toArray();
+        if (v.length == 0) return Double.NaN; // warm-up only
         return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 }
