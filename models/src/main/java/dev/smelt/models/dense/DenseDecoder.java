@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
@@ -124,7 +125,7 @@ public final class DenseDecoder extends AbstractBlock implements CausalLM {
             positions = segmentIds != null ? Positions.restartPerSegment(segmentIds) : m.arange(0, t, 1, DataType.INT64).reshape(1, t);
         }
         NDArray mask = segmentIds != null ? Attention.segmentMask(segmentIds) : Attention.causalMask(m, 0, t);
-        return run(ps, inputIds, positions, mask, null, false, training);
+        return run(ps, inputIds, rotary.tables(positions, dtype), mask, null, false, training);
     }
 
     @Override
@@ -138,23 +139,21 @@ public final class DenseDecoder extends AbstractBlock implements CausalLM {
         NDManager m = inputIds.getManager();
         long t = inputIds.getShape().get(1);
         long past = kv.length();
-        NDArray positions = m.arange(past, past + t, 1, DataType.INT64).reshape(1, t);
         NDArray mask = t == 1 ? null : Attention.causalMask(m, past, t);
-        NDArray out = run(ps, inputIds, positions, mask, kv, lastOnly, false);
+        NDArray out = run(ps, inputIds, rotary.tables(m, past, t, dtype), mask, kv, lastOnly, false);
         kv.advance((int) t);
         return out;
     }
 
-    private NDArray run(ParameterStore ps, NDArray ids, NDArray positions, NDArray mask, KvCache cache, boolean lastOnly,
+    private NDArray run(ParameterStore ps, NDArray ids, NDList rope, NDArray mask, KvCache cache, boolean lastOnly,
             boolean training) {
         NDArray h = embed.apply(ps, ids, training);
-        NDList rope = rotary.tables(positions, dtype);
         for (int i = 0; i < layers.size(); i++) {
             h = layers.get(i).apply(ps, h, rotary, rope, mask, cache, i, training);
         }
         if (lastOnly) {
             long t = h.getShape().get(1);
-            h = h.get(":, {}:, :", t - 1);
+            h = h.get(new NDIndex().addAllDim().addSliceDim(t - 1, t));
         }
         h = norm.apply(ps, h, training);
         if (lmHead != null) return lmHead.apply(ps, h, training);

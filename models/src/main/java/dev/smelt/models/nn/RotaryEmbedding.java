@@ -3,6 +3,7 @@ package dev.smelt.models.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.smelt.core.model.RopeScaling;
@@ -22,6 +23,8 @@ public final class RotaryEmbedding {
     private NDManager constants;
     private NDArray invFreqArray;
     private NDArray attentionFactorArray;
+    private NDArray cosTable; // [positions, rot], float32, attention factor applied
+    private NDArray sinTable;
 
     public RotaryEmbedding(int headDim, int rotaryDim, double theta, RopeScaling scaling, int maxPositionEmbeddings) {
         if (rotaryDim % 2 != 0 || rotaryDim > headDim) {
@@ -131,6 +134,8 @@ public final class RotaryEmbedding {
         if (invFreqArray == null || !invFreqArray.getDevice().equals(device)) {
             if (constants != null) constants.close();
             constants = NDManager.newBaseManager(device);
+            cosTable = null;
+            sinTable = null;
             invFreqArray = constants.create(invFreq).reshape(1, 1, invFreq.length);
             attentionFactorArray = constants.create(attentionFactor);
         }
@@ -143,6 +148,8 @@ public final class RotaryEmbedding {
         constants = null;
         invFreqArray = null;
         attentionFactorArray = null;
+        cosTable = null;
+        sinTable = null;
     }
 
     /** Rotates {@code x} ({@code [B, H, T, hd]}) with tables from {@link #tables}. */
@@ -163,8 +170,39 @@ public final class RotaryEmbedding {
         return pass == null ? out : out.concat(pass, last);
     }
 
-    /** Convenience for tests: tables for positions {@code [start, start + length)} with batch 1. */
+    /**
+     * Tables for positions {@code [start, start + length)} (batch 1, shape {@code [1, 1, length, rot]}), sliced from
+     * a cos/sin table kept per device and grown on demand: the decoding path, where one position is needed per step.
+     */
     public NDList tables(NDManager manager, long start, long length, DataType dtype) {
-        return tables(manager.arange(start, start + length).reshape(new Shape(1, length)), dtype);
+        NDArray cos;
+        NDArray sin;
+        synchronized (this) {
+            constants(manager.getDevice());
+            long needed = start + length;
+            if (cosTable == null || cosTable.getShape().get(0) < needed) {
+                long size = Math.max(256, Long.highestOneBit(Math.max(1, needed - 1)) << 1);
+                NDArray pos = constants.arange(0, size, 1, DataType.FLOAT32).reshape(1, size);
+                NDList t = tables(pos, DataType.FLOAT32);
+                if (cosTable != null) {
+                    cosTable.close();
+                    sinTable.close();
+                }
+                cosTable = t.get(0).reshape(size, rotaryDim);
+                sinTable = t.get(1).reshape(size, rotaryDim);
+            }
+            NDIndex rows = new NDIndex().addSliceDim(start, start + length);
+            cos = cosTable.get(rows);
+            sin = sinTable.get(rows);
+            cos.attach(manager);
+            sin.attach(manager);
+        }
+        cos = cos.reshape(1, 1, length, rotaryDim);
+        sin = sin.reshape(1, 1, length, rotaryDim);
+        if (dtype != DataType.FLOAT32) {
+            cos = cos.toType(dtype, false);
+            sin = sin.toType(dtype, false);
+        }
+        return new NDList(cos, sin);
     }
 }
