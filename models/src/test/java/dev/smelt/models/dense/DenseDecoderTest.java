@@ -109,6 +109,26 @@ class DenseDecoderTest {
     }
 
     @Test
+    void blockForwardFindsInputsByNameOrPosition() throws Exception {
+        DenseConfig c = TestModels.config(Architecture.LLAMA, true, null);
+        try (CausalLM model = load("forward", c); NDManager m = manager.newSubManager()) {
+            ParameterStore ps = new ParameterStore(m, false);
+            long[] ids = {5, 6, 7, 8, 9, 10};
+            long[] seg = {0, 0, 0, 1, 1, 1};
+            NDArray expected = model.logits(ps, m.create(ids).reshape(1, 6), null, m.create(seg).reshape(1, 6), false);
+            NDArray named = model.forward(ps, CausalLM.inputs(m.create(ids).reshape(1, 6), null, m.create(seg).reshape(1, 6)),
+                    false).singletonOrThrow();
+            assertThat(named.sub(expected).abs().max().getFloat()).isZero();
+            long[] pos = {0, 1, 2, 0, 1, 2};
+            NDArray positional = model.forward(ps, new ai.djl.ndarray.NDList(m.create(ids).reshape(1, 6),
+                    m.create(pos).reshape(1, 6), m.create(seg).reshape(1, 6)), false).singletonOrThrow();
+            assertThat(positional.sub(expected).abs().max().getFloat()).isZero();
+            assertThat(model.getOutputShapes(new ai.djl.ndarray.types.Shape[] {new ai.djl.ndarray.types.Shape(2, 6)})[0])
+                    .isEqualTo(new ai.djl.ndarray.types.Shape(2, 6, c.vocabSize()));
+        }
+    }
+
+    @Test
     void batchedRowsAreIndependent() throws Exception {
         DenseConfig c = TestModels.config(Architecture.LLAMA, false, null);
         try (CausalLM model = load("batch", c); NDManager m = manager.newSubManager()) {
