@@ -16,6 +16,7 @@ import picocli.CommandLine.Spec;
             BenchDeltaRuleCommand.class,
             BenchGenerateCommand.class,
             BenchDataCommand.class,
+            BenchTrainCommand.class,
         })
 public final class BenchCommand implements Runnable {
     @Spec

@@ -1,0 +1,202 @@
+package dev.smelt.trainer.bench;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.smelt.core.model.Architecture;
+import dev.smelt.core.model.DenseConfig;
+import dev.smelt.core.model.ModelConfig;
+import dev.smelt.core.model.ModelDirectory;
+import dev.smelt.core.model.TensorSpec;
+import dev.smelt.core.tiny.TinyModelSpec;
+import dev.smelt.core.tiny.TinyModelWriter;
+import dev.smelt.datasets.bench.PeakRss;
+import dev.smelt.datasets.length.TrainingSequence;
+import dev.smelt.datasets.tokenize.TokenizedExample;
+import dev.smelt.trainer.lora.LoraSettings;
+import dev.smelt.trainer.optim.LrSchedule;
+import dev.smelt.trainer.sft.MetricsLog;
+import dev.smelt.trainer.sft.SftTrainer;
+import dev.smelt.trainer.sft.TrainConfig;
+import dev.smelt.trainer.sft.TrainingData;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * LoRA training throughput on a create-tiny dense model against libtorch's own matmul speed measured in the
+ * same process. Work per token is counted as executed: the frozen projections run forward and propagate the
+ * input gradient (2 + 2 FLOPs per weight) but compute no weight gradient, the adapters cost 6 FLOPs per
+ * parameter, and attention adds 12·T·(heads·head_dim) per layer (QKᵀ and AV, forward and two backward
+ * products, over the full T×T the masked kernel computes). The conventional 6·N·tokens figure is reported too.
+ */
+public final class TrainBenchmark {
+    private TrainBenchmark() {}
+
+    /** What was measured. */
+    public record Report(long frozenParameters, long matmulParameters, long loraParameters, int seqLen, int batchSize,
+            int measuredSteps, double tokensPerSecond, double flopsPerToken, double flopsPerToken6N, double matmulFlops,
+            long peakRssBytes, long weightBytes) {
+        public double achievedFlops() {
+            return tokensPerSecond * flopsPerToken;
+        }
+
+        public double ratio() {
+            return achievedFlops() / matmulFlops;
+        }
+
+        public double ratio6N() {
+            return tokensPerSecond * flopsPerToken6N / matmulFlops;
+        }
+
+        public long rssBudgetBytes() {
+            return weightBytes + (2L << 30);
+        }
+    }
+
+    /** The ~100M-parameter default: llama, hidden 768, 12 layers, 12 heads, MLP 2048, vocab 8192, untied. */
+    public static TinyModelSpec defaultSpec() {
+        return TinyModelSpec.builder(Architecture.LLAMA).seed(1).hiddenSize(768).numLayers(12).numHeads(12).numKvHeads(12)
+                .headDim(64).intermediateSize(2048).vocabSize(8192).tieWordEmbeddings(false).maxPositionEmbeddings(2048).build();
+    }
+
+    /**
+     * Writes the model (unless {@code workDir} has it) and measures in a child JVM with a small heap, so that peak
+     * RSS is that of training alone, not of writing 400 MB of random weights.
+     */
+    public static Report run(TinyModelSpec spec, Path workDir, int seqLen, int batchSize, int warmupSteps, int measuredSteps,
+            int loraRank, PrintStream log) throws IOException, InterruptedException {
+        Path modelDir = workDir.resolve("model");
+        if (!Files.isRegularFile(modelDir.resolve("config.json"))) {
+            TinyModelWriter.write(spec, modelDir);
+            if (log != null) log.println("bench: wrote " + modelDir);
+        }
+        Path result = workDir.resolve("result.txt");
+        Files.deleteIfExists(result);
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx512m", "-Dai.djl.offline=true"));
+        for (String prop : new String[] {"ai.djl.pytorch.num_threads", "ai.djl.pytorch.num_interop_threads"}) {
+            if (System.getProperty(prop) != null) cmd.add("-D" + prop + "=" + System.getProperty(prop));
+        }
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), TrainBenchmark.class.getName(), workDir.toString(),
+                Integer.toString(seqLen), Integer.toString(batchSize), Integer.toString(warmupSteps), Integer.toString(measuredSteps),
+                Integer.toString(loraRank)));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.INHERIT);
+        // libtorch's worker threads each get a glibc malloc arena by default; freed activation memory then stays
+        // resident per arena and peak RSS grows with the thread count rather than with the model
+        pb.environment().putIfAbsent("MALLOC_ARENA_MAX", "2");
+        Process p = pb.start();
+        int code = p.waitFor();
+        if (code != 0 || !Files.isRegularFile(result)) {
+            throw new dev.smelt.core.SmeltException("bench train: the measuring process failed (exit " + code + ")");
+        }
+        String[] f = Files.readString(result).trim().split(" ");
+        return new Report(Long.parseLong(f[0]), Long.parseLong(f[1]), Long.parseLong(f[2]), seqLen, batchSize, measuredSteps,
+                Double.parseDouble(f[3]), Double.parseDouble(f[4]), Double.parseDouble(f[5]), Double.parseDouble(f[6]),
+                Long.parseLong(f[7]), Long.parseLong(f[8]));
+    }
+
+    /** Child process: {@code workDir seqLen batch warmup steps rank}; writes the figures to workDir/result.txt. */
+    public static void main(String[] args) throws Exception {
+        Path workDir = Path.of(args[0]);
+        Report r = measure(workDir, Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]),
+                Integer.parseInt(args[4]), Integer.parseInt(args[5]), System.err);
+        dev.smelt.core.io.AtomicFiles.writeString(workDir.resolve("result.txt"), r.frozenParameters() + " " + r.matmulParameters() + " "
+                + r.loraParameters() + " " + r.tokensPerSecond() + " " + r.flopsPerToken() + " " + r.flopsPerToken6N() + " "
+                + r.matmulFlops() + " " + r.peakRssBytes() + " " + r.weightBytes() + "\n");
+        System.exit(0);
+    }
+
+    static Report measure(Path workDir, int seqLen, int batchSize, int warmupSteps, int measuredSteps, int loraRank,
+            PrintStream log) throws IOException {
+        Path modelDir = workDir.resolve("model");
+        ModelConfig cfg = ModelDirectory.open(modelDir).config();
+        long weightBytes = 0;
+        try (var w = ModelDirectory.open(modelDir).weights()) {
+            weightBytes = w.totalBytes();
+        }
+
+        int steps = warmupSteps + measuredSteps;
+        SplittableRandom rnd = new SplittableRandom(5);
+        List<TrainingSequence> rows = new ArrayList<>();
+        for (int i = 0; i < steps * batchSize; i++) {
+            int[] ids = new int[seqLen];
+            for (int t = 0; t < seqLen; t++) ids[t] = 3 + rnd.nextInt(cfg.vocabSize() - 3);
+            rows.add(TrainingSequence.single(new TokenizedExample(ids, ids.clone())));
+        }
+        Path out = workDir.resolve("run-" + System.nanoTime());
+        LoraSettings lora = new LoraSettings(loraRank, 2.0 * loraRank, 0.0, false, new LoraSettings.Targets.AllLinear());
+        TrainConfig tc = new TrainConfig(modelDir, out, lora, 1, steps, batchSize, 1, seqLen, 1e-4, LrSchedule.Kind.CONSTANT,
+                0, 0.0, 1.0, 1, List.of(Device.cpu()), DataType.FLOAT32, 0, 0, 1, false, modelDir.toString(), null);
+        // the matmul baseline is taken before and after training and averaged, so that both see the same machine
+        double matmulBefore = matmulFlops(cfg.hiddenSize(), cfg instanceof DenseConfig dd ? dd.intermediateSize() : 4 * cfg.hiddenSize(),
+                seqLen * batchSize);
+        new SftTrainer(tc, new TrainingData(rows, List.of()), log, false).run();
+
+        // tokens/s over the measured steps only (the first ones include allocator and kernel warm-up)
+        double tokens = 0;
+        double seconds = 0;
+        for (MetricsLog.Entry e : MetricsLog.read(out.resolve(MetricsLog.FILE))) {
+            if (e.loss() == null || e.step() <= warmupSteps) continue;
+            double stepTokens = (double) seqLen * batchSize;
+            tokens += stepTokens;
+            seconds += stepTokens / e.tokensPerSecond();
+        }
+        long peak = PeakRss.bytes();
+        double matmul = (matmulBefore + matmulFlops(cfg.hiddenSize(),
+                cfg instanceof DenseConfig d ? d.intermediateSize() : 4 * cfg.hiddenSize(), seqLen * batchSize)) / 2;
+
+        long matmulParams = 0;
+        for (TensorSpec t : cfg.tensorSpecs()) {
+            if (t.shape().length == 2 && !t.name().endsWith("embed_tokens.weight")) matmulParams += t.numElements();
+        }
+        if (cfg.tieWordEmbeddings()) matmulParams += (long) cfg.vocabSize() * cfg.hiddenSize();
+        long loraParams = 0;
+        if (cfg instanceof DenseConfig d) {
+            long h = d.hiddenSize(), q = (long) d.numHeads() * d.headDim(), kv = (long) d.numKvHeads() * d.headDim(), i = d.intermediateSize();
+            long perLayer = (h + q) + (h + kv) * 2 + (q + h) + 2 * (h + i) + (i + h);
+            loraParams = perLayer * loraRank * d.numLayers();
+        }
+        double attention = cfg instanceof DenseConfig d ? 12.0 * seqLen * d.numHeads() * d.headDim() * d.numLayers() : 0;
+        double perToken = 4.0 * matmulParams + 6.0 * loraParams + attention;
+        double perToken6N = 6.0 * (matmulParams + loraParams);
+        AtomicDelete.quietly(out);
+        return new Report(cfg.parameterCount(), matmulParams, loraParams, seqLen, batchSize, measuredSteps,
+                tokens / Math.max(1e-9, seconds), perToken, perToken6N, matmul, peak, weightBytes);
+    }
+
+    /** FLOP/s of float32 GEMMs of the model's MLP shape ([tokens, hidden] × [hidden, inter]) on this libtorch. */
+    public static double matmulFlops(int hidden, int inter, int tokens) {
+        Engine.getInstance();
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            NDArray a = m.randomNormal(new Shape(tokens, hidden));
+            NDArray b = m.randomNormal(new Shape(hidden, inter));
+            for (int i = 0; i < 3; i++) a.matMul(b).close();
+            int n = 0;
+            long t0 = System.nanoTime();
+            while (System.nanoTime() - t0 < 3_000_000_000L || n < 5) {
+                a.matMul(b).close();
+                n++;
+            }
+            double s = (System.nanoTime() - t0) / 1e9;
+            return 2.0 * tokens * hidden * inter * n / s;
+        }
+    }
+
+    private static final class AtomicDelete {
+        static void quietly(Path p) {
+            try {
+                dev.smelt.core.io.AtomicFiles.deleteRecursively(p);
+            } catch (RuntimeException ignored) {
+                // a temp run directory; leaving it is harmless
+            }
+        }
+    }
+}
