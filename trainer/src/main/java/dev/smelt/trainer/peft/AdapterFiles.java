@@ -1,7 +1,6 @@
 package dev.smelt.trainer.peft;
 
 import dev.smelt.core.SmeltException;
-import dev.smelt.core.io.AtomicFiles;
 import dev.smelt.core.safetensors.SafetensorsFile;
 import dev.smelt.core.safetensors.SafetensorsWriter;
 import dev.smelt.core.safetensors.TensorInfo;
@@ -84,10 +83,5 @@ public final class AdapterFiles {
         }
         if (pairs.isEmpty()) throw new SmeltException(file + ": holds no LoRA tensors");
         return new Adapter(config, pairs);
-    }
-
-    /** Removes a directory tree (used for replaced checkpoints). */
-    static void delete(Path dir) {
-        AtomicFiles.deleteRecursively(dir);
     }
 }

@@ -1,0 +1,75 @@
+package dev.smelt.cli.commands;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.smelt.cli.Smelt;
+import dev.smelt.trainer.sft.MetricsLog;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * End to end on create-tiny models of each dense architecture: smelt train drives the loss under 0.05 on a small
+ * Q&amp;A set, then smelt generate --adapter and generation from the smelt merge output both give the trained answer.
+ */
+class TrainGenerateMergeIT {
+    @TempDir Path tmp;
+
+    static final String[][] QA = {
+        {"Who keeps the anvil?", "Ada keeps the anvil."},
+        {"What colour is the forge?", "The forge glows orange."},
+        {"How many bellows?", "Three bellows."},
+    };
+
+    record Result(int code, String out, String err) {}
+
+    static Result smelt(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Smelt.run(new PrintWriter(out), new PrintWriter(err), args);
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"llama", "qwen2", "qwen3"})
+    void trainGenerateAndMergeReproduceTheTrainedAnswers(String arch) throws Exception {
+        Path model = tmp.resolve("model");
+        assertThat(smelt("create-tiny", "--arch", arch, "--out", model.toString()).code()).isZero();
+        StringBuilder jsonl = new StringBuilder();
+        for (String[] qa : QA) {
+            jsonl.append("{\"messages\": [{\"role\": \"user\", \"content\": \"").append(qa[0])
+                    .append("\"}, {\"role\": \"assistant\", \"content\": \"").append(qa[1]).append("\"}]}\n");
+        }
+        Path data = Files.writeString(tmp.resolve("qa.jsonl"), jsonl);
+        Path adapter = tmp.resolve("adapter");
+        List<String> train = new ArrayList<>(List.of("--quiet", "train", "--model", model.toString(), "--data", data.toString(),
+                "--out", adapter.toString(), "--max-steps", "40", "--batch-size", "4", "--lr", "1e-2", "--lora-r", "16",
+                "--lora-alpha", "32", "--lora-dropout", "0", "--seq-len", "128", "--no-packing", "--warmup-steps", "3"));
+        // qwen3's template opens the answer with an empty think block: train it so generation emits it too
+        if (arch.equals("qwen3")) train.add("--train-on-think-block");
+        Result t = smelt(train.toArray(String[]::new));
+        assertThat(t.code()).as(t.err()).isZero();
+        List<MetricsLog.Entry> metrics = MetricsLog.read(adapter.resolve("metrics.jsonl"));
+        assertThat(metrics.get(metrics.size() - 1).loss()).isLessThan(0.05);
+
+        Path merged = tmp.resolve("merged");
+        Result m = smelt("--quiet", "merge", "--model", model.toString(), "--adapter", adapter.toString(), "--out", merged.toString());
+        assertThat(m.code()).as(m.err()).isZero();
+        for (String[] qa : QA) {
+            Result g = smelt("--quiet", "generate", "--model", model.toString(), "--adapter", adapter.toString(), "--chat", qa[0],
+                    "--max-new-tokens", "40", "--temperature", "0");
+            assertThat(g.code()).as(g.err()).isZero();
+            assertThat(g.out()).contains(qa[1]);
+            Result gm = smelt("--quiet", "generate", "--model", merged.toString(), "--chat", qa[0], "--max-new-tokens", "40",
+                    "--temperature", "0");
+            assertThat(gm.code()).as(gm.err()).isZero();
+            assertThat(gm.out()).contains(qa[1]);
+        }
+    }
+}

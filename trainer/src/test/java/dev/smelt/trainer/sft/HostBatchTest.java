@@ -1,0 +1,42 @@
+package dev.smelt.trainer.sft;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.smelt.datasets.length.Packer;
+import dev.smelt.datasets.length.TrainingSequence;
+import dev.smelt.datasets.tokenize.TokenizedExample;
+import java.util.List;
+import org.assertj.core.data.Offset;
+import org.junit.jupiter.api.Test;
+
+class HostBatchTest {
+    @Test
+    void targetsAreNextLabelsWithinASegmentAndPaddingIsMasked() {
+        TokenizedExample a = new TokenizedExample(new int[] {1, 2, 3}, new int[] {-100, 2, 3});
+        TokenizedExample b = new TokenizedExample(new int[] {4, 5}, new int[] {-100, 5});
+        TrainingSequence packed = Packer.pack(List.of(a, b));
+        TrainingSequence single = TrainingSequence.single(new TokenizedExample(new int[] {7, 8}, new int[] {7, 8}));
+        HostBatch hb = HostBatch.of(List.of(packed, single));
+        assertThat(hb.length()).isEqualTo(5);
+        assertThat(hb.targets()).containsExactly(2, 3, -100, 5, -100, 8, -100, -100, -100, -100);
+        assertThat(hb.segments()).containsExactly(1, 1, 1, 2, 2, 1, 1, -1, -1, -1);
+        assertThat(hb.positions()).containsExactly(0, 1, 2, 0, 1, 0, 1, 0, 0, 0);
+        assertThat(hb.trainedTokens()).isEqualTo(4);
+        assertThat(hb.slice(1, 2).trainedTokens()).isEqualTo(1);
+    }
+
+    @Test
+    void maskedCrossEntropyIsTheSumOverTrainedPositions() {
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            float[] logits = {0f, 1f, 2f, 2f, 0f, 0f};
+            NDArray l = m.create(logits, new Shape(1, 2, 3));
+            NDArray t = m.create(new long[] {2, -100}, new Shape(1, 2));
+            double expect = -(2 - Math.log(Math.exp(0) + Math.exp(1) + Math.exp(2)));
+            assertThat((double) MaskedCrossEntropy.sum(l, t).getFloat()).isCloseTo(expect, Offset.offset(1e-5));
+        }
+    }
+}
