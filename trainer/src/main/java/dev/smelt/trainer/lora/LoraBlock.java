@@ -60,8 +60,15 @@ public final class LoraBlock extends AbstractBlock {
         return new LoraBlock(p.module(), p.rank(), p.in(), p.out(), scaling, (float) dropout, p.a().clone(), p.b().clone());
     }
 
+    /** Values in the block's initialisation type (the model's): fp16/bf16 factors are converted outside autograd. */
     private static Initializer values(float[] v) {
-        return (NDManager manager, Shape shape, DataType dataType) -> manager.create(v, shape);
+        return (NDManager manager, Shape shape, DataType dataType) -> {
+            NDArray f = manager.create(v, shape);
+            if (dataType == DataType.FLOAT32) return f;
+            NDArray narrow = f.toType(dataType, true);
+            f.close();
+            return narrow;
+        };
     }
 
     public String module() {
@@ -91,23 +98,26 @@ public final class LoraBlock extends AbstractBlock {
 
     /** Copies values out through a detached clone: reading a gradient-tracking leaf directly is avoided. */
     static float[] hostCopy(NDArray x) {
-        try (NDArray c = x.stopGradient()) {
-            return c.toFloatArray();
+        try (NDArray c = x.stopGradient(); NDArray f = c.toType(DataType.FLOAT32, true)) {
+            return f.toFloatArray();
         }
     }
 
     @Override
     protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray x = inputs.singletonOrThrow();
-        DataType outType = x.getDataType();
-        NDArray h = outType == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
+        NDArray wa = ps.getValue(a, x.getDevice(), training);
+        NDArray wb = ps.getValue(b, x.getDevice(), training);
+        DataType type = wa.getDataType();
+        // factors live in the model's type (DJL's toType is not differentiable, so nothing may be cast on the
+        // gradient path); a mismatch can only come from inference on a model of another type, where a cast is harmless
+        NDArray h = x.getDataType() == type ? x : x.toType(type, false);
         if (training && dropout > 0f) {
-            h = h.mul(dropoutMask(h.getManager(), h.getShape(), h.getDevice()));
+            NDArray mask = dropoutMask(h.getManager(), h.getShape(), h.getDevice());
+            h = h.mul(type == DataType.FLOAT32 ? mask : mask.toType(type, false));
         }
-        NDArray wa = ps.getValue(a, h.getDevice(), training);
-        NDArray wb = ps.getValue(b, h.getDevice(), training);
         NDArray delta = h.matMul(wa.transpose()).matMul(wb.transpose()).muli((float) scaling);
-        return new NDList(outType == DataType.FLOAT32 ? delta : delta.toType(outType, false));
+        return new NDList(delta.getDataType() == x.getDataType() ? delta : delta.toType(x.getDataType(), false));
     }
 
     /**

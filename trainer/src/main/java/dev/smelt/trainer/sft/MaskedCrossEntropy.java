@@ -13,7 +13,9 @@ public final class MaskedCrossEntropy {
      * @return the scalar sum of −log p(target) over trained positions
      */
     public static NDArray sum(NDArray logits, NDArray targets) {
-        NDArray lf = logits.getDataType() == DataType.FLOAT32 ? logits : logits.toType(DataType.FLOAT32, false);
+        // widened by type promotion with a float32 [1] array: DJL's toType would cut the gradient path
+        NDArray lf = logits.getDataType() == DataType.FLOAT32 ? logits
+                : logits.mul(logits.getManager().ones(new ai.djl.ndarray.types.Shape(1), DataType.FLOAT32, logits.getDevice()));
         NDArray valid = targets.gte(0);
         NDArray safe = targets.mul(valid.toType(DataType.INT64, false));
         NDArray logp = lf.logSoftmax(-1);

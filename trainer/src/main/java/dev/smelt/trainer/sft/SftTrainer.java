@@ -107,6 +107,11 @@ public final class SftTrainer {
     }
 
     private Result doRun() throws IOException {
+        if (cfg.precision() != ai.djl.ndarray.types.DataType.FLOAT32) {
+            throw new SmeltException("--precision " + (cfg.precision() == ai.djl.ndarray.types.DataType.FLOAT16 ? "fp16" : "bf16")
+                    + " training is not available yet: DJL 0.36's toType is not differentiable and the models widen norms and"
+                    + " attention scores to float32 with it, which cuts the gradient path; train with --precision fp32");
+        }
         ModelDirectory md = ModelDirectory.open(cfg.modelDir());
         data.validate(cfg.seqLen(), md.config().maxPositionEmbeddings());
         Files.createDirectories(cfg.outDir());
@@ -277,12 +282,21 @@ public final class SftTrainer {
                     }
                     rg.close();
                 }
+                NDArray target = w;
+                if (!master.masters.isEmpty()) {
+                    g = g.toType(ai.djl.ndarray.types.DataType.FLOAT32, true);
+                    wrappers.add(g);
+                    target = master.masters.get(e.getKey());
+                }
                 if (scaler.scale() != 1.0) g.divi((float) scaler.scale());
-                params.put(e.getKey(), new NDArray[] {w, g});
+                params.put(e.getKey(), new NDArray[] {target, g});
                 grads.add(g);
             }
             double norm = GradientClipping.clip(grads, cfg.maxGradNorm());
-            if (scaler.update(Double.isFinite(norm))) adam.step(params, lr);
+            if (scaler.update(Double.isFinite(norm))) {
+                adam.step(params, lr);
+                master.syncFromMasters();
+            }
             for (Replica r : replicas) r.zeroGradients();
             wrappers.forEach(NDArray::close);
             for (int d = 1; d < replicas.size(); d++) replicas.get(d).copyAdapterFrom(master);
@@ -357,6 +371,8 @@ public final class SftTrainer {
         final CausalLM model;
         final List<LoraBlock> blocks;
         final Map<String, Parameter> params = new LinkedHashMap<>();
+        /** float32 master copies of fp16/bf16 factors (empty for float32 models, whose factors are their own masters). */
+        final Map<String, NDArray> masters = new LinkedHashMap<>();
         final ParameterStore ps;
 
         private Replica(CausalLM model, List<LoraBlock> blocks) {
@@ -367,6 +383,15 @@ public final class SftTrainer {
                 params.put(b.module() + ".lora_B", b.loraB());
             }
             this.ps = new ParameterStore(model.manager(), false);
+            if (model.dataType() != ai.djl.ndarray.types.DataType.FLOAT32) {
+                for (Map.Entry<String, Parameter> e : params.entrySet()) {
+                    try (NDArray d = e.getValue().getArray().stopGradient()) {
+                        NDArray m = d.toType(ai.djl.ndarray.types.DataType.FLOAT32, true);
+                        m.attach(model.manager());
+                        masters.put(e.getKey(), m);
+                    }
+                }
+            }
             // DJL allocates a gradient buffer when a parameter starts tracking gradients but does not clear it, and
             // backward accumulates into it: without this the first step can add whatever the memory held
             zeroGradients();
@@ -407,16 +432,34 @@ public final class SftTrainer {
             return n;
         }
 
+        /** The arrays the optimizer updates: the masters when there are any. */
         Map<String, NDArray> arraysByName() {
             Map<String, NDArray> m = new LinkedHashMap<>();
-            params.forEach((k, v) -> m.put(k, v.getArray()));
+            params.forEach((k, v) -> m.put(k, masters.isEmpty() ? v.getArray() : masters.get(k)));
             return m;
         }
 
         List<LoraPair> pairs() {
             List<LoraPair> out = new ArrayList<>();
-            for (LoraBlock b : blocks) out.add(b.toPair());
+            for (LoraBlock b : blocks) {
+                LoraPair p = b.toPair();
+                if (!masters.isEmpty()) {
+                    p = new LoraPair(p.module(), p.rank(), p.a().length / p.rank(), p.b().length / p.rank(),
+                            masters.get(b.module() + ".lora_A").toFloatArray(), masters.get(b.module() + ".lora_B").toFloatArray());
+                }
+                out.add(p);
+            }
             return out;
+        }
+
+        /** Writes the masters back into the low-precision factors the model computes with. */
+        void syncFromMasters() {
+            for (Map.Entry<String, NDArray> e : masters.entrySet()) {
+                NDArray w = params.get(e.getKey()).getArray();
+                try (NDArray narrow = e.getValue().toType(w.getDataType(), true)) {
+                    w.muli(0f).addi(narrow);
+                }
+            }
         }
 
         void copyAdapterFrom(Replica master) {
