@@ -45,7 +45,7 @@ class SftTrainerTest {
     void trainingReachesLowLossAndLeavesBaseWeightsBitIdentical(String arch) throws Exception {
         Path model = TinyDense.write(tmp.resolve("m"), arch, 1);
         TrainingData data = new TrainingData(TinyDense.qa(8, 3), TinyDense.qa(2, 4));
-        SftTrainer t = new SftTrainer(config(model, tmp.resolve("out"), 40, 0, false), data, null, false);
+        SftTrainer t = new SftTrainer(config(model, tmp.resolve("out"), 60, 0, false), data, null, false);
         List<Long> digests = new ArrayList<>();
         t.modelObserver = m -> digests.add(frozenDigest(m));
         SftTrainer.Result r = t.run();
