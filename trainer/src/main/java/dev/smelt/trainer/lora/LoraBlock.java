@@ -62,12 +62,13 @@ public final class LoraBlock extends AbstractBlock {
 
     /** Values in the block's initialisation type (the model's): fp16/bf16 factors are converted outside autograd. */
     private static Initializer values(float[] v) {
+        // the values are copied into torch-owned memory: an array made from a Java buffer keeps pointing at that
+        // buffer, which is no place for state that lives and is updated in place for the whole run
         return (NDManager manager, Shape shape, DataType dataType) -> {
             NDArray f = manager.create(v, shape);
-            if (dataType == DataType.FLOAT32) return f;
-            NDArray narrow = f.toType(dataType, true);
+            NDArray owned = dataType == DataType.FLOAT32 ? f.duplicate() : f.toType(dataType, true);
             f.close();
-            return narrow;
+            return owned;
         };
     }
 
@@ -98,7 +99,7 @@ public final class LoraBlock extends AbstractBlock {
 
     /** Copies values out through a detached clone: reading a gradient-tracking leaf directly is avoided. */
     static float[] hostCopy(NDArray x) {
-        try (NDArray c = x.stopGradient(); NDArray f = c.toType(DataType.FLOAT32, true)) {
+        try (NDArray f = x.getDataType() == DataType.FLOAT32 ? x.add(0f) : x.toType(DataType.FLOAT32, true)) {
             return f.toFloatArray();
         }
     }

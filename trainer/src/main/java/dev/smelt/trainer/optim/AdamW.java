@@ -72,9 +72,20 @@ public final class AdamW implements AutoCloseable {
     /** The moments by name (for checkpoints): name + ".exp_avg" / ".exp_avg_sq". */
     public Map<String, float[]> stateToHost() {
         Map<String, float[]> out = new LinkedHashMap<>();
-        expAvg.forEach((k, v) -> out.put(k + ".exp_avg", v.toFloatArray()));
-        expAvgSq.forEach((k, v) -> out.put(k + ".exp_avg_sq", v.toFloatArray()));
+        expAvg.forEach((k, v) -> out.put(k + ".exp_avg", copyToHost(v)));
+        expAvgSq.forEach((k, v) -> out.put(k + ".exp_avg_sq", copyToHost(v)));
         return out;
+    }
+
+    /**
+     * Values of a long-lived array, read through a short-lived copy: DJL 0.36 reading an array's buffer directly has
+     * been seen to corrupt later gradients of the same process (after garbage collection), so live state is never read
+     * that way.
+     */
+    public static float[] copyToHost(NDArray a) {
+        try (NDArray c = a.add(0f)) {
+            return c.toFloatArray();
+        }
     }
 
     /** Restores moments saved by {@link #stateToHost}; {@code shapes} supplies each parameter's array. */
@@ -88,9 +99,16 @@ public final class AdamW implements AutoCloseable {
                 throw new SmeltException("optimizer state has no moments for \"" + p.getKey() + "\"");
             }
             NDArray w = p.getValue();
-            expAvg.put(p.getKey(), manager.create(m, w.getShape()).toDevice(w.getDevice(), false));
-            expAvgSq.put(p.getKey(), manager.create(v, w.getShape()).toDevice(w.getDevice(), false));
+            expAvg.put(p.getKey(), owned(manager.create(m, w.getShape()), w));
+            expAvgSq.put(p.getKey(), owned(manager.create(v, w.getShape()), w));
         }
+    }
+
+    /** A torch-owned copy on the parameter's device (arrays made from Java buffers keep pointing at them). */
+    private static NDArray owned(NDArray host, NDArray like) {
+        NDArray out = like.getDevice().equals(host.getDevice()) ? host.duplicate() : host.toDevice(like.getDevice(), true);
+        host.close();
+        return out;
     }
 
     @Override

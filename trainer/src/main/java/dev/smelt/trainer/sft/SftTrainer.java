@@ -239,73 +239,105 @@ public final class SftTrainer {
             tokens += b.realTokens();
         }
         double denom = Math.max(1, trained);
-        double lossSum = 0;
         Replica master = replicas.get(0);
-        HostBatch current = null;
+        HostBatch[] current = {null};
         try {
-            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                for (int k = 0; k < micro.size(); k++) {
-                    current = micro.get(k);
-                    if (cfg.lora().dropout() > 0) {
-                        for (Replica r : replicas) for (LoraBlock b : r.blocks) b.seedDropout(dropoutSeed(step, k) * 64 + replicas.indexOf(r));
-                    }
-                    int n = replicas.size();
-                    for (int d = 0; d < n; d++) {
-                        int from = current.rows() * d / n;
-                        int to = current.rows() * (d + 1) / n;
-                        if (to <= from) continue;
-                        HostBatch shard = n == 1 ? current : current.slice(from, to);
-                        Replica r = replicas.get(d);
-                        try (NDManager sm = r.model.manager().newSubManager()) {
-                            Device dev = r.model.device();
-                            NDArray logits = r.model.logits(r.ps, shard.idsOn(sm, dev), shard.positionsOn(sm, dev),
-                                    shard.segmentsOn(sm, dev), true);
-                            NDArray ls = MaskedCrossEntropy.sum(logits, shard.targetsOn(sm, dev));
-                            gc.backward(ls.mul((float) (scaler.scale() / denom)));
-                            lossSum += ls.getFloat();
-                        }
-                    }
-                }
+            double lossSum = accumulate(replicas, micro, scaler, denom, step, current);
+            GradientSet grads = gather(replicas, scaler);
+            double norm = GradientClipping.globalNorm(grads.grads);
+            if (!Double.isFinite(norm) && !scaler.enabled() && Double.isFinite(lossSum)) {
+                // In fp32 a finite loss cannot have an infinite gradient here; DJL 0.36 has been seen to leave garbage in a
+                // gradient buffer about once in a few hundred steps. The step is deterministic, so it is recomputed.
+                grads.close();
+                lossSum = accumulate(replicas, micro, scaler, denom, step, current);
+                grads = gather(replicas, scaler);
             }
-            ai.djl.pytorch.jni.JniUtils.setGradMode(false);
-            Map<String, NDArray[]> params = new LinkedHashMap<>();
-            List<NDArray> grads = new ArrayList<>();
-            List<NDArray> wrappers = new ArrayList<>();
-            for (Map.Entry<String, Parameter> e : master.params.entrySet()) {
-                NDArray w = e.getValue().getArray();
-                NDArray g = w.getGradient();
-                wrappers.add(g);
-                for (int d = 1; d < replicas.size(); d++) {
-                    NDArray rg = replicas.get(d).params.get(e.getKey()).getArray().getGradient();
-                    try (NDArray moved = rg.toDevice(w.getDevice(), true)) {
-                        g.addi(moved);
-                    }
-                    rg.close();
-                }
-                NDArray target = w;
-                if (!master.masters.isEmpty()) {
-                    g = g.toType(ai.djl.ndarray.types.DataType.FLOAT32, true);
-                    wrappers.add(g);
-                    target = master.masters.get(e.getKey());
-                }
-                if (scaler.scale() != 1.0) g.divi((float) scaler.scale());
-                params.put(e.getKey(), new NDArray[] {target, g});
-                grads.add(g);
-            }
-            double norm = GradientClipping.clip(grads, cfg.maxGradNorm());
+            norm = GradientClipping.clip(grads.grads, cfg.maxGradNorm());
             if (scaler.update(Double.isFinite(norm))) {
-                adam.step(params, lr);
+                adam.step(grads.params, lr);
                 master.syncFromMasters();
             }
+            grads.close();
             for (Replica r : replicas) r.zeroGradients();
-            wrappers.forEach(NDArray::close);
             for (int d = 1; d < replicas.size(); d++) replicas.get(d).copyAdapterFrom(master);
             return new StepOutcome(lossSum / denom, norm, tokens);
         } catch (EngineException e) {
-            throw OutOfMemory.wrap(e, current, cfg);
+            throw OutOfMemory.wrap(e, current[0], cfg);
         } catch (OutOfMemoryError e) {
-            throw OutOfMemory.wrap(e, current, cfg);
+            throw OutOfMemory.wrap(e, current[0], cfg);
         }
+    }
+
+    /** Forward and backward over the step's micro-batches into freshly cleared gradients; returns the summed loss. */
+    private double accumulate(List<Replica> replicas, List<HostBatch> micro, LossScaler scaler, double denom, int step,
+            HostBatch[] current) {
+        for (Replica r : replicas) r.zeroGradients();
+        double lossSum = 0;
+        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            for (int k = 0; k < micro.size(); k++) {
+                current[0] = micro.get(k);
+                if (cfg.lora().dropout() > 0) {
+                    for (Replica r : replicas) for (LoraBlock b : r.blocks) b.seedDropout(dropoutSeed(step, k) * 64 + replicas.indexOf(r));
+                }
+                int n = replicas.size();
+                for (int d = 0; d < n; d++) {
+                    int from = current[0].rows() * d / n;
+                    int to = current[0].rows() * (d + 1) / n;
+                    if (to <= from) continue;
+                    HostBatch shard = n == 1 ? current[0] : current[0].slice(from, to);
+                    Replica r = replicas.get(d);
+                    try (NDManager sm = r.model.manager().newSubManager()) {
+                        Device dev = r.model.device();
+                        NDArray logits = r.model.logits(r.ps, shard.idsOn(sm, dev), shard.positionsOn(sm, dev),
+                                shard.segmentsOn(sm, dev), true);
+                        NDArray ls = MaskedCrossEntropy.sum(logits, shard.targetsOn(sm, dev));
+                        gc.backward(ls.mul((float) (scaler.scale() / denom)));
+                        lossSum += ls.getFloat();
+                    }
+                }
+            }
+        }
+        ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+        return lossSum;
+    }
+
+    /** The step's gradients, summed onto the first device, widened to float32 and unscaled, by parameter. */
+    private static final class GradientSet implements AutoCloseable {
+        final Map<String, NDArray[]> params = new LinkedHashMap<>();
+        final List<NDArray> grads = new ArrayList<>();
+        final List<NDArray> owned = new ArrayList<>();
+
+        @Override
+        public void close() {
+            owned.forEach(NDArray::close);
+        }
+    }
+
+    private static GradientSet gather(List<Replica> replicas, LossScaler scaler) {
+        GradientSet set = new GradientSet();
+        Replica master = replicas.get(0);
+        for (Map.Entry<String, Parameter> e : master.params.entrySet()) {
+            NDArray w = e.getValue().getArray();
+            NDArray g = w.getGradient();
+            set.owned.add(g);
+            for (int d = 1; d < replicas.size(); d++) {
+                NDArray rg = replicas.get(d).params.get(e.getKey()).getArray().getGradient();
+                try (NDArray moved = rg.toDevice(w.getDevice(), true)) {
+                    g.addi(moved);
+                }
+                rg.close();
+            }
+            NDArray target = w;
+            if (!master.masters.isEmpty()) {
+                g = g.toType(ai.djl.ndarray.types.DataType.FLOAT32, true);
+                set.owned.add(g);
+                target = master.masters.get(e.getKey());
+            }
+            if (scaler.scale() != 1.0) g.divi((float) scaler.scale());
+            set.params.put(e.getKey(), new NDArray[] {target, g});
+            set.grads.add(g);
+        }
+        return set;
     }
 
     /** Mean token cross-entropy over the validation rows (no dropout, no gradients). */
@@ -445,7 +477,7 @@ public final class SftTrainer {
                 LoraPair p = b.toPair();
                 if (!masters.isEmpty()) {
                     p = new LoraPair(p.module(), p.rank(), p.a().length / p.rank(), p.b().length / p.rank(),
-                            masters.get(b.module() + ".lora_A").toFloatArray(), masters.get(b.module() + ".lora_B").toFloatArray());
+                            AdamW.copyToHost(masters.get(b.module() + ".lora_A")), AdamW.copyToHost(masters.get(b.module() + ".lora_B")));
                 }
                 out.add(p);
             }

@@ -23,7 +23,12 @@ class KillResumeIT {
     @Test
     void killedAndResumedRunEqualsUninterruptedRun() throws Exception {
         Path model = TinyDense.write(tmp.resolve("m"), "llama", 1);
-        new SftTrainer(KillResumeMain.config(model, tmp.resolve("ref")), KillResumeMain.data(), null, false).run();
+        // the reference runs uninterrupted in a process of its own; its duration scales the kill times
+        long t0 = System.nanoTime();
+        Process ref = start(model, tmp.resolve("ref"), tmp.resolve("log-ref.txt"));
+        assertThat(ref.waitFor(5, TimeUnit.MINUTES)).isTrue();
+        assertThat(ref.exitValue()).as(Files.readString(tmp.resolve("log-ref.txt"))).isEqualTo(0);
+        long refMillis = (System.nanoTime() - t0) / 1_000_000;
 
         Path out = tmp.resolve("killed");
         Random random = new Random(Long.getLong("smelt.kill.seed", System.nanoTime()));
@@ -32,14 +37,16 @@ class KillResumeIT {
         boolean done = false;
         for (int attempt = 0; attempt < 12 && !done; attempt++) {
             Process p = start(model, out, tmp.resolve("log-" + attempt + ".txt"));
-            boolean lastChance = attempt >= 8;
-            long delayMs = 1500 + random.nextInt(6000);
-            if (!lastChance && !p.waitFor(delayMs, TimeUnit.MILLISECONDS)) {
-                boolean hadCheckpoint = !new Checkpoints(out, 2).list().isEmpty();
-                p.destroyForcibly().waitFor();
-                kills++;
-                if (hadCheckpoint) killsAfterCheckpoint++;
-                continue;
+            // a few kills at random moments (the first always before the run could end), then let it finish
+            if (attempt < 4) {
+                long delayMs = (long) (refMillis * (attempt == 0 ? 0.2 + 0.6 * random.nextDouble() : 0.1 + 0.9 * random.nextDouble()));
+                if (!p.waitFor(delayMs, TimeUnit.MILLISECONDS)) {
+                    boolean hadCheckpoint = !new Checkpoints(out, 2).list().isEmpty();
+                    p.destroyForcibly().waitFor();
+                    kills++;
+                    if (hadCheckpoint) killsAfterCheckpoint++;
+                    continue;
+                }
             }
             assertThat(p.waitFor(5, TimeUnit.MINUTES)).isTrue();
             assertThat(p.exitValue()).as(Files.readString(tmp.resolve("log-" + attempt + ".txt"))).isEqualTo(0);
