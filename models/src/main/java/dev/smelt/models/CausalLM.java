@@ -85,6 +85,19 @@ public interface CausalLM extends Block, AutoCloseable {
         return list;
     }
 
+    /** The inverse of {@link #inputs}: an input by name, or else (when no input is named) by its position. */
+    static NDArray input(NDList inputs, String name, int index) {
+        boolean anyNamed = false;
+        for (NDArray a : inputs) {
+            if (a.getName() != null && !a.getName().isEmpty()) {
+                anyNamed = true;
+                if (a.getName().equals(name)) return a;
+            }
+        }
+        if (anyNamed) return null;
+        return index < inputs.size() ? inputs.get(index) : null;
+    }
+
     @Override
     void close();
 }

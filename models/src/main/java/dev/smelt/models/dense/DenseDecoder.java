@@ -163,24 +163,12 @@ public final class DenseDecoder extends AbstractBlock implements CausalLM {
 
     @Override
     protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        NDArray ids = named(inputs, INPUT_IDS, 0);
-        NDArray pos = named(inputs, POSITION_IDS, 1);
-        NDArray seg = named(inputs, SEGMENT_IDS, 2);
+        NDArray ids = CausalLM.input(inputs, INPUT_IDS, 0);
+        NDArray pos = CausalLM.input(inputs, POSITION_IDS, 1);
+        NDArray seg = CausalLM.input(inputs, SEGMENT_IDS, 2);
         return new NDList(logits(ps, ids, pos, seg, training));
     }
 
-    /** Finds an input by name, or else (when no input is named) by its position. */
-    static NDArray named(NDList inputs, String name, int index) {
-        boolean anyNamed = false;
-        for (NDArray a : inputs) {
-            if (a.getName() != null && !a.getName().isEmpty()) {
-                anyNamed = true;
-                if (a.getName().equals(name)) return a;
-            }
-        }
-        if (anyNamed) return null;
-        return index < inputs.size() ? inputs.get(index) : null;
-    }
 
     @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {

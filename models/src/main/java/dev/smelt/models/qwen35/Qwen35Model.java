@@ -228,22 +228,10 @@ public final class Qwen35Model extends AbstractBlock implements CausalLM {
 
     @Override
     protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(logits(ps, named(inputs, INPUT_IDS, 0), named(inputs, POSITION_IDS, 1),
-                named(inputs, SEGMENT_IDS, 2), training));
+        return new NDList(logits(ps, CausalLM.input(inputs, INPUT_IDS, 0), CausalLM.input(inputs, POSITION_IDS, 1),
+                CausalLM.input(inputs, SEGMENT_IDS, 2), training));
     }
 
-    /** Finds an input by name, or else (when no input is named) by its position. */
-    private static NDArray named(NDList inputs, String name, int index) {
-        boolean anyNamed = false;
-        for (NDArray a : inputs) {
-            if (a.getName() != null && !a.getName().isEmpty()) {
-                anyNamed = true;
-                if (a.getName().equals(name)) return a;
-            }
-        }
-        if (anyNamed) return null;
-        return index < inputs.size() ? inputs.get(index) : null;
-    }
 
     @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {
