@@ -32,20 +32,28 @@ public final class HyperparameterMetadata {
 
     private static Map<String, GgufValue> dense(DenseConfig c) {
         String a = ggufArchitecture(c);
+        Map<String, GgufValue> m = common(a, c, c.intermediateSize(), c.numHeads(), c.numKvHeads(), c.headDim(),
+                c.rmsNormEps(), c.ropeTheta(), c.headDim());
+        ropeScaling(a, c.ropeScaling(), m);
+        return m;
+    }
+
+    /** The size, attention and rope keys every supported architecture writes, in llama.cpp's order. */
+    private static Map<String, GgufValue> common(String a, ModelConfig c, int ffn, int heads, int kvHeads, int headDim,
+            double eps, double ropeTheta, int ropeDims) {
         Map<String, GgufValue> m = new LinkedHashMap<>();
         m.put(a + ".vocab_size", GgufValue.u32(c.vocabSize()));
         m.put(a + ".context_length", GgufValue.u32(c.maxPositionEmbeddings()));
         m.put(a + ".embedding_length", GgufValue.u32(c.hiddenSize()));
         m.put(a + ".block_count", GgufValue.u32(c.numLayers()));
-        m.put(a + ".feed_forward_length", GgufValue.u32(c.intermediateSize()));
-        m.put(a + ".attention.head_count", GgufValue.u32(c.numHeads()));
-        m.put(a + ".attention.head_count_kv", GgufValue.u32(c.numKvHeads()));
-        m.put(a + ".attention.key_length", GgufValue.u32(c.headDim()));
-        m.put(a + ".attention.value_length", GgufValue.u32(c.headDim()));
-        m.put(a + ".attention.layer_norm_rms_epsilon", GgufValue.f32((float) c.rmsNormEps()));
-        m.put(a + ".rope.freq_base", GgufValue.f32((float) c.ropeTheta()));
-        m.put(a + ".rope.dimension_count", GgufValue.u32(c.headDim()));
-        ropeScaling(a, c.ropeScaling(), m);
+        m.put(a + ".feed_forward_length", GgufValue.u32(ffn));
+        m.put(a + ".attention.head_count", GgufValue.u32(heads));
+        m.put(a + ".attention.head_count_kv", GgufValue.u32(kvHeads));
+        m.put(a + ".attention.key_length", GgufValue.u32(headDim));
+        m.put(a + ".attention.value_length", GgufValue.u32(headDim));
+        m.put(a + ".attention.layer_norm_rms_epsilon", GgufValue.f32((float) eps));
+        m.put(a + ".rope.freq_base", GgufValue.f32((float) ropeTheta));
+        m.put(a + ".rope.dimension_count", GgufValue.u32(ropeDims));
         return m;
     }
 
@@ -87,19 +95,8 @@ public final class HyperparameterMetadata {
             throw new SmeltException("config.json: linear_key_head_dim " + c.linearKeyHeadDim() + " differs from linear_value_head_dim "
                     + c.linearValueHeadDim() + "; llama.cpp's qwen35 loader requires them equal");
         }
-        Map<String, GgufValue> m = new LinkedHashMap<>();
-        m.put(a + ".vocab_size", GgufValue.u32(c.vocabSize()));
-        m.put(a + ".context_length", GgufValue.u32(c.maxPositionEmbeddings()));
-        m.put(a + ".embedding_length", GgufValue.u32(c.hiddenSize()));
-        m.put(a + ".block_count", GgufValue.u32(c.numLayers()));
-        m.put(a + ".feed_forward_length", GgufValue.u32(c.intermediateSize()));
-        m.put(a + ".attention.head_count", GgufValue.u32(c.numHeads()));
-        m.put(a + ".attention.head_count_kv", GgufValue.u32(c.numKvHeads()));
-        m.put(a + ".attention.key_length", GgufValue.u32(c.headDim()));
-        m.put(a + ".attention.value_length", GgufValue.u32(c.headDim()));
-        m.put(a + ".attention.layer_norm_rms_epsilon", GgufValue.f32((float) c.rmsNormEps()));
-        m.put(a + ".rope.freq_base", GgufValue.f32((float) c.ropeTheta()));
-        m.put(a + ".rope.dimension_count", GgufValue.u32(c.rotaryDim()));
+        Map<String, GgufValue> m = common(a, c, c.intermediateSize(), c.numHeads(), c.numKvHeads(), c.headDim(),
+                c.rmsNormEps(), c.ropeTheta(), c.rotaryDim());
         int[] sections = new int[4];
         List<Integer> ms = c.mropeSection();
         for (int i = 0; i < Math.min(4, ms.size()); i++) sections[i] = ms.get(i);
