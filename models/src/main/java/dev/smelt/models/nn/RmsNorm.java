@@ -86,7 +86,7 @@ public final class RmsNorm extends AbstractBlock {
     public static NDArray normalize(NDArray x, NDArray w, float eps, boolean oneCentered) {
         DataType dt = x.getDataType();
         NDArray xf = dt == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
-        NDArray inv = xf.square().mean(new int[] {-1}, true).add(eps).pow(-0.5f);
+        NDArray inv = Scalars.pow(xf.square().mean(new int[] {-1}, true).add(eps), -0.5);
         NDArray normed = xf.mul(inv);
         if (dt != DataType.FLOAT32) normed = normed.toType(dt, false);
         return oneCentered ? normed.mul(w.add(1f)) : normed.mul(w);

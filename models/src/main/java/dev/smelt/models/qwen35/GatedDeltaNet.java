@@ -1,5 +1,6 @@
 package dev.smelt.models.qwen35;
 
+import dev.smelt.models.nn.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -125,7 +126,7 @@ public final class GatedDeltaNet extends AbstractBlock {
         }
         NDArray act = conv.mul(Activation.sigmoid(conv)); // SiLU
         NDList parts = act.split(new long[] {(long) hk * dk, 2L * hk * dk}, 2);
-        NDArray q = l2norm(parts.get(0).reshape(b, t, hk, dk)).mul((float) (1 / Math.sqrt(dk)));
+        NDArray q = Scalars.mul(l2norm(parts.get(0).reshape(b, t, hk, dk)), 1 / Math.sqrt(dk));
         NDArray k = l2norm(parts.get(1).reshape(b, t, hk, dk));
         NDArray v = parts.get(2).reshape(b, t, hv, dv);
         if (hv != hk) {
@@ -141,7 +142,7 @@ public final class GatedDeltaNet extends AbstractBlock {
         }
         // Gated RMSNorm per V head: w · norm(o) · silu(z), in float32.
         NDArray o = r.output(); // [B, T, Hv, dv] float32
-        NDArray normed = o.mul(o.square().mean(new int[] {-1}, true).add(eps).pow(-0.5f))
+        NDArray normed = o.mul(Scalars.pow(o.square().mean(new int[] {-1}, true).add(eps), -0.5))
                 .mul(ps.getValue(normWeight, x.getDevice(), training));
         NDArray zf = z.toType(DataType.FLOAT32, false);
         NDArray gated = normed.mul(zf.mul(Activation.sigmoid(zf))).reshape(b, t, (long) hv * dv);
@@ -150,7 +151,7 @@ public final class GatedDeltaNet extends AbstractBlock {
 
     private static NDArray l2norm(NDArray x) {
         NDArray xf = x.toType(DataType.FLOAT32, false);
-        return xf.mul(xf.square().sum(new int[] {-1}, true).add(1e-6f).pow(-0.5f));
+        return xf.mul(Scalars.pow(xf.square().sum(new int[] {-1}, true).add(1e-6f), -0.5));
     }
 
     /** [B, T, Hk, d] → [B, T, Hv, d] where V head j reads K head j / (Hv/Hk). */

@@ -1,5 +1,6 @@
 package dev.smelt.trainer.lora;
 
+import dev.smelt.models.nn.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -117,7 +118,7 @@ public final class LoraBlock extends AbstractBlock {
             NDArray mask = dropoutMask(h.getManager(), h.getShape(), h.getDevice());
             h = h.mul(type == DataType.FLOAT32 ? mask : mask.toType(type, false));
         }
-        NDArray delta = h.matMul(wa.transpose()).matMul(wb.transpose()).muli((float) scaling);
+        NDArray delta = Scalars.mul(h.matMul(wa.transpose()).matMul(wb.transpose()), scaling);
         return new NDList(delta.getDataType() == x.getDataType() ? delta : delta.toType(x.getDataType(), false));
     }
 

@@ -1,5 +1,6 @@
 package dev.smelt.trainer.sft;
 
+import dev.smelt.models.nn.Scalars;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.engine.EngineException;
@@ -291,7 +292,7 @@ public final class SftTrainer {
                         NDArray logits = r.model.logits(r.ps, shard.idsOn(sm, dev), shard.positionsOn(sm, dev),
                                 shard.segmentsOn(sm, dev), true);
                         NDArray ls = MaskedCrossEntropy.sum(logits, shard.targetsOn(sm, dev));
-                        gc.backward(ls.mul((float) (scaler.scale() / denom)));
+                        gc.backward(Scalars.mul(ls, scaler.scale() / denom));
                         lossSum += ls.getFloat();
                     }
                 }
