@@ -1,5 +1,6 @@
 package dev.smelt.models.dense;
 
+import dev.smelt.models.nn.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -73,7 +74,7 @@ final class DenseAttention extends AbstractBlock {
         }
         NDArray sc = scaleArray;
         if (sc == null || !sc.getDevice().equals(x.getDevice())) {
-            sc = ps.getValue(o.weight(), x.getDevice(), training).getManager().create(scale);
+            sc = Scalars.owned(ps.getValue(o.weight(), x.getDevice(), training), scale);
             scaleArray = sc;
         }
         NDArray attn = Attention.attend(qs, ks, vs, mask, sc); // [B, H, T, hd]

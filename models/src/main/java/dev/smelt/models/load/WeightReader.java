@@ -1,5 +1,6 @@
 package dev.smelt.models.load;
 
+import dev.smelt.models.nn.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -71,7 +72,7 @@ public final class WeightReader implements AutoCloseable {
         }
         float[] values = info.dtype() == DType.F32 && n == 0 ? new float[0]
                 : Floats.toFloats(weights.bytes(name), info.dtype(), (int) n);
-        NDArray a = manager.create(values, new Shape(shape));
+        NDArray a = Scalars.owned(manager.create(values, new Shape(shape)));
         if (dtype != DataType.FLOAT32) {
             NDArray cast = a.toType(dtype, false);
             a.close();

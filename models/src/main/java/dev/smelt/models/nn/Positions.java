@@ -19,6 +19,6 @@ public final class Positions {
                 pos[base + i] = p++;
             }
         }
-        return segmentIds.getManager().create(pos).reshape(b, t);
+        return Scalars.owned(segmentIds.getManager().create(pos)).reshape(b, t);
     }
 }

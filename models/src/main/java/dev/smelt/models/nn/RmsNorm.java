@@ -60,8 +60,8 @@ public final class RmsNorm extends AbstractBlock {
         NDArray e = epsArray;
         NDArray p = minusHalf;
         if (e == null || p == null || !e.getDevice().equals(w.getDevice())) {
-            p = w.getManager().create(-0.5f);
-            e = w.getManager().create(eps);
+            p = Scalars.owned(w, -0.5);
+            e = Scalars.owned(w, eps);
             minusHalf = p;
             epsArray = e;
         }

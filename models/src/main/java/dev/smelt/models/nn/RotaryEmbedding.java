@@ -136,8 +136,8 @@ public final class RotaryEmbedding {
             constants = NDManager.newBaseManager(device);
             cosTable = null;
             sinTable = null;
-            invFreqArray = constants.create(invFreq).reshape(1, 1, invFreq.length);
-            attentionFactorArray = constants.create(attentionFactor);
+            invFreqArray = Scalars.owned(constants.create(invFreq)).reshape(1, 1, invFreq.length);
+            attentionFactorArray = Scalars.owned(constants.create(attentionFactor));
         }
         return invFreqArray;
     }

@@ -27,10 +27,22 @@ public final class Scalars {
         }
     }
 
+    /**
+     * Moves an array made from Java memory ({@code manager.create(float[])} and friends) into libtorch-owned
+     * memory, closing the Java-backed original. Use it for anything the forward pass may save for backward.
+     */
+    public static NDArray owned(NDArray javaBacked) {
+        try (javaBacked) {
+            return javaBacked.duplicate(); // a clone: toDevice(sameDevice, true) would only alias the Java buffer
+        }
+    }
+
     /** A 0-d float32 tensor on x's device whose storage belongs to libtorch, not to a Java buffer. */
     public static NDArray owned(NDArray like, double value) {
-        try (NDArray javaBacked = like.getManager().create((float) value)) {
-            return javaBacked.toDevice(like.getDevice(), true); // copy=true: a clone in libtorch memory
+        NDArray owned = owned(like.getManager().create((float) value));
+        if (owned.getDevice().equals(like.getDevice())) return owned;
+        try (owned) {
+            return owned.toDevice(like.getDevice(), true);
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.smelt.models.qwen35;
 
+import dev.smelt.models.nn.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -52,14 +53,14 @@ public final class MRope {
     public NDList tables(NDArray positions, DataType dtype) {
         NDManager m = positions.getManager();
         NDArray pos = positions.toType(DataType.FLOAT32, false);
-        NDArray inv = m.create(invFreq);
+        NDArray inv = Scalars.owned(m.create(invFreq));
         NDArray freqs;
         if (pos.getShape().dimension() == 2) {
             freqs = pos.expandDims(-1).mul(inv.reshape(1, 1, invFreq.length));
         } else {
             float[] onehot = new float[3 * invFreq.length];
             for (int j = 0; j < invFreq.length; j++) onehot[stream[j] * invFreq.length + j] = 1f;
-            NDArray select = m.create(onehot).reshape(3, 1, 1, invFreq.length);
+            NDArray select = Scalars.owned(m.create(onehot)).reshape(3, 1, 1, invFreq.length);
             freqs = pos.expandDims(-1).mul(select).sum(new int[] {0}).mul(inv.reshape(1, 1, invFreq.length));
         }
         NDArray emb = freqs.concat(freqs, -1).expandDims(1);

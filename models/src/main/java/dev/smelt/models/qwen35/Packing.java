@@ -1,5 +1,6 @@
 package dev.smelt.models.qwen35;
 
+import dev.smelt.models.nn.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -28,6 +29,6 @@ record Packing(NDArray resets, NDArray convOk) {
             }
         }
         var m = segmentIds.getManager();
-        return new Packing(m.create(resets, new Shape(b, t)), m.create(ok, new Shape(kernel - 1, b, t)));
+        return new Packing(Scalars.owned(m.create(resets, new Shape(b, t))), Scalars.owned(m.create(ok, new Shape(kernel - 1, b, t))));
     }
 }
