@@ -1,6 +1,5 @@
 package dev.smelt.models.dense;
 
-import dev.smelt.models.nn.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -14,6 +13,7 @@ import dev.smelt.models.nn.Attention;
 import dev.smelt.models.nn.Linear;
 import dev.smelt.models.nn.RmsNorm;
 import dev.smelt.models.nn.RotaryEmbedding;
+import dev.smelt.models.nn.Scalars;
 
 /** Grouped-query self-attention of llama / qwen2 (q/k/v bias) / qwen3 (per-head q/k RMSNorm before RoPE). */
 final class DenseAttention extends AbstractBlock {

@@ -1,6 +1,5 @@
 package dev.smelt.models.load;
 
-import dev.smelt.models.nn.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -12,6 +11,7 @@ import dev.smelt.core.safetensors.DType;
 import dev.smelt.core.safetensors.Floats;
 import dev.smelt.core.safetensors.SafetensorsModel;
 import dev.smelt.core.safetensors.TensorInfo;
+import dev.smelt.models.nn.Scalars;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;

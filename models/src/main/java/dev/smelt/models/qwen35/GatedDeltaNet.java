@@ -1,6 +1,5 @@
 package dev.smelt.models.qwen35;
 
-import dev.smelt.models.nn.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -16,6 +15,7 @@ import ai.djl.util.PairList;
 import dev.smelt.core.SmeltException;
 import dev.smelt.core.model.Qwen35Config;
 import dev.smelt.models.nn.Linear;
+import dev.smelt.models.nn.Scalars;
 import java.util.List;
 
 /**

@@ -1,11 +1,11 @@
 package dev.smelt.models.qwen35;
 
-import dev.smelt.models.nn.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.smelt.core.SmeltException;
+import dev.smelt.models.nn.Scalars;
 import java.util.List;
 
 /**

@@ -1,9 +1,9 @@
 package dev.smelt.models.qwen35;
 
-import dev.smelt.models.nn.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.smelt.models.nn.Scalars;
 
 /**
  * What the recurrent layers need to keep packed sequences apart, derived from segment ids {@code [B, T]}:

@@ -1,6 +1,5 @@
 package dev.smelt.trainer.lora;
 
-import dev.smelt.models.nn.Scalars;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -11,6 +10,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.util.PairList;
+import dev.smelt.models.nn.Scalars;
 import dev.smelt.trainer.peft.LoraPair;
 import java.util.SplittableRandom;
 

@@ -1,6 +1,5 @@
 package dev.smelt.trainer.sft;
 
-import dev.smelt.models.nn.Scalars;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.engine.EngineException;
@@ -15,6 +14,7 @@ import dev.smelt.core.model.ModelDirectory;
 import dev.smelt.datasets.length.TrainingSequence;
 import dev.smelt.models.CausalLM;
 import dev.smelt.models.ModelLoader;
+import dev.smelt.models.nn.Scalars;
 import dev.smelt.trainer.lora.LoraAttach;
 import dev.smelt.trainer.lora.LoraBlock;
 import dev.smelt.trainer.optim.AdamW;
