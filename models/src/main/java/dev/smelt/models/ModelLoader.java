@@ -16,8 +16,8 @@ public final class ModelLoader {
     private ModelLoader() {}
 
     /**
-     * Loads the model in {@code dir} onto {@code device} in {@code dtype} (FLOAT32, FLOAT16 or BFLOAT16).
-     * BF16 is refused on CPU: DJL's PyTorch bridge terminates the JVM on BF16 arrays there.
+     * Loads the model in {@code dir} onto {@code device} in {@code dtype} (FLOAT32 or FLOAT16; BF16 checkpoints are
+     * widened in Java). BFLOAT16 arrays are refused on every device, see {@link #BF16_UNAVAILABLE}.
      */
     public static CausalLM load(ModelDirectory dir, Device device, DataType dtype) {
         checkDataType(device, dtype);
@@ -63,13 +63,21 @@ public final class ModelLoader {
         return Device.gpu(i);
     }
 
+    /**
+     * Why bf16 is refused. DJL 0.36 passes a dtype to its JNI layer as {@code DataType.ordinal()} (BFLOAT16 = 11) and
+     * the native {@code utils::GetScalarTypeFromDType} (djl_pytorch_utils.h) only knows ordinals 0–8; any other value
+     * reaches a bare {@code throw;}, which calls std::terminate ("terminate called without an active exception").
+     * Creating, casting or loading a bfloat16 array therefore kills the JVM on CPU and GPU alike (DJL 0.33 with
+     * PyTorch 2.5.1 too); no creation path avoids the table.
+     */
+    public static final String BF16_UNAVAILABLE = "bf16 is not available: DJL's PyTorch bridge has no bfloat16 in its"
+            + " native dtype table and terminates the JVM on any bfloat16 array, on CPU and GPU alike; use fp16 (dynamic"
+            + " loss scaling when training) or fp32 (bf16 checkpoints are widened on load)";
+
     static void checkDataType(Device device, DataType dtype) {
-        if (dtype != DataType.FLOAT32 && dtype != DataType.FLOAT16 && dtype != DataType.BFLOAT16) {
-            throw new SmeltException("unsupported model dtype " + dtype + " (expected float32, float16 or bfloat16)");
-        }
-        if (dtype == DataType.BFLOAT16 && !device.isGpu()) {
-            throw new SmeltException("bf16 is not available on CPU (DJL's PyTorch bridge crashes on bfloat16 arrays); "
-                    + "use fp32, bf16 weights are widened on load");
+        if (dtype == DataType.BFLOAT16) throw new SmeltException(BF16_UNAVAILABLE);
+        if (dtype != DataType.FLOAT32 && dtype != DataType.FLOAT16) {
+            throw new SmeltException("unsupported model dtype " + dtype + " (expected float32 or float16)");
         }
     }
 }

@@ -26,7 +26,7 @@ public final class ModelRuntimeOptions {
     String device;
 
     @Option(names = "--dtype", defaultValue = "auto", paramLabel = "TYPE",
-            description = "auto (fp32 on CPU, fp16 on GPU), fp32, fp16 or bf16 (GPU only).")
+            description = "auto (fp32 on CPU, fp16 on GPU), fp32 or fp16; bf16 is refused (DJL's bridge has no bfloat16).")
     String dtype;
 
     @Option(names = "--threads", paramLabel = "N",

@@ -15,7 +15,6 @@ import dev.smelt.trainer.sft.TrainConfig;
 import dev.smelt.trainer.sft.TrainingData;
 import java.io.PrintStream;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -109,7 +108,7 @@ public final class TrainCommand implements Callable<Integer> {
     String devices;
 
     @Option(names = "--precision", paramLabel = "fp32|fp16|bf16", defaultValue = "fp32",
-            description = "Base weight precision; adapters and optimizer state stay fp32. fp16 uses dynamic loss scaling; bf16 needs a GPU (default: ${DEFAULT-VALUE}).")
+            description = "Base weights and activations: fp32, or fp16 with dynamic loss scaling; adapters and optimizer state stay fp32. bf16 is refused (DJL's bridge has no bfloat16) (default: ${DEFAULT-VALUE}).")
     String precision;
 
     @Option(names = "--eval-every", paramLabel = "N", defaultValue = "0", description = "Validation loss every N steps (and at the end).")
@@ -143,7 +142,6 @@ public final class TrainCommand implements Callable<Integer> {
         int seqLen = seqLenGiven ? dataOptions.seqLen : Math.min(dataOptions.seqLen, context);
         List<Device> devs = parseDevices(devices);
         DataType dtype = parsePrecision(precision);
-        Files.createDirectories(out);
         DataOptions options;
         try {
             options = dataOptions.toBuilder().seqLen(seqLen).packing(packing).valSplit(valSplit).seed(seed).build();
@@ -217,8 +215,8 @@ public final class TrainCommand implements Callable<Integer> {
         return switch (p.toLowerCase(Locale.ROOT)) {
             case "fp32", "float32" -> DataType.FLOAT32;
             case "fp16", "float16" -> DataType.FLOAT16;
-            case "bf16", "bfloat16" -> DataType.BFLOAT16;
-            default -> throw new SmeltException("--precision " + p + ": expected fp32, fp16 or bf16");
+            case "bf16", "bfloat16" -> throw new SmeltException("--precision " + ModelLoader.BF16_UNAVAILABLE);
+            default -> throw new SmeltException("--precision " + p + ": expected fp32 or fp16");
         };
     }
 

@@ -72,4 +72,37 @@ class TrainGenerateMergeIT {
             assertThat(gm.out()).contains(qa[1]);
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void fp16TrainingReproducesTheAnswersAndBf16IsRefused() throws Exception {
+        Path model = tmp.resolve("model");
+        assertThat(smelt("create-tiny", "--arch", "llama", "--out", model.toString()).code()).isZero();
+        StringBuilder jsonl = new StringBuilder();
+        for (String[] qa : QA) {
+            jsonl.append("{\"messages\": [{\"role\": \"user\", \"content\": \"").append(qa[0])
+                    .append("\"}, {\"role\": \"assistant\", \"content\": \"").append(qa[1]).append("\"}]}\n");
+        }
+        Path data = Files.writeString(tmp.resolve("qa.jsonl"), jsonl);
+        Path adapter = tmp.resolve("adapter");
+        Result t = smelt("--quiet", "train", "--model", model.toString(), "--data", data.toString(), "--out", adapter.toString(),
+                "--precision", "fp16", "--max-steps", "50", "--batch-size", "4", "--lr", "1e-2", "--lora-r", "16",
+                "--lora-alpha", "32", "--lora-dropout", "0", "--seq-len", "128", "--no-packing", "--warmup-steps", "3");
+        assertThat(t.code()).as(t.err()).isZero();
+        List<MetricsLog.Entry> metrics = MetricsLog.read(adapter.resolve("metrics.jsonl"));
+        assertThat(metrics.get(metrics.size() - 1).loss()).isLessThan(0.05);
+        assertThat(Files.readString(adapter.resolve("metrics.jsonl"))).contains("\"loss_scale\"");
+        for (String dtype : List.of("fp16", "fp32")) {
+            for (String[] qa : QA) {
+                Result g = smelt("--quiet", "generate", "--model", model.toString(), "--adapter", adapter.toString(), "--dtype",
+                        dtype, "--chat", qa[0], "--max-new-tokens", "40", "--temperature", "0");
+                assertThat(g.code()).as(g.err()).isZero();
+                assertThat(g.out()).as(dtype).contains(qa[1]);
+            }
+        }
+        Result bf16 = smelt("train", "--model", model.toString(), "--data", data.toString(), "--out",
+                tmp.resolve("bf16").toString(), "--precision", "bf16", "--max-steps", "2");
+        assertThat(bf16.code()).isNotZero();
+        assertThat(bf16.err().strip()).doesNotContain("\n").contains("bf16 is not available").contains("fp16");
+        assertThat(tmp.resolve("bf16")).doesNotExist();
+    }
 }

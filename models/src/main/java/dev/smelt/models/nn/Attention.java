@@ -37,12 +37,12 @@ public final class Attention {
         NDArray qg = q.mul(scale).reshape(b, hkv, g * t, hd);
         NDArray scores = qg.matMul(k.transpose(0, 1, 3, 2)); // [B, Hkv, g*T, S]
         DataType dt = scores.getDataType();
-        if (dt != DataType.FLOAT32) scores = scores.toType(DataType.FLOAT32, false);
+        scores = Casts.toFloat32(scores);
         if (mask != null) {
             scores = scores.reshape(b, hkv, g, t, s).add(mask.expandDims(1)).reshape(b, hkv, g * t, s);
         }
         NDArray probs = scores.softmax(-1);
-        if (dt != DataType.FLOAT32) probs = probs.toType(dt, false);
+        probs = Casts.narrow(probs, dt);
         return probs.matMul(v).reshape(b, h, t, hd);
     }
 

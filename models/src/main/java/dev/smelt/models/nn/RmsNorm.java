@@ -66,9 +66,9 @@ public final class RmsNorm extends AbstractBlock {
             epsArray = e;
         }
         DataType dt = x.getDataType();
-        NDArray xf = dt == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
+        NDArray xf = Casts.toFloat32(x);
         NDArray normed = xf.mul(xf.square().mean(new int[] {-1}, true).add(e).pow(p));
-        if (dt != DataType.FLOAT32) normed = normed.toType(dt, false);
+        normed = Casts.narrow(normed, dt);
         return normed.mul(oneCentered ? onePlus(w, training) : w);
     }
 
@@ -85,10 +85,10 @@ public final class RmsNorm extends AbstractBlock {
     /** The normalisation itself, for callers that hold the weight array directly. */
     public static NDArray normalize(NDArray x, NDArray w, float eps, boolean oneCentered) {
         DataType dt = x.getDataType();
-        NDArray xf = dt == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
+        NDArray xf = Casts.toFloat32(x);
         NDArray inv = Scalars.pow(xf.square().mean(new int[] {-1}, true).add(eps), -0.5);
         NDArray normed = xf.mul(inv);
-        if (dt != DataType.FLOAT32) normed = normed.toType(dt, false);
+        normed = Casts.narrow(normed, dt);
         return oneCentered ? normed.mul(w.add(1f)) : normed.mul(w);
     }
 

@@ -14,6 +14,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import dev.smelt.core.SmeltException;
 import dev.smelt.core.model.Qwen35Config;
+import dev.smelt.models.nn.Casts;
 import dev.smelt.models.nn.Linear;
 import dev.smelt.models.nn.Scalars;
 import java.util.List;
@@ -106,8 +107,8 @@ public final class GatedDeltaNet extends AbstractBlock {
         DataType dt = x.getDataType();
         NDArray mixed = inProjQkv.apply(ps, x, training); // [B, T, convDim]
         NDArray z = inProjZ.apply(ps, x, training).reshape(b, t, hv, dv);
-        NDArray beta = Activation.sigmoid(inProjB.apply(ps, x, training).toType(DataType.FLOAT32, false));
-        NDArray a = inProjA.apply(ps, x, training).toType(DataType.FLOAT32, false);
+        NDArray beta = Activation.sigmoid(Casts.toFloat32(inProjB.apply(ps, x, training)));
+        NDArray a = Casts.toFloat32(inProjA.apply(ps, x, training));
         NDArray aLogV = ps.getValue(aLog, x.getDevice(), training);
         NDArray dtB = ps.getValue(dtBias, x.getDevice(), training);
         NDArray g = aLogV.exp().neg().mul(Activation.softPlus(a.add(dtB)));
@@ -144,13 +145,13 @@ public final class GatedDeltaNet extends AbstractBlock {
         NDArray o = r.output(); // [B, T, Hv, dv] float32
         NDArray normed = o.mul(Scalars.pow(o.square().mean(new int[] {-1}, true).add(eps), -0.5))
                 .mul(ps.getValue(normWeight, x.getDevice(), training));
-        NDArray zf = z.toType(DataType.FLOAT32, false);
+        NDArray zf = Casts.toFloat32(z);
         NDArray gated = normed.mul(zf.mul(Activation.sigmoid(zf))).reshape(b, t, (long) hv * dv);
-        return outProj.apply(ps, dt == DataType.FLOAT32 ? gated : gated.toType(dt, false), training);
+        return outProj.apply(ps, Casts.narrow(gated, dt), training);
     }
 
     private static NDArray l2norm(NDArray x) {
-        NDArray xf = x.toType(DataType.FLOAT32, false);
+        NDArray xf = Casts.toFloat32(x);
         return xf.mul(Scalars.pow(xf.square().sum(new int[] {-1}, true).add(1e-6f), -0.5));
     }
 

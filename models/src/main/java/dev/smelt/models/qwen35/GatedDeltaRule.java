@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.smelt.models.nn.Casts;
 
 /**
  * The gated delta rule of Gated DeltaNet, per value head with state S ∈ R^{dk×dv}:
@@ -151,6 +152,6 @@ public final class GatedDeltaRule {
     }
 
     private static NDArray f32(NDArray x) {
-        return x.getDataType() == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
+        return Casts.toFloat32(x);
     }
 }

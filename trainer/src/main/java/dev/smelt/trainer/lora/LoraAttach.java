@@ -81,7 +81,7 @@ public final class LoraAttach {
     }
 
     private static void attach(CausalLM model, Linear lin, LoraBlock b) {
-        b.initialize(model.manager(), model.dataType(), new Shape(1, lin.inFeatures()));
+        b.initialize(model.manager(), DataType.FLOAT32, new Shape(1, lin.inFeatures())); // adapters stay float32
         lin.attachAdapter(b);
     }
 }

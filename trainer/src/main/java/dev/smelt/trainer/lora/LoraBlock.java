@@ -10,13 +10,15 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.util.PairList;
+import dev.smelt.models.nn.Casts;
 import dev.smelt.models.nn.Scalars;
 import dev.smelt.trainer.peft.LoraPair;
 import java.util.SplittableRandom;
 
 /**
  * One LoRA adapter: {@code delta = scaling · dropout(x) · Aᵀ · Bᵀ} with A [r, in] and B [out, r], both
- * float32 whatever the base precision (the input is widened and the delta narrowed back).
+ * float32 whatever the base precision (the input is widened and the delta narrowed back, both on the gradient
+ * path), so fp16 training keeps the trainable weights and their optimizer state in float32.
  *
  * <p>Initial values are set from Java, not from the engine's RNG, so that a run's starting point depends
  * only on the seed: A is Kaiming-uniform with a = √5 (PEFT's choice, bound 1/√in) and B is zero, so the
@@ -61,15 +63,14 @@ public final class LoraBlock extends AbstractBlock {
         return new LoraBlock(p.module(), p.rank(), p.in(), p.out(), scaling, (float) dropout, p.a().clone(), p.b().clone());
     }
 
-    /** Values in the block's initialisation type (the model's): fp16/bf16 factors are converted outside autograd. */
+    /** Float32 values whatever type the model asks for: adapters and their optimizer state stay float32. */
     private static Initializer values(float[] v) {
         // the values are copied into torch-owned memory: an array made from a Java buffer keeps pointing at that
         // buffer, which is no place for state that lives and is updated in place for the whole run
-        return (NDManager manager, Shape shape, DataType dataType) -> {
-            NDArray f = manager.create(v, shape);
-            NDArray owned = dataType == DataType.FLOAT32 ? f.duplicate() : f.toType(dataType, true);
-            f.close();
-            return owned;
+        return (NDManager manager, Shape shape, DataType ignored) -> {
+            try (NDArray f = manager.create(v, shape)) {
+                return f.duplicate();
+            }
         };
     }
 
@@ -110,16 +111,12 @@ public final class LoraBlock extends AbstractBlock {
         NDArray x = inputs.singletonOrThrow();
         NDArray wa = ps.getValue(a, x.getDevice(), training);
         NDArray wb = ps.getValue(b, x.getDevice(), training);
-        DataType type = wa.getDataType();
-        // factors live in the model's type (DJL's toType is not differentiable, so nothing may be cast on the
-        // gradient path); a mismatch can only come from inference on a model of another type, where a cast is harmless
-        NDArray h = x.getDataType() == type ? x : x.toType(type, false);
-        if (training && dropout > 0f) {
-            NDArray mask = dropoutMask(h.getManager(), h.getShape(), h.getDevice());
-            h = h.mul(type == DataType.FLOAT32 ? mask : mask.toType(type, false));
-        }
+        // the delta is computed in float32 (the factors' type) and handed back in the model's type; both casts
+        // keep the gradient path (DJL's toType would cut it)
+        NDArray h = Casts.toFloat32(x);
+        if (training && dropout > 0f) h = h.mul(dropoutMask(h.getManager(), h.getShape(), h.getDevice()));
         NDArray delta = Scalars.mul(h.matMul(wa.transpose()).matMul(wb.transpose()), scaling);
-        return new NDList(delta.getDataType() == x.getDataType() ? delta : delta.toType(x.getDataType(), false));
+        return new NDList(Casts.narrow(delta, x.getDataType()));
     }
 
     /**

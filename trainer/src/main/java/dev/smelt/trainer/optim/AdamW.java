@@ -83,7 +83,8 @@ public final class AdamW implements AutoCloseable {
      * that way.
      */
     public static float[] copyToHost(NDArray a) {
-        try (NDArray c = a.add(0f)) {
+        try (NDArray c = a.getDataType() == ai.djl.ndarray.types.DataType.FLOAT32 ? a.add(0f)
+                : a.toType(ai.djl.ndarray.types.DataType.FLOAT32, true)) {
             return c.toFloatArray();
         }
     }

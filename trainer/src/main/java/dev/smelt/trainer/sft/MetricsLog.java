@@ -16,7 +16,8 @@ import java.util.List;
 
 /**
  * {@code metrics.jsonl}: one JSON object per line. Training lines carry step, loss, lr, grad_norm,
- * tokens_per_s; evaluation lines carry step, eval_loss, eval_ppl. Lines are flushed as written, so the
+ * tokens_per_s, and in fp16 runs loss_scale (the scale the step used) and skipped (true when its gradients
+ * overflowed and the optimizer did not apply it); evaluation lines carry step, eval_loss, eval_ppl. Lines are flushed as written, so the
  * file survives a kill; on resume lines past the checkpoint's step are dropped (they are redone).
  */
 public final class MetricsLog implements AutoCloseable {
@@ -57,13 +58,19 @@ public final class MetricsLog implements AutoCloseable {
         return file;
     }
 
-    public void train(int step, double loss, double lr, double gradNorm, double tokensPerSecond) {
+    /** A training step; {@code lossScale} is null when loss scaling is off. */
+    public void train(int step, double loss, double lr, double gradNorm, double tokensPerSecond, Double lossScale,
+            boolean skipped) {
         ObjectNode o = JSON.createObjectNode();
         o.put("step", step);
         o.put("loss", loss);
         o.put("lr", lr);
         o.put("grad_norm", gradNorm);
         o.put("tokens_per_s", Math.round(tokensPerSecond * 10) / 10.0);
+        if (lossScale != null) {
+            o.put("loss_scale", lossScale);
+            o.put("skipped", skipped);
+        }
         write(o);
     }
 

@@ -108,11 +108,6 @@ public final class SftTrainer {
     }
 
     private Result doRun() throws IOException {
-        if (cfg.precision() != ai.djl.ndarray.types.DataType.FLOAT32) {
-            throw new SmeltException("--precision " + (cfg.precision() == ai.djl.ndarray.types.DataType.FLOAT16 ? "fp16" : "bf16")
-                    + " training is not available yet: DJL 0.36's toType is not differentiable and the models widen norms and"
-                    + " attention scores to float32 with it, which cuts the gradient path; train with --precision fp32");
-        }
         ModelDirectory md = ModelDirectory.open(cfg.modelDir());
         data.validate(cfg.seqLen(), md.config().maxPositionEmbeddings());
         Files.createDirectories(cfg.outDir());
@@ -197,7 +192,7 @@ public final class SftTrainer {
                     lastLoss = out.loss;
                     double dt = (System.nanoTime() - t0) / 1e9;
                     double tps = out.tokens / Math.max(1e-9, dt);
-                    metrics.train(step, out.loss, lr, out.gradNorm, tps);
+                    metrics.train(step, out.loss, lr, out.gradNorm, tps, scaler.enabled() ? out.lossScale : null, !out.applied);
                     double avgStep = seconds(started) / stepsThisRun;
                     progress.update(step, total, out.loss, lr, tokensThisRun / Math.max(1e-9, seconds(started)),
                             avgStep * (total - step));
@@ -229,7 +224,7 @@ public final class SftTrainer {
         }
     }
 
-    private record StepOutcome(double loss, double gradNorm, long tokens) {}
+    private record StepOutcome(double loss, double gradNorm, long tokens, double lossScale, boolean applied) {}
 
     private StepOutcome trainStep(List<Replica> replicas, List<HostBatch> micro, AdamW adam, LossScaler scaler, double lr,
             int step) {
@@ -254,14 +249,13 @@ public final class SftTrainer {
                 grads = gather(replicas, scaler);
             }
             norm = GradientClipping.clip(grads.grads, cfg.maxGradNorm());
-            if (scaler.update(Double.isFinite(norm))) {
-                adam.step(grads.params, lr);
-                master.syncFromMasters();
-            }
+            double usedScale = scaler.scale();
+            boolean applied = scaler.update(Double.isFinite(norm));
+            if (applied) adam.step(grads.params, lr);
             grads.close();
             for (Replica r : replicas) r.zeroGradients();
             for (int d = 1; d < replicas.size(); d++) replicas.get(d).copyAdapterFrom(master);
-            return new StepOutcome(lossSum / denom, norm, tokens);
+            return new StepOutcome(lossSum / denom, norm, tokens, usedScale, applied);
         } catch (EngineException e) {
             throw OutOfMemory.wrap(e, current[0], cfg);
         } catch (OutOfMemoryError e) {
@@ -302,7 +296,7 @@ public final class SftTrainer {
         return lossSum;
     }
 
-    /** The step's gradients, summed onto the first device, widened to float32 and unscaled, by parameter. */
+    /** The step's gradients (float32, like the adapters), summed onto the first device and unscaled, by parameter. */
     private static final class GradientSet implements AutoCloseable {
         final Map<String, NDArray[]> params = new LinkedHashMap<>();
         final List<NDArray> grads = new ArrayList<>();
@@ -328,14 +322,8 @@ public final class SftTrainer {
                 }
                 rg.close();
             }
-            NDArray target = w;
-            if (!master.masters.isEmpty()) {
-                g = g.toType(ai.djl.ndarray.types.DataType.FLOAT32, true);
-                set.owned.add(g);
-                target = master.masters.get(e.getKey());
-            }
             if (scaler.scale() != 1.0) g.divi((float) scaler.scale());
-            set.params.put(e.getKey(), new NDArray[] {target, g});
+            set.params.put(e.getKey(), new NDArray[] {w, g});
             set.grads.add(g);
         }
         return set;
@@ -404,8 +392,6 @@ public final class SftTrainer {
         final CausalLM model;
         final List<LoraBlock> blocks;
         final Map<String, Parameter> params = new LinkedHashMap<>();
-        /** float32 master copies of fp16/bf16 factors (empty for float32 models, whose factors are their own masters). */
-        final Map<String, NDArray> masters = new LinkedHashMap<>();
         final ParameterStore ps;
 
         private Replica(CausalLM model, List<LoraBlock> blocks) {
@@ -416,15 +402,6 @@ public final class SftTrainer {
                 params.put(b.module() + ".lora_B", b.loraB());
             }
             this.ps = new ParameterStore(model.manager(), false);
-            if (model.dataType() != ai.djl.ndarray.types.DataType.FLOAT32) {
-                for (Map.Entry<String, Parameter> e : params.entrySet()) {
-                    try (NDArray d = e.getValue().getArray().stopGradient()) {
-                        NDArray m = d.toType(ai.djl.ndarray.types.DataType.FLOAT32, true);
-                        m.attach(model.manager());
-                        masters.put(e.getKey(), m);
-                    }
-                }
-            }
             // DJL allocates a gradient buffer when a parameter starts tracking gradients but does not clear it, and
             // backward accumulates into it: without this the first step can add whatever the memory held
             zeroGradients();
@@ -465,34 +442,17 @@ public final class SftTrainer {
             return n;
         }
 
-        /** The arrays the optimizer updates: the masters when there are any. */
+        /** The arrays the optimizer updates (the float32 adapter factors). */
         Map<String, NDArray> arraysByName() {
             Map<String, NDArray> m = new LinkedHashMap<>();
-            params.forEach((k, v) -> m.put(k, masters.isEmpty() ? v.getArray() : masters.get(k)));
+            params.forEach((k, v) -> m.put(k, v.getArray()));
             return m;
         }
 
         List<LoraPair> pairs() {
             List<LoraPair> out = new ArrayList<>();
-            for (LoraBlock b : blocks) {
-                LoraPair p = b.toPair();
-                if (!masters.isEmpty()) {
-                    p = new LoraPair(p.module(), p.rank(), p.a().length / p.rank(), p.b().length / p.rank(),
-                            AdamW.copyToHost(masters.get(b.module() + ".lora_A")), AdamW.copyToHost(masters.get(b.module() + ".lora_B")));
-                }
-                out.add(p);
-            }
+            for (LoraBlock b : blocks) out.add(b.toPair());
             return out;
-        }
-
-        /** Writes the masters back into the low-precision factors the model computes with. */
-        void syncFromMasters() {
-            for (Map.Entry<String, NDArray> e : masters.entrySet()) {
-                NDArray w = params.get(e.getKey()).getArray();
-                try (NDArray narrow = e.getValue().toType(w.getDataType(), true)) {
-                    w.muli(0f).addi(narrow);
-                }
-            }
         }
 
         void copyAdapterFrom(Replica master) {

@@ -3,6 +3,7 @@ package dev.smelt.trainer.sft;
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
 import dev.smelt.core.SmeltException;
+import dev.smelt.models.ModelLoader;
 import dev.smelt.trainer.lora.LoraSettings;
 import dev.smelt.trainer.optim.LrSchedule;
 import java.nio.file.Path;
@@ -48,8 +49,9 @@ public record TrainConfig(
         if (batchSize < devices.size()) {
             throw new SmeltException("--batch-size " + batchSize + " is smaller than the number of devices (" + devices.size() + ")");
         }
-        if (precision != DataType.FLOAT32 && precision != DataType.FLOAT16 && precision != DataType.BFLOAT16) {
-            throw new SmeltException("--precision must be fp32, fp16 or bf16");
+        if (precision == DataType.BFLOAT16) throw new SmeltException("--precision " + ModelLoader.BF16_UNAVAILABLE);
+        if (precision != DataType.FLOAT32 && precision != DataType.FLOAT16) {
+            throw new SmeltException("--precision must be fp32 or fp16");
         }
         if (evalEvery < 0 || saveEvery < 0) throw new SmeltException("--eval-every and --save-every must be >= 0");
     }

@@ -1,0 +1,142 @@
+package dev.smelt.trainer.sft;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Parameter;
+import dev.smelt.core.SmeltException;
+import dev.smelt.models.CausalLM;
+import dev.smelt.trainer.TinyDense;
+import dev.smelt.trainer.lora.LoraSettings;
+import dev.smelt.trainer.optim.LrSchedule;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** fp16 mixed precision, the bf16 refusal, and data parallelism across model replicas. */
+class PrecisionAndDevicesTest {
+    @TempDir Path tmp;
+
+    static TrainConfig config(Path model, Path out, int maxSteps, int batchSize, List<Device> devices, DataType precision) {
+        return new TrainConfig(model, out, new LoraSettings(8, 16, 0.0, false, new LoraSettings.Targets.AllLinear()),
+                0, maxSteps, batchSize, 2, 64, 2e-2, LrSchedule.Kind.COSINE, 2, 0.01, 1.0, 7, devices, precision, 0, 0, 2,
+                false, "tiny", null);
+    }
+
+    @Test
+    void fp16TrainingLearnsWithFloat16BaseAndFloat32Adapters() throws Exception {
+        Path model = TinyDense.write(tmp.resolve("m"), "llama", 1);
+        TrainingData data = new TrainingData(TinyDense.qa(8, 3), TinyDense.qa(2, 4));
+        SftTrainer t = new SftTrainer(config(model, tmp.resolve("fp16"), 60, 4, List.of(Device.cpu()), DataType.FLOAT16),
+                data, null, false);
+        Map<String, DataType> types = new TreeMap<>();
+        List<Long> digests = new ArrayList<>();
+        t.modelObserver = m -> {
+            digests.add(SftTrainerTest.frozenDigest(m));
+            types.putAll(parameterTypes(m));
+        };
+        SftTrainer.Result r = t.run();
+        assertThat(types).isNotEmpty();
+        types.forEach((name, type) -> assertThat(type).as(name)
+                .isEqualTo(name.contains("lora_") ? DataType.FLOAT32 : DataType.FLOAT16));
+        assertThat(digests).hasSize(2);
+        assertThat(digests.get(1)).as("frozen fp16 base weights").isEqualTo(digests.get(0));
+        assertThat(r.lastLoss()).isLessThan(0.05);
+        assertThat(r.lastEvalLoss()).isNotNull();
+        assertThat(Files.readAllLines(tmp.resolve("fp16/metrics.jsonl"))).noneMatch(l -> l.contains("NaN"));
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"llama", "qwen3", "qwen3_5"})
+    void fp16FollowsTheFp32RunClosely(String arch) throws Exception {
+        // Dynamic loss scaling starts at 65536: steps whose fp16 gradients overflow are skipped (adapters untouched)
+        // and halve the scale. The first applied step therefore sees the initial adapters, as fp32 step 1 does, and
+        // its loss and gradient norm (unscaled, in float32) must match up to half-precision rounding.
+        Path model = arch.equals("qwen3_5")
+                ? dev.smelt.core.tiny.TinyModelWriter.write(dev.smelt.core.tiny.TinyModelSpec
+                        .builder(dev.smelt.core.model.Architecture.QWEN3_5).seed(3).hiddenSize(64).numLayers(4)
+                        .linearKeyHeads(2).linearValueHeads(4).linearHeadDim(16).build(), tmp.resolve("m")).directory()
+                : TinyDense.write(tmp.resolve("m"), arch, 1);
+        TrainingData data = new TrainingData(TinyDense.qa(8, 3), List.of());
+        int steps = arch.equals("qwen3_5") ? 24 : 8;
+        new SftTrainer(config(model, tmp.resolve("fp32"), steps, 4, List.of(Device.cpu()), DataType.FLOAT32), data, null, false).run();
+        SftTrainer.Result r = new SftTrainer(config(model, tmp.resolve("fp16"), steps, 4, List.of(Device.cpu()), DataType.FLOAT16),
+                data, null, false).run();
+        List<String> a = Files.readAllLines(tmp.resolve("fp32/metrics.jsonl"));
+        List<String> b = Files.readAllLines(tmp.resolve("fp16/metrics.jsonl"));
+        assertThat(a).noneMatch(l -> l.contains("loss_scale"));
+        int first = 0;
+        double scale = 65536;
+        while (b.get(first).contains("\"skipped\":true")) {
+            assertThat(field(b.get(first), "loss_scale")).isEqualTo(scale);
+            scale /= 2;
+            first++;
+        }
+        assertThat(first).as("skipped steps").isLessThan(5);
+        assertThat(field(b.get(first), "loss_scale")).isEqualTo(scale);
+        assertThat(field(b.get(first), "loss")).isCloseTo(field(a.get(0), "loss"), org.assertj.core.data.Offset.offset(0.02));
+        if (arch.equals("qwen3_5")) {
+            // this random tiny hybrid is badly conditioned (loss 13.4 at the start): rounding only its weights to fp16
+            // moves the first gradient norm from 37.5 to 45.9, so a close match is not expected; it must learn instead
+            assertThat(r.lastLoss()).isLessThan(0.5);
+        } else {
+            assertThat(field(b.get(first), "grad_norm")).isCloseTo(field(a.get(0), "grad_norm"),
+                    org.assertj.core.data.Percentage.withPercentage(5));
+        }
+        // every adapter, down to layer 0, got a gradient: nothing on the fp16 path cut the backward pass
+        dev.smelt.trainer.peft.AdapterFiles.read(tmp.resolve("fp16")).pairs().forEach((module, p) -> {
+            double sum = 0;
+            for (float f : p.b()) sum += Math.abs(f);
+            assertThat(sum).as(module).isGreaterThan(0);
+        });
+    }
+
+    @Test
+    void bf16IsRefusedWithTheReason() {
+        Path model = tmp.resolve("m");
+        assertThatThrownBy(() -> config(model, tmp.resolve("o"), 2, 4, List.of(Device.cpu()), DataType.BFLOAT16))
+                .isInstanceOf(SmeltException.class).hasMessageContaining("--precision bf16 is not available")
+                .hasMessageContaining("dtype table");
+    }
+
+    @Test
+    void dataParallelReplicasGiveTheSameAdapterAsOneDevice() throws Exception {
+        // The multi-GPU path (rows split across replicas, gradients summed on the first, adapters copied back)
+        // run with two replicas on the CPU: with the loss normalised by the step's trained tokens it must give the
+        // single-device result. A GPU run changes only where the replicas live.
+        Path model = TinyDense.write(tmp.resolve("m"), "qwen2", 1);
+        TrainingData data = new TrainingData(TinyDense.qa(10, 3), List.of());
+        new SftTrainer(config(model, tmp.resolve("one"), 6, 5, List.of(Device.cpu()), DataType.FLOAT32), data, null, false).run();
+        new SftTrainer(config(model, tmp.resolve("two"), 6, 5, List.of(Device.cpu(), Device.cpu()), DataType.FLOAT32), data,
+                null, false).run();
+        List<String> a = Files.readAllLines(tmp.resolve("one/metrics.jsonl"));
+        List<String> b = Files.readAllLines(tmp.resolve("two/metrics.jsonl"));
+        for (int i = 0; i < a.size(); i++) {
+            assertThat(field(b.get(i), "loss")).isCloseTo(field(a.get(i), "loss"), org.assertj.core.data.Offset.offset(1e-5));
+        }
+        assertThat(SftTrainerTest.maxAbsDiff(tmp.resolve("one"), tmp.resolve("two"))).isLessThan(1e-5);
+    }
+
+    static Map<String, DataType> parameterTypes(CausalLM m) {
+        Map<String, DataType> out = new TreeMap<>();
+        for (var e : m.getParameters()) {
+            Parameter p = e.getValue();
+            if (p.getArray().getShape().dimension() < 2) continue; // norms may be kept in float32 by the loader
+            out.put(e.getKey(), p.getArray().getDataType());
+        }
+        return out;
+    }
+
+    static double field(String jsonLine, String name) {
+        var m = java.util.regex.Pattern.compile("\"" + name + "\"\\s*:\\s*([-0-9.eE+]+)").matcher(jsonLine);
+        if (!m.find()) throw new AssertionError("no " + name + " in " + jsonLine);
+        return Double.parseDouble(m.group(1));
+    }
+}
