@@ -1,22 +1,54 @@
 package dev.smelt.trainer.sft;
 
+import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
 import dev.smelt.core.SmeltException;
 import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /** Turns an allocation failure into one line naming the batch that caused it and what to change. */
 final class OutOfMemory {
     private OutOfMemory() {}
 
+    /** libtorch's CPU allocator: "you tried to allocate N bytes"; CUDA's: "Tried to allocate 2.00 GiB". */
+    private static final Pattern CPU_BYTES = Pattern.compile("tried to allocate (\\d+) bytes");
+    private static final Pattern CUDA_SIZE = Pattern.compile("tried to allocate ([0-9.]+ [kmgt]?i?b)");
+
     static RuntimeException wrap(Throwable e, HostBatch batch, TrainConfig cfg) {
         String msg = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
         boolean oom = e instanceof OutOfMemoryError || msg.contains("out of memory") || msg.contains("can't allocate memory")
-                || msg.contains("cannot allocate memory") || msg.contains("failed to allocate");
+                || msg.contains("cannot allocate memory") || msg.contains("not enough memory") || msg.contains("failed to allocate");
         if (!oom) return e instanceof RuntimeException re ? re : new RuntimeException(e);
+        String devices = cfg.devices().stream().map(OutOfMemory::name).collect(Collectors.joining(","));
         String where = batch == null ? "while loading the model"
                 : "on a micro-batch of " + batch.rows() + " rows × " + batch.length() + " tokens";
-        return new SmeltException("out of memory on " + cfg.devices() + " " + where + " (--batch-size " + cfg.batchSize()
-                + ", --seq-len " + cfg.seqLen() + ", --precision " + cfg.precision().name().toLowerCase(Locale.ROOT)
+        String tried = e instanceof OutOfMemoryError ? " (Java heap)" : requested(msg);
+        boolean singleGpu = cfg.devices().size() == 1 && cfg.devices().get(0).isGpu();
+        return new SmeltException("out of memory on " + devices + " " + where + tried + " (--batch-size " + cfg.batchSize()
+                + ", --seq-len " + cfg.seqLen() + ", --precision " + (cfg.precision() == DataType.FLOAT16 ? "fp16" : "fp32")
                 + "): lower --batch-size or --seq-len and raise --grad-accum to keep the effective batch"
-                + (cfg.devices().size() == 1 && cfg.devices().get(0).isGpu() ? ", or use --precision fp16" : ""), e);
+                + (singleGpu && cfg.precision() == DataType.FLOAT32 ? ", or use --precision fp16" : ""), e);
+    }
+
+    private static String name(Device d) {
+        return d.isGpu() ? "gpu" + d.getDeviceId() : "cpu";
+    }
+
+    private static String requested(String msg) {
+        Matcher cpu = CPU_BYTES.matcher(msg);
+        if (cpu.find()) {
+            double bytes = Double.parseDouble(cpu.group(1));
+            String[] units = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+            int u = 0;
+            while (bytes >= 1024 && u < units.length - 1) {
+                bytes /= 1024;
+                u++;
+            }
+            return String.format(Locale.ROOT, " (tried to allocate %.1f %s)", bytes, units[u]);
+        }
+        Matcher cuda = CUDA_SIZE.matcher(msg);
+        return cuda.find() ? " (tried to allocate " + cuda.group(1).toUpperCase(Locale.ROOT).replace("IB", "iB") + ")" : "";
     }
 }

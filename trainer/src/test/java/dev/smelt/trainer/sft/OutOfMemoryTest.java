@@ -1,0 +1,69 @@
+package dev.smelt.trainer.sft;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.smelt.core.SmeltException;
+import dev.smelt.datasets.length.TrainingSequence;
+import dev.smelt.datasets.tokenize.TokenizedExample;
+import dev.smelt.trainer.TinyDense;
+import dev.smelt.trainer.lora.LoraSettings;
+import dev.smelt.trainer.optim.LrSchedule;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A real allocation failure in the engine is reported as one line naming the batch that caused it. */
+class OutOfMemoryTest {
+    @TempDir Path tmp;
+
+    @Test
+    void anAllocationTheDeviceCannotMakeIsReportedWithTheBatchAndASuggestion() throws Exception {
+        // 2^24 tokens in one row: the attention mask alone is 2^48 bytes (256 TiB), more than any machine and more
+        // than a 47-bit user address space, so the allocation fails whatever the kernel's overcommit policy
+        int t = 1 << 24;
+        Path model = TinyDense.write(tmp.resolve("m"), "llama", 1);
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode cfg = (ObjectNode) json.readTree(model.resolve("config.json").toFile());
+        cfg.put("max_position_embeddings", t);
+        Files.writeString(model.resolve("config.json"), json.writeValueAsString(cfg));
+        int[] ids = new int[t];
+        int[] labels = new int[t];
+        for (int i = 0; i < t; i++) {
+            ids[i] = 2 + i % 40;
+            labels[i] = i < 4 ? TokenizedExample.IGNORE : ids[i];
+        }
+        TrainingData data = new TrainingData(List.of(TrainingSequence.single(new TokenizedExample(ids, labels))), List.of());
+        TrainConfig config = new TrainConfig(model, tmp.resolve("out"),
+                new LoraSettings(4, 8, 0.0, false, new LoraSettings.Targets.AllLinear()), 0, 1, 1, 1, t, 1e-3,
+                LrSchedule.Kind.COSINE, 0, 0.0, 1.0, 7, List.of(Device.cpu()), DataType.FLOAT32, 0, 0, 1, false, "tiny", null);
+        assertThatThrownBy(() -> new SftTrainer(config, data, null, false).run())
+                .isInstanceOf(SmeltException.class)
+                .hasMessageStartingWith("out of memory on cpu on a micro-batch of 1 rows × 16777216 tokens"
+                        + " (tried to allocate 256.0 TiB) (--batch-size 1, --seq-len 16777216, --precision fp32)")
+                .hasMessageContaining("lower --batch-size or --seq-len")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+    }
+
+    @Test
+    void cudaOutOfMemoryTextIsRecognised() {
+        // the text libtorch's CUDA caching allocator throws (no GPU here to make it for real)
+        TrainConfig cfg = new TrainConfig(tmp, tmp.resolve("o"), new LoraSettings(4, 8, 0.0, false,
+                new LoraSettings.Targets.AllLinear()), 1, 0, 8, 1, 512, 1e-3, LrSchedule.Kind.COSINE, 0, 0.0, 1.0, 7,
+                List.of(Device.gpu(0)), DataType.FLOAT32, 0, 0, 1, false, "m", null);
+        HostBatch batch = HostBatch.of(TinyDense.qa(8, 1));
+        RuntimeException e = OutOfMemory.wrap(new ai.djl.engine.EngineException("CUDA out of memory. Tried to allocate 2.00 GiB"
+                + " (GPU 0; 79.15 GiB total capacity; 77.50 GiB already allocated)"), batch, cfg);
+        assertThat(e).isInstanceOf(SmeltException.class).hasMessage("out of memory on gpu0 on a micro-batch of 8 rows × 10"
+                + " tokens (tried to allocate 2.00 GiB) (--batch-size 8, --seq-len 512, --precision fp32): lower --batch-size"
+                + " or --seq-len and raise --grad-accum to keep the effective batch, or use --precision fp16");
+        RuntimeException other = new IllegalStateException("shape mismatch");
+        assertThat(OutOfMemory.wrap(other, batch, cfg)).isSameAs(other);
+    }
+}
