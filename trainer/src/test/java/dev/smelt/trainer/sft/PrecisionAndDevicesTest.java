@@ -59,11 +59,7 @@ class PrecisionAndDevicesTest {
         // Dynamic loss scaling starts at 65536: steps whose fp16 gradients overflow are skipped (adapters untouched)
         // and halve the scale. The first applied step therefore sees the initial adapters, as fp32 step 1 does, and
         // its loss and gradient norm (unscaled, in float32) must match up to half-precision rounding.
-        Path model = arch.equals("qwen3_5")
-                ? dev.smelt.core.tiny.TinyModelWriter.write(dev.smelt.core.tiny.TinyModelSpec
-                        .builder(dev.smelt.core.model.Architecture.QWEN3_5).seed(3).hiddenSize(64).numLayers(4)
-                        .linearKeyHeads(2).linearValueHeads(4).linearHeadDim(16).build(), tmp.resolve("m")).directory()
-                : TinyDense.write(tmp.resolve("m"), arch, 1);
+        Path model = arch.equals("qwen3_5") ? tinyQwen35(tmp.resolve("m")) : TinyDense.write(tmp.resolve("m"), arch, 1);
         TrainingData data = new TrainingData(TinyDense.qa(8, 3), List.of());
         int steps = arch.equals("qwen3_5") ? 24 : 8;
         new SftTrainer(config(model, tmp.resolve("fp32"), steps, 4, List.of(Device.cpu()), DataType.FLOAT32), data, null, false).run();
@@ -99,6 +95,31 @@ class PrecisionAndDevicesTest {
     }
 
     @Test
+    void fp16ResumeRestoresTheLossScaleAndEndsWithTheSameAdapter() throws Exception {
+        // a finished run keeps its step-6 checkpoint; resuming from it redoes steps 7..12, which only gives the same
+        // adapter if the loss scale and its clean-step count come back with the optimizer state (this model's first
+        // steps overflow, so the scale at the checkpoint is not the initial one)
+        Path model = tinyQwen35(tmp.resolve("m"));
+        TrainingData data = new TrainingData(TinyDense.qa(8, 3), List.of());
+        Path out = tmp.resolve("run");
+        TrainConfig first = new TrainConfig(model, out, new LoraSettings(8, 16, 0.0, false, new LoraSettings.Targets.AllLinear()),
+                0, 12, 4, 2, 64, 2e-2, LrSchedule.Kind.COSINE, 2, 0.01, 1.0, 7, List.of(Device.cpu()), DataType.FLOAT16, 0, 6, 2,
+                false, "tiny", null);
+        new SftTrainer(first, data, null, false).run();
+        assertThat(Files.readString(out.resolve("metrics.jsonl"))).contains("\"skipped\":true");
+        Path straight = Files.copy(out.resolve("adapter_model.safetensors"), tmp.resolve("straight.safetensors"));
+        TrainConfig resumed = new TrainConfig(model, out, first.lora(), 0, 12, 4, 2, 64, 2e-2, LrSchedule.Kind.COSINE, 2,
+                0.01, 1.0, 7, List.of(Device.cpu()), DataType.FLOAT16, 0, 6, 2, true, "tiny", null);
+        SftTrainer.Result r = new SftTrainer(resumed, data, null, false).run();
+        assertThat(r.steps()).isEqualTo(12);
+        Path again = tmp.resolve("again");
+        Files.createDirectories(again);
+        Files.copy(straight, again.resolve("adapter_model.safetensors"));
+        Files.copy(out.resolve("adapter_config.json"), again.resolve("adapter_config.json"));
+        assertThat(SftTrainerTest.maxAbsDiff(out, again)).isLessThan(1e-5);
+    }
+
+    @Test
     void bf16IsRefusedWithTheReason() {
         Path model = tmp.resolve("m");
         assertThatThrownBy(() -> config(model, tmp.resolve("o"), 2, 4, List.of(Device.cpu()), DataType.BFLOAT16))
@@ -122,6 +143,12 @@ class PrecisionAndDevicesTest {
             assertThat(field(b.get(i), "loss")).isCloseTo(field(a.get(i), "loss"), org.assertj.core.data.Offset.offset(1e-5));
         }
         assertThat(SftTrainerTest.maxAbsDiff(tmp.resolve("one"), tmp.resolve("two"))).isLessThan(1e-5);
+    }
+
+    static Path tinyQwen35(Path dir) throws java.io.IOException {
+        return dev.smelt.core.tiny.TinyModelWriter.write(dev.smelt.core.tiny.TinyModelSpec
+                .builder(dev.smelt.core.model.Architecture.QWEN3_5).seed(3).hiddenSize(64).numLayers(4)
+                .linearKeyHeads(2).linearValueHeads(4).linearHeadDim(16).build(), dir).directory();
     }
 
     static Map<String, DataType> parameterTypes(CausalLM m) {
