@@ -107,7 +107,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--devices", paramLabel = "LIST", defaultValue = "cpu", description = "cpu, gpu0 or gpu0,gpu1,... (data parallel) (default: ${DEFAULT-VALUE}).")
     String devices;
 
-    @Option(names = "--precision", paramLabel = "fp32|fp16|bf16", defaultValue = "fp32",
+    @Option(names = "--precision", paramLabel = "fp32|fp16", defaultValue = "fp32",
             description = "Base weights and activations: fp32, or fp16 with dynamic loss scaling; adapters and optimizer state stay fp32. bf16 is refused (DJL's bridge has no bfloat16) (default: ${DEFAULT-VALUE}).")
     String precision;
 
