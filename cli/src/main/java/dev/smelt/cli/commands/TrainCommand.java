@@ -149,6 +149,10 @@ public final class TrainCommand implements Callable<Integer> {
             throw new SmeltException(e.getMessage());
         }
         PrintStream log = GlobalOptions.quiet() ? null : System.err;
+        if (log != null && dtype == DataType.FLOAT16 && devs.stream().noneMatch(Device::isGpu)) {
+            log.println("smelt: warning: --precision fp16 on CPU is much slower than fp32 (most CPUs have no fast half-precision"
+                    + " matrix kernels); it is meant for GPUs");
+        }
         if (log != null) log.println("smelt: preparing data from " + String.join(", ", dataOptions.data()));
         try (PreparedData prepared = dev.smelt.datasets.prepare.TrainingData.builder()
                 .data(dataOptions.data()).valData(valData).model(model).options(options).build()) {

@@ -1,12 +1,10 @@
 package dev.smelt.trainer.sft;
 
-import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
 import dev.smelt.core.SmeltException;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 /** Turns an allocation failure into one line naming the batch that caused it and what to change. */
 final class OutOfMemory {
@@ -21,7 +19,7 @@ final class OutOfMemory {
         boolean oom = e instanceof OutOfMemoryError || msg.contains("out of memory") || msg.contains("can't allocate memory")
                 || msg.contains("cannot allocate memory") || msg.contains("not enough memory") || msg.contains("failed to allocate");
         if (!oom) return e instanceof RuntimeException re ? re : new RuntimeException(e);
-        String devices = cfg.devices().stream().map(OutOfMemory::name).collect(Collectors.joining(","));
+        String devices = cfg.deviceNames();
         String where = batch == null ? "while loading the model"
                 : "on a micro-batch of " + batch.rows() + " rows × " + batch.length() + " tokens";
         String tried = e instanceof OutOfMemoryError ? " (Java heap)" : requested(msg);
@@ -30,10 +28,6 @@ final class OutOfMemory {
                 + ", --seq-len " + cfg.seqLen() + ", --precision " + (cfg.precision() == DataType.FLOAT16 ? "fp16" : "fp32")
                 + "): lower --batch-size or --seq-len and raise --grad-accum to keep the effective batch"
                 + (singleGpu && cfg.precision() == DataType.FLOAT32 ? ", or use --precision fp16" : ""), e);
-    }
-
-    private static String name(Device d) {
-        return d.isGpu() ? "gpu" + d.getDeviceId() : "cpu";
     }
 
     private static String requested(String msg) {

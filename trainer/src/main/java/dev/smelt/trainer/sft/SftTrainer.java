@@ -152,7 +152,8 @@ public final class SftTrainer {
             progress.message(String.format(java.util.Locale.ROOT,
                     "training %d adapters (%,d trainable parameters, %,d frozen) on %s, %d rows, %d steps",
                     master.blocks.size(), master.trainableParameters(), md.config().parameterCount(),
-                    cfg.devices(), data.train().size(), total));
+                    cfg.deviceNames() + (cfg.precision() == ai.djl.ndarray.types.DataType.FLOAT16 ? " in fp16" : ""),
+                    data.train().size(), total));
             double lastLoss = Double.NaN;
             Double lastEval = null;
             long started = System.nanoTime();

@@ -56,6 +56,12 @@ public record TrainConfig(
         if (evalEvery < 0 || saveEvery < 0) throw new SmeltException("--eval-every and --save-every must be >= 0");
     }
 
+    /** The devices as the command line names them: {@code cpu}, {@code gpu0,gpu1}. */
+    public String deviceNames() {
+        return devices.stream().map(d -> d.isGpu() ? "gpu" + d.getDeviceId() : "cpu")
+                .collect(java.util.stream.Collectors.joining(","));
+    }
+
     /** The settings a resumed run must share with the run that wrote the checkpoint. */
     public Map<String, String> fingerprint(String dataFingerprint, String modelFingerprint) {
         Map<String, String> f = new LinkedHashMap<>();
