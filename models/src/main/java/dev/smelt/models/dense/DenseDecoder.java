@@ -7,48 +7,30 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import dev.smelt.core.model.DenseConfig;
 import dev.smelt.core.model.ModelDirectory;
-import dev.smelt.models.CausalLM;
 import dev.smelt.models.DecoderCache;
+import dev.smelt.models.DecoderModel;
 import dev.smelt.models.load.WeightReader;
 import dev.smelt.models.nn.Attention;
 import dev.smelt.models.nn.Linear;
 import dev.smelt.models.nn.Positions;
 import dev.smelt.models.nn.RmsNorm;
 import dev.smelt.models.nn.RotaryEmbedding;
-import dev.smelt.models.nn.TokenEmbedding;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /** The Llama-style dense decoder (llama, qwen2, qwen3) as a DJL block. Build one with {@link #load}. */
-public final class DenseDecoder extends AbstractBlock implements CausalLM {
-    private final DenseConfig config;
-    private final NDManager manager;
-    private final DataType dtype;
-    private final TokenEmbedding embed;
+public final class DenseDecoder extends DecoderModel<DenseConfig> {
     private final List<DenseLayer> layers = new ArrayList<>();
-    private final RmsNorm norm;
-    private final Linear lmHead; // null when tied to the embedding
     private final RotaryEmbedding rotary;
-    private final Map<String, Linear> linears = new LinkedHashMap<>();
 
     private DenseDecoder(DenseConfig c, NDManager manager, DataType dtype) {
-        this.config = c;
-        this.manager = manager;
-        this.dtype = dtype;
-        embed = addChildBlock("embed_tokens", new TokenEmbedding("model.embed_tokens", c.vocabSize(), c.hiddenSize()));
+        super(c, manager, dtype, "model.embed_tokens");
         for (int i = 0; i < c.numLayers(); i++) {
             layers.add(addChildBlock("layer" + i, new DenseLayer("model.layers." + i, c)));
         }
-        norm = addChildBlock("norm", new RmsNorm("model.norm", c.hiddenSize(), c.rmsNormEps()));
-        lmHead = c.tieWordEmbeddings() ? null : addChildBlock("lm_head", new Linear("lm_head", c.hiddenSize(), c.vocabSize(), false));
         rotary = new RotaryEmbedding(c.headDim(), c.headDim(), c.ropeTheta(), c.ropeScaling(), c.maxPositionEmbeddings());
         for (DenseLayer l : layers) {
             for (Linear lin : List.of(l.attention.q, l.attention.k, l.attention.v, l.attention.o,
@@ -56,7 +38,7 @@ public final class DenseDecoder extends AbstractBlock implements CausalLM {
                 linears.put(lin.moduleName(), lin);
             }
         }
-        if (lmHead != null) linears.put(lmHead.moduleName(), lmHead);
+        addHead(new RmsNorm("model.norm", c.hiddenSize(), c.rmsNormEps()));
     }
 
     /**
@@ -87,31 +69,6 @@ public final class DenseDecoder extends AbstractBlock implements CausalLM {
             manager.close();
             throw e;
         }
-    }
-
-    @Override
-    public DenseConfig config() {
-        return config;
-    }
-
-    @Override
-    public Device device() {
-        return manager.getDevice();
-    }
-
-    @Override
-    public DataType dataType() {
-        return dtype;
-    }
-
-    @Override
-    public NDManager manager() {
-        return manager;
-    }
-
-    @Override
-    public Map<String, Linear> linearModules() {
-        return Collections.unmodifiableMap(linears);
     }
 
     @Override
@@ -155,41 +112,21 @@ public final class DenseDecoder extends AbstractBlock implements CausalLM {
             long t = h.getShape().get(1);
             h = h.get(new NDIndex().addAllDim().addSliceDim(t - 1, t));
         }
-        h = norm.apply(ps, h, training);
-        if (lmHead != null) return lmHead.apply(ps, h, training);
-        NDArray w = ps.getValue(embed.weight(), h.getDevice(), training);
-        return ai.djl.nn.core.Linear.linear(h, w).singletonOrThrow();
-    }
-
-    @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        NDArray ids = CausalLM.input(inputs, INPUT_IDS, 0);
-        NDArray pos = CausalLM.input(inputs, POSITION_IDS, 1);
-        NDArray seg = CausalLM.input(inputs, SEGMENT_IDS, 2);
-        return new NDList(logits(ps, ids, pos, seg, training));
-    }
-
-
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        Shape in = inputShapes[0];
-        return new Shape[] {new Shape(in.get(0), in.get(1), config.vocabSize())};
+        return head(ps, h, training);
     }
 
     @Override
     protected void initializeChildBlocks(NDManager m, DataType dataType, Shape... inputShapes) {
         Shape ids = inputShapes[0];
         Shape hidden = new Shape(ids.get(0), ids.get(1), config.hiddenSize());
-        embed.initialize(m, dataType, ids);
         for (DenseLayer l : layers) l.initialize(m, dataType, hidden);
-        norm.initialize(m, dataType, hidden);
-        if (lmHead != null) lmHead.initialize(m, dataType, hidden);
+        initializeEnds(m, dataType, ids, hidden);
     }
 
     @Override
     public void close() {
         rotary.close();
-        manager.close();
+        super.close();
     }
 
     @Override

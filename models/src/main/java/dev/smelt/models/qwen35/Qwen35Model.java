@@ -6,29 +6,23 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 import dev.smelt.core.SmeltException;
 import dev.smelt.core.model.LayerType;
 import dev.smelt.core.model.ModelDirectory;
 import dev.smelt.core.model.Qwen35Config;
 import dev.smelt.core.model.TensorSpec;
-import dev.smelt.models.CausalLM;
 import dev.smelt.models.DecoderCache;
+import dev.smelt.models.DecoderModel;
 import dev.smelt.models.load.WeightReader;
 import dev.smelt.models.nn.Attention;
 import dev.smelt.models.nn.Linear;
 import dev.smelt.models.nn.Positions;
 import dev.smelt.models.nn.RmsNorm;
 import dev.smelt.models.nn.RotaryEmbedding;
-import dev.smelt.models.nn.TokenEmbedding;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -38,36 +32,23 @@ import java.util.Set;
  * ({@code model.visual.*}) and the MTP head ({@code mtp.*}) are not part of the text model: they are skipped
  * on load (see {@link #skippedTensors()}) and left to the converter and merger, which copy them untouched.
  */
-public final class Qwen35Model extends AbstractBlock implements CausalLM {
-    private final Qwen35Config config;
-    private final NDManager manager;
-    private final DataType dtype;
-    private final TokenEmbedding embed;
+public final class Qwen35Model extends DecoderModel<Qwen35Config> {
     private final List<Qwen35Layer> layers = new ArrayList<>();
-    private final RmsNorm norm;
-    private final Linear lmHead; // null when tied
     private final MRope mrope;
-    private final Map<String, Linear> linears = new LinkedHashMap<>();
     private int skipped;
     private int skippedVision;
     private int skippedMtp;
 
     private Qwen35Model(Qwen35Config c, NDManager manager, DataType dtype) {
-        this.config = c;
-        this.manager = manager;
-        this.dtype = dtype;
+        super(c, manager, dtype, c.weightPrefix() + "embed_tokens");
         String p = c.weightPrefix();
-        embed = addChildBlock("embed_tokens", new TokenEmbedding(p + "embed_tokens", c.vocabSize(), c.hiddenSize()));
         RotaryEmbedding rotary = new RotaryEmbedding(c.headDim(), c.rotaryDim(), c.ropeTheta(), null, c.maxPositionEmbeddings());
         mrope = new MRope(c.rotaryDim(), c.ropeTheta(), c.mropeSection(), c.mropeInterleaved());
         for (int i = 0; i < c.numLayers(); i++) {
             layers.add(addChildBlock("layer" + i, new Qwen35Layer(p + "layers." + i, c.layerTypes().get(i), c, rotary, mrope)));
         }
-        norm = addChildBlock("norm", new RmsNorm(p + "norm", c.hiddenSize(), c.rmsNormEps(), true));
-        lmHead = c.tieWordEmbeddings() ? null
-                : addChildBlock("lm_head", new Linear("lm_head", c.hiddenSize(), c.vocabSize(), false));
         for (Qwen35Layer l : layers) for (Linear lin : l.linears()) linears.put(lin.moduleName(), lin);
-        if (lmHead != null) linears.put(lmHead.moduleName(), lmHead);
+        addHead(new RmsNorm(p + "norm", c.hiddenSize(), c.rmsNormEps(), true));
     }
 
     /**
@@ -145,31 +126,6 @@ public final class Qwen35Model extends AbstractBlock implements CausalLM {
         for (Qwen35Layer l : layers) if (l.linearAttn != null) l.linearAttn.useRule(naiveRecurrence, chunk);
     }
 
-    @Override
-    public Qwen35Config config() {
-        return config;
-    }
-
-    @Override
-    public Device device() {
-        return manager.getDevice();
-    }
-
-    @Override
-    public DataType dataType() {
-        return dtype;
-    }
-
-    @Override
-    public NDManager manager() {
-        return manager;
-    }
-
-    @Override
-    public Map<String, Linear> linearModules() {
-        return Collections.unmodifiableMap(linears);
-    }
-
     /** Layer kinds in order, as config.json {@code layer_types} lists them. */
     public List<LayerType> layerTypes() {
         return config.layerTypes();
@@ -220,38 +176,15 @@ public final class Qwen35Model extends AbstractBlock implements CausalLM {
             long t = h.getShape().get(1);
             h = h.get(":, {}:, :", t - 1);
         }
-        h = norm.apply(ps, h, training);
-        if (lmHead != null) return lmHead.apply(ps, h, training);
-        NDArray w = ps.getValue(embed.weight(), h.getDevice(), training);
-        return ai.djl.nn.core.Linear.linear(h, w).singletonOrThrow();
-    }
-
-    @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return new NDList(logits(ps, CausalLM.input(inputs, INPUT_IDS, 0), CausalLM.input(inputs, POSITION_IDS, 1),
-                CausalLM.input(inputs, SEGMENT_IDS, 2), training));
-    }
-
-
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        Shape in = inputShapes[0];
-        return new Shape[] {new Shape(in.get(0), in.get(1), config.vocabSize())};
+        return head(ps, h, training);
     }
 
     @Override
     protected void initializeChildBlocks(NDManager m, DataType dataType, Shape... inputShapes) {
         Shape ids = inputShapes[0];
         Shape hidden = new Shape(ids.get(0), ids.get(1), config.hiddenSize());
-        embed.initialize(m, dataType, ids);
         for (Qwen35Layer l : layers) l.initialize(m, dataType, hidden);
-        norm.initialize(m, dataType, hidden);
-        if (lmHead != null) lmHead.initialize(m, dataType, hidden);
-    }
-
-    @Override
-    public void close() {
-        manager.close();
+        initializeEnds(m, dataType, ids, hidden);
     }
 
     @Override
