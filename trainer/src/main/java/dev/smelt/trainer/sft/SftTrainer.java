@@ -36,6 +36,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -44,7 +48,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>One optimizer step = up to {@code gradAccum} micro-batches (never crossing an epoch end); each
  * micro-batch is split by rows across the devices, every device holding a replica of the frozen model and
- * its own copy of the adapters. Loss = summed token cross-entropy / trained tokens of the whole step, so
+ * its own copy of the adapters, and the devices run their shards at the same time (a thread each). Loss = summed token cross-entropy / trained tokens of the whole step, so
  * accumulation and data parallelism give the same gradient as one big batch. Gradients are summed on the
  * first device, unscaled (fp16), clipped by global norm and applied by AdamW; the new adapter values are
  * then copied to the other replicas.
@@ -66,6 +70,8 @@ public final class SftTrainer {
     /** Test hook: sees the first replica after loading and again before it is closed. */
     java.util.function.Consumer<CausalLM> modelObserver = m -> {};
     private final CountDownLatch finished = new CountDownLatch(1);
+    /** One thread per device when training on several (null on one): their shards run at the same time. */
+    private ExecutorService deviceThreads;
 
     public SftTrainer(TrainConfig cfg, TrainingData data, PrintStream log, boolean live) {
         this.cfg = cfg;
@@ -130,6 +136,14 @@ public final class SftTrainer {
         List<Replica> replicas = new ArrayList<>();
         try (NDManager host = NDManager.newBaseManager(cfg.devices().get(0))) {
             for (Device d : cfg.devices()) replicas.add(Replica.load(md, d, cfg, resumed == null ? null : resumed.adapter()));
+            if (replicas.size() > 1) {
+                java.util.concurrent.atomic.AtomicInteger id = new java.util.concurrent.atomic.AtomicInteger();
+                deviceThreads = Executors.newFixedThreadPool(replicas.size(), task -> {
+                    Thread t = new Thread(task, "smelt-device-" + id.getAndIncrement());
+                    t.setDaemon(true);
+                    return t;
+                });
+            }
             Replica master = replicas.get(0);
             modelObserver.accept(master.model);
             LossScaler scaler = cfg.precision() == ai.djl.ndarray.types.DataType.FLOAT16 ? LossScaler.fp16() : LossScaler.disabled();
@@ -221,6 +235,7 @@ public final class SftTrainer {
             return new Result(cfg.outDir(), step, total, lastLoss, lastEval, false, tokensThisRun, seconds(started),
                     lastCheckpoint);
         } finally {
+            if (deviceThreads != null) deviceThreads.shutdownNow();
             for (Replica r : replicas) r.close();
         }
     }
@@ -269,6 +284,7 @@ public final class SftTrainer {
             HostBatch[] current) {
         for (Replica r : replicas) r.zeroGradients();
         double lossSum = 0;
+        double lossFactor = scaler.scale() / denom;
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             for (int k = 0; k < micro.size(); k++) {
                 current[0] = micro.get(k);
@@ -276,25 +292,65 @@ public final class SftTrainer {
                     for (Replica r : replicas) for (LoraBlock b : r.blocks) b.seedDropout(dropoutSeed(step, k) * 64 + replicas.indexOf(r));
                 }
                 int n = replicas.size();
+                double[] losses = new double[n];
+                List<Future<?>> running = new ArrayList<>();
                 for (int d = 0; d < n; d++) {
                     int from = current[0].rows() * d / n;
                     int to = current[0].rows() * (d + 1) / n;
                     if (to <= from) continue;
                     HostBatch shard = n == 1 ? current[0] : current[0].slice(from, to);
                     Replica r = replicas.get(d);
-                    try (NDManager sm = r.model.manager().newSubManager()) {
-                        Device dev = r.model.device();
-                        NDArray logits = r.model.logits(r.ps, shard.idsOn(sm, dev), shard.positionsOn(sm, dev),
-                                shard.segmentsOn(sm, dev), true);
-                        NDArray ls = MaskedCrossEntropy.sum(logits, shard.targetsOn(sm, dev));
-                        gc.backward(Scalars.mul(ls, scaler.scale() / denom));
-                        lossSum += ls.getFloat();
+                    int slot = d;
+                    if (n == 1) {
+                        losses[slot] = forwardBackward(gc, r, shard, lossFactor);
+                    } else {
+                        // each device works on its shard at the same time; grad mode is per thread in libtorch
+                        running.add(deviceThreads.submit(() -> {
+                            ai.djl.pytorch.jni.JniUtils.setGradMode(true);
+                            try {
+                                losses[slot] = forwardBackward(gc, r, shard, lossFactor);
+                            } finally {
+                                ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+                            }
+                        }));
                     }
                 }
+                awaitAll(running);
+                for (double l : losses) lossSum += l; // in device order, so the sum does not depend on timing
             }
         }
         ai.djl.pytorch.jni.JniUtils.setGradMode(false);
         return lossSum;
+    }
+
+    /** One replica's forward and backward over its shard; returns the shard's summed (unscaled) loss. */
+    private static double forwardBackward(GradientCollector gc, Replica r, HostBatch shard, double lossFactor) {
+        try (NDManager sm = r.model.manager().newSubManager()) {
+            Device dev = r.model.device();
+            NDArray logits = r.model.logits(r.ps, shard.idsOn(sm, dev), shard.positionsOn(sm, dev), shard.segmentsOn(sm, dev),
+                    true);
+            NDArray ls = MaskedCrossEntropy.sum(logits, shard.targetsOn(sm, dev));
+            gc.backward(Scalars.mul(ls, lossFactor));
+            return ls.getFloat();
+        }
+    }
+
+    /** Waits for every device's work; the first failure is rethrown as it was thrown (out-of-memory included). */
+    private static void awaitAll(List<Future<?>> running) {
+        RuntimeException failure = null;
+        for (Future<?> f : running) {
+            try {
+                f.get();
+            } catch (ExecutionException e) {
+                Throwable c = e.getCause();
+                if (c instanceof Error err) throw err;
+                if (failure == null) failure = c instanceof RuntimeException re ? re : new RuntimeException(c);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SmeltException("interrupted while the devices were training");
+            }
+        }
+        if (failure != null) throw failure;
     }
 
     /** The step's gradients (float32, like the adapters), summed onto the first device and unscaled, by parameter. */
