@@ -14,9 +14,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "train", description = {
-        "LoRA training throughput on a ~100M-parameter create-tiny llama (hidden 768, 12 layers) at --seq-len on CPU:",
-        "tokens/s and achieved FLOP/s as a ratio to libtorch's float32 matmul FLOP/s measured in the same run",
-        "(target >= 0.5), and peak RSS against the weights + 2 GiB budget."})
+        "LoRA training throughput on a ~100M-parameter create-tiny llama (hidden 768, 12 layers) at --seq-len:",
+        "tokens/s and achieved FLOP/s as a ratio to libtorch's matmul FLOP/s on the same device and precision,",
+        "measured in the same run (target >= 0.5), and peak RSS against the weights + 2 GiB budget."})
 public final class BenchTrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -45,6 +45,13 @@ public final class BenchTrainCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "CPU threads for PyTorch (default: all processors).")
     Integer threads;
 
+    @Option(names = "--device", defaultValue = "cpu", paramLabel = "DEV", description = "cpu or gpuN (default: ${DEFAULT-VALUE}).")
+    String device;
+
+    @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|fp16",
+            description = "Base weights and activations, as in smelt train (default: ${DEFAULT-VALUE}).")
+    String precision;
+
     @Override
     public Integer call() throws Exception {
         if (threads != null) {
@@ -52,20 +59,24 @@ public final class BenchTrainCommand implements Callable<Integer> {
             System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(threads));
         }
         if (System.getProperty("ai.djl.pytorch.num_interop_threads") == null) System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+        ai.djl.ndarray.types.DataType dtype = TrainCommand.parsePrecision(precision);
+        ai.djl.Device target = dev.smelt.models.ModelLoader.parseDevice(device);
         Path dir = workDir != null ? workDir : Files.createTempDirectory("smelt-bench-train");
         PrintWriter pw = spec.commandLine().getOut();
         try {
             TrainBenchmark.Report r = TrainBenchmark.run(TrainBenchmark.defaultSpec(), dir, seqLen, batchSize, warmup, steps, rank,
-                    GlobalOptions.quiet() ? null : System.err);
+                    target, dtype, GlobalOptions.quiet() ? null : System.err);
             pw.println(String.format(Locale.ROOT, "model: %,d parameters (%,d in matmuls), LoRA r=%d on all linear modules: %,d trainable",
                     r.frozenParameters(), r.matmulParameters(), rank, r.loraParameters()));
-            pw.println(String.format(Locale.ROOT, "seq-len %d, batch %d, %d measured steps: %.1f tokens/s", r.seqLen(), r.batchSize(),
-                    r.measuredSteps(), r.tokensPerSecond()));
+            pw.println(String.format(Locale.ROOT, "%s, %s, seq-len %d, batch %d, %d measured steps: %.1f tokens/s", r.device(),
+                    r.precision(), r.seqLen(), r.batchSize(), r.measuredSteps(), r.tokensPerSecond()));
             pw.println(String.format(Locale.ROOT, "FLOPs/token executed (4·N_frozen + 6·N_lora + 12·T·d_attn·L): %.3e -> %.2f GFLOP/s",
                     r.flopsPerToken(), r.achievedFlops() / 1e9));
-            pw.println(String.format(Locale.ROOT, "libtorch fp32 matmul (same run): %.2f GFLOP/s", r.matmulFlops() / 1e9));
+            pw.println(String.format(Locale.ROOT, "libtorch %s matmul on %s (same run): %.2f GFLOP/s", r.precision(), r.device(),
+                    r.matmulFlops() / 1e9));
             pw.println(String.format(Locale.ROOT, "ratio: %.3f (target >= 0.5)   [6·N convention: %.3f]", r.ratio(), r.ratio6N()));
-            pw.println(String.format(Locale.ROOT, "peak RSS: %.2f GiB; budget weights %.2f GiB + 2 GiB = %.2f GiB: %s",
+            pw.println(String.format(Locale.ROOT, "peak %sRSS: %.2f GiB; budget weights %.2f GiB + 2 GiB = %.2f GiB: %s",
+                    r.device().equals("cpu") ? "" : "host ",
                     r.peakRssBytes() / 1073741824.0, r.weightBytes() / 1073741824.0, r.rssBudgetBytes() / 1073741824.0,
                     r.peakRssBytes() <= r.rssBudgetBytes() ? "within" : "OVER"));
             pw.flush();

@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Scaled dot-product attention with grouped-query heads and additive masks, built from plain matmuls (DJL
@@ -35,14 +37,25 @@ public final class Attention {
         long hkv = k.getShape().get(1), s = k.getShape().get(2);
         long g = h / hkv;
         NDArray qg = q.mul(scale).reshape(b, hkv, g * t, hd);
-        NDArray scores = qg.matMul(k.transpose(0, 1, 3, 2)); // [B, Hkv, g*T, S]
-        DataType dt = scores.getDataType();
-        scores = Casts.toFloat32(scores);
+        NDArray raw = qg.matMul(k.transpose(0, 1, 3, 2)); // [B, Hkv, g*T, S]
+        DataType dt = raw.getDataType();
+        // The [.., T, S] score arrays are the largest of a layer, and autograd keeps none of them (softmax's backward
+        // needs only its output), but DJL would keep every one alive until the caller's manager closes: they are
+        // closed as soon as softmax has run.
+        List<NDArray> spent = new ArrayList<>();
+        NDArray scores = Casts.toFloat32(raw);
+        spent.add(raw);
         if (mask != null) {
-            scores = scores.reshape(b, hkv, g, t, s).add(mask.expandDims(1)).reshape(b, hkv, g * t, s);
+            NDArray grouped = scores.reshape(b, hkv, g, t, s);
+            NDArray masked = grouped.add(mask.expandDims(1));
+            spent.addAll(List.of(scores, grouped, masked));
+            scores = masked.reshape(b, hkv, g * t, s);
         }
-        NDArray probs = scores.softmax(-1);
-        probs = Casts.narrow(probs, dt);
+        spent.add(scores);
+        NDArray probs32 = scores.softmax(-1);
+        NDArray probs = Casts.narrow(probs32, dt);
+        if (probs != probs32) spent.add(probs32);
+        for (NDArray a : spent) a.close();
         return probs.matMul(v).reshape(b, h, t, hd);
     }
 

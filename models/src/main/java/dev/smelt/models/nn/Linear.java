@@ -106,7 +106,13 @@ public final class Linear extends AbstractBlock {
         NDArray b = bias == null ? null : ps.getValue(bias, x.getDevice(), training);
         NDArray y = ai.djl.nn.core.Linear.linear(x, w, b).singletonOrThrow();
         if (adapter != null) {
-            y = y.add(adapter.forward(ps, new NDList(x), training).singletonOrThrow());
+            // the addends are not needed by autograd (an add saves nothing); closing them now instead of when the
+            // caller's manager closes keeps two output-sized arrays per projection out of the training peak
+            NDArray delta = adapter.forward(ps, new NDList(x), training).singletonOrThrow();
+            NDArray sum = y.add(delta);
+            y.close();
+            delta.close();
+            y = sum;
         }
         return y;
     }

@@ -36,6 +36,7 @@ import java.util.SplittableRandom;
  * input gradient (2 + 2 FLOPs per weight) but compute no weight gradient, the adapters cost 6 FLOPs per
  * parameter, and attention adds 12·T·(heads·head_dim) per layer (QKᵀ and AV, forward and two backward
  * products, over the full T×T the masked kernel computes). The conventional 6·N·tokens figure is reported too.
+ * The baseline GEMM runs on the same device and in the same precision as the training.
  */
 public final class TrainBenchmark {
     private TrainBenchmark() {}
@@ -43,7 +44,7 @@ public final class TrainBenchmark {
     /** What was measured. */
     public record Report(long frozenParameters, long matmulParameters, long loraParameters, int seqLen, int batchSize,
             int measuredSteps, double tokensPerSecond, double flopsPerToken, double flopsPerToken6N, double matmulFlops,
-            long peakRssBytes, long weightBytes) {
+            long peakRssBytes, long weightBytes, String device, String precision) {
         public double achievedFlops() {
             return tokensPerSecond * flopsPerToken;
         }
@@ -72,7 +73,7 @@ public final class TrainBenchmark {
      * RSS is that of training alone, not of writing 400 MB of random weights.
      */
     public static Report run(TinyModelSpec spec, Path workDir, int seqLen, int batchSize, int warmupSteps, int measuredSteps,
-            int loraRank, PrintStream log) throws IOException, InterruptedException {
+            int loraRank, Device device, DataType precision, PrintStream log) throws IOException, InterruptedException {
         Path modelDir = workDir.resolve("model");
         if (!Files.isRegularFile(modelDir.resolve("config.json"))) {
             TinyModelWriter.write(spec, modelDir);
@@ -87,7 +88,7 @@ public final class TrainBenchmark {
         }
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), TrainBenchmark.class.getName(), workDir.toString(),
                 Integer.toString(seqLen), Integer.toString(batchSize), Integer.toString(warmupSteps), Integer.toString(measuredSteps),
-                Integer.toString(loraRank)));
+                Integer.toString(loraRank), deviceName(device), precision.name()));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.INHERIT);
         // glibc raises its mmap threshold as large blocks are freed, after which activations come from the heap and
         // freed ones stay resident: a fixed 1 MiB threshold returns them (2.5 → 2.1 GiB peak here, same speed), and
@@ -102,14 +103,23 @@ public final class TrainBenchmark {
         String[] f = Files.readString(result).trim().split(" ");
         return new Report(Long.parseLong(f[0]), Long.parseLong(f[1]), Long.parseLong(f[2]), seqLen, batchSize, measuredSteps,
                 Double.parseDouble(f[3]), Double.parseDouble(f[4]), Double.parseDouble(f[5]), Double.parseDouble(f[6]),
-                Long.parseLong(f[7]), Long.parseLong(f[8]));
+                Long.parseLong(f[7]), Long.parseLong(f[8]), deviceName(device), precisionName(precision));
     }
 
-    /** Child process: {@code workDir seqLen batch warmup steps rank}; writes the figures to workDir/result.txt. */
+    static String deviceName(Device d) {
+        return d.isGpu() ? "gpu" + d.getDeviceId() : "cpu";
+    }
+
+    static String precisionName(DataType t) {
+        return t == DataType.FLOAT16 ? "fp16" : "fp32";
+    }
+
+    /** Child process: {@code workDir seqLen batch warmup steps rank device precision}; writes the figures to workDir/result.txt. */
     public static void main(String[] args) throws Exception {
         Path workDir = Path.of(args[0]);
         Report r = measure(workDir, Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]),
-                Integer.parseInt(args[4]), Integer.parseInt(args[5]), System.err);
+                Integer.parseInt(args[4]), Integer.parseInt(args[5]), dev.smelt.models.ModelLoader.parseDevice(args[6]),
+                DataType.valueOf(args[7]), System.err);
         dev.smelt.core.io.AtomicFiles.writeString(workDir.resolve("result.txt"), r.frozenParameters() + " " + r.matmulParameters() + " "
                 + r.loraParameters() + " " + r.tokensPerSecond() + " " + r.flopsPerToken() + " " + r.flopsPerToken6N() + " "
                 + r.matmulFlops() + " " + r.peakRssBytes() + " " + r.weightBytes() + "\n");
@@ -117,13 +127,10 @@ public final class TrainBenchmark {
     }
 
     static Report measure(Path workDir, int seqLen, int batchSize, int warmupSteps, int measuredSteps, int loraRank,
-            PrintStream log) throws IOException {
+            Device device, DataType precision, PrintStream log) throws IOException {
         Path modelDir = workDir.resolve("model");
         ModelConfig cfg = ModelDirectory.open(modelDir).config();
-        long weightBytes = 0;
-        try (var w = ModelDirectory.open(modelDir).weights()) {
-            weightBytes = w.totalBytes();
-        }
+        long weightBytes = cfg.parameterCount() * (precision == DataType.FLOAT16 ? 2L : 4L); // as loaded, not as stored
 
         int steps = warmupSteps + measuredSteps;
         SplittableRandom rnd = new SplittableRandom(5);
@@ -136,10 +143,10 @@ public final class TrainBenchmark {
         Path out = workDir.resolve("run-" + System.nanoTime());
         LoraSettings lora = new LoraSettings(loraRank, 2.0 * loraRank, 0.0, false, new LoraSettings.Targets.AllLinear());
         TrainConfig tc = new TrainConfig(modelDir, out, lora, 1, steps, batchSize, 1, seqLen, 1e-4, LrSchedule.Kind.CONSTANT,
-                0, 0.0, 1.0, 1, List.of(Device.cpu()), DataType.FLOAT32, 0, 0, 1, false, modelDir.toString(), null);
+                0, 0.0, 1.0, 1, List.of(device), precision, 0, 0, 1, false, modelDir.toString(), null);
         // the matmul baseline is taken before and after training and averaged, so that both see the same machine
         double matmulBefore = matmulFlops(cfg.hiddenSize(), cfg instanceof DenseConfig dd ? dd.intermediateSize() : 4 * cfg.hiddenSize(),
-                seqLen * batchSize);
+                seqLen * batchSize, device, precision);
         new SftTrainer(tc, new TrainingData(rows, List.of()), log, false).run();
 
         // tokens/s over the measured steps only (the first ones include allocator and kernel warm-up)
@@ -153,7 +160,7 @@ public final class TrainBenchmark {
         }
         long peak = PeakRss.bytes();
         double matmul = (matmulBefore + matmulFlops(cfg.hiddenSize(),
-                cfg instanceof DenseConfig d ? d.intermediateSize() : 4 * cfg.hiddenSize(), seqLen * batchSize)) / 2;
+                cfg instanceof DenseConfig d ? d.intermediateSize() : 4 * cfg.hiddenSize(), seqLen * batchSize, device, precision)) / 2;
 
         long matmulParams = 0;
         for (TensorSpec t : cfg.tensorSpecs()) {
@@ -171,24 +178,45 @@ public final class TrainBenchmark {
         double perToken6N = 6.0 * (matmulParams + loraParams);
         AtomicDelete.quietly(out);
         return new Report(cfg.parameterCount(), matmulParams, loraParams, seqLen, batchSize, measuredSteps,
-                tokens / Math.max(1e-9, seconds), perToken, perToken6N, matmul, peak, weightBytes);
+                tokens / Math.max(1e-9, seconds), perToken, perToken6N, matmul, peak, weightBytes, deviceName(device),
+                precisionName(precision));
     }
 
-    /** FLOP/s of float32 GEMMs of the model's MLP shape ([tokens, hidden] × [hidden, inter]) on this libtorch. */
-    public static double matmulFlops(int hidden, int inter, int tokens) {
+    /**
+     * FLOP/s of the model's own projection op ({@code linear}: x [tokens, hidden] · Wᵀ with W [inter, hidden], the MLP
+     * shape) on this libtorch, on {@code device} in {@code type}. The op and the weight layout matter: in fp16 on CPU,
+     * libtorch multiplies by a transposed weight about 60× faster than by a row-major one. GPU kernels run
+     * asynchronously: the clock stops after reading one element of the last product, which waits for all of them.
+     */
+    public static double matmulFlops(int hidden, int inter, int tokens, Device device, DataType type) {
         Engine.getInstance();
-        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
-            NDArray a = m.randomNormal(new Shape(tokens, hidden));
-            NDArray b = m.randomNormal(new Shape(hidden, inter));
-            for (int i = 0; i < 3; i++) a.matMul(b).close();
+        try (NDManager m = NDManager.newBaseManager(device)) {
+            NDArray x = m.randomNormal(new Shape(tokens, hidden)).toType(type, false);
+            NDArray w = m.randomNormal(new Shape(inter, hidden)).toType(type, false);
+            for (int i = 0; i < 3; i++) project(x, w).close();
+            finish(project(x, w));
             int n = 0;
             long t0 = System.nanoTime();
+            NDArray last = null;
             while (System.nanoTime() - t0 < 3_000_000_000L || n < 5) {
-                a.matMul(b).close();
+                if (last != null) last.close();
+                last = project(x, w);
                 n++;
             }
+            finish(last);
             double s = (System.nanoTime() - t0) / 1e9;
             return 2.0 * tokens * hidden * inter * n / s;
+        }
+    }
+
+    private static NDArray project(NDArray x, NDArray w) {
+        return ai.djl.nn.core.Linear.linear(x, w).singletonOrThrow();
+    }
+
+    /** Reads one element, which waits until the array has been computed. */
+    private static void finish(NDArray x) {
+        try (x; NDArray one = x.get("0, 0").toType(DataType.FLOAT32, false)) {
+            one.getFloat();
         }
     }
 

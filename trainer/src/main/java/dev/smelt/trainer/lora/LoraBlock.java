@@ -115,8 +115,17 @@ public final class LoraBlock extends AbstractBlock {
         // keep the gradient path (DJL's toType would cut it)
         NDArray h = Casts.toFloat32(x);
         if (training && dropout > 0f) h = h.mul(dropoutMask(h.getManager(), h.getShape(), h.getDevice()));
-        NDArray delta = Scalars.mul(h.matMul(wa.transpose()).matMul(wb.transpose()), scaling);
-        return new NDList(Casts.narrow(delta, x.getDataType()));
+        NDArray low = h.matMul(wa.transpose());
+        NDArray up = low.matMul(wb.transpose());
+        NDArray delta = Scalars.mul(up, scaling);
+        NDArray out = Casts.narrow(delta, x.getDataType());
+        // intermediates are closed now rather than with the caller's manager: autograd holds its own references to
+        // what its backward needs (h, low), so this only frees the handles and whatever nothing else uses
+        if (h != x) h.close();
+        low.close();
+        up.close();
+        if (out != delta) delta.close();
+        return new NDList(out);
     }
 
     /**
