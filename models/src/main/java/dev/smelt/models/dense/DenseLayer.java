@@ -30,8 +30,13 @@ final class DenseLayer extends AbstractBlock {
 
     NDArray apply(ParameterStore ps, NDArray x, RotaryEmbedding rotary, NDList rope, NDArray mask, KvCache cache,
             int layer, boolean training) {
-        NDArray h = x.add(attention.apply(ps, inputNorm.apply(ps, x, training), rotary, rope, mask, cache, layer, training));
-        return h.add(mlp.apply(ps, postNorm.apply(ps, h, training), training));
+        NDArray attended = attention.apply(ps, inputNorm.apply(ps, x, training), rotary, rope, mask, cache, layer, training);
+        NDArray h = x.add(attended);
+        NDArray mlpOut = mlp.apply(ps, postNorm.apply(ps, h, training), training);
+        NDArray out = h.add(mlpOut);
+        attended.close(); // residual adds save nothing for backward
+        mlpOut.close();
+        return out;
     }
 
     @Override

@@ -165,8 +165,15 @@ public final class RotaryEmbedding {
             pass = parts.get(1);
         }
         NDList halves = rot.split(2, last);
-        NDArray rotated = halves.get(1).neg().concat(halves.get(0), last);
-        NDArray out = rot.mul(cos).add(rotated.mul(sin));
+        NDArray negated = halves.get(1).neg();
+        NDArray rotated = negated.concat(halves.get(0), last);
+        NDArray withCos = rot.mul(cos);
+        NDArray withSin = rotated.mul(sin);
+        NDArray out = withCos.add(withSin);
+        // autograd keeps only cos and sin for this (neg, concat and add save nothing): the intermediates are freed
+        // now rather than when the caller's manager closes
+        halves.close();
+        for (NDArray a : new NDArray[] {negated, rotated, withCos, withSin}) a.close();
         return pass == null ? out : out.concat(pass, last);
     }
 

@@ -91,10 +91,12 @@ public final class TrainBenchmark {
                 Integer.toString(loraRank), deviceName(device), precision.name()));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.INHERIT);
         // glibc raises its mmap threshold as large blocks are freed, after which activations come from the heap and
-        // freed ones stay resident: a fixed 1 MiB threshold returns them (2.5 → 2.1 GiB peak here, same speed), and
-        // two arenas keep libtorch's worker threads from each holding their own
+        // freed ones stay resident: a fixed 4 MiB threshold sends the big ones (MLP and attention arrays) back to the
+        // kernel when freed (2.2 → 2.0 GiB peak here, same speed; 1 MiB also catches the 1.5 MiB hidden-state arrays
+        // and costs 45% of the speed in page faults), and two arenas keep libtorch's worker threads from each holding
+        // their own
         pb.environment().putIfAbsent("MALLOC_ARENA_MAX", "2");
-        pb.environment().putIfAbsent("MALLOC_MMAP_THRESHOLD_", "1048576");
+        pb.environment().putIfAbsent("MALLOC_MMAP_THRESHOLD_", "4194304");
         Process p = pb.start();
         int code = p.waitFor();
         if (code != 0 || !Files.isRegularFile(result)) {
