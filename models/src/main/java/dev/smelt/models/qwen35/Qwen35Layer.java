@@ -54,7 +54,11 @@ final class Qwen35Layer extends AbstractBlock {
                 ? linearAttn.apply(ps, u, packing.resets(), packing.convOk(), cache, index, training)
                 : selfAttn.apply(ps, u, rope, mask, cache, index, training);
         NDArray h = x.add(mixed);
-        return h.add(mlp.apply(ps, postNorm.apply(ps, h, training), training));
+        NDArray mlpOut = mlp.apply(ps, postNorm.apply(ps, h, training), training);
+        NDArray out = h.add(mlpOut);
+        mixed.close(); // residual adds save nothing for backward: free the addends now, not with the batch
+        mlpOut.close();
+        return out;
     }
 
     @Override
