@@ -3,7 +3,9 @@ package dev.smelt.cli.commands;
 import dev.smelt.core.SmeltException;
 import dev.smelt.hub.HubSettings;
 import dev.smelt.hub.RepoType;
+import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -45,8 +47,19 @@ public final class HubOptions {
     }
 
     /** Progress redraws in place on a terminal; when stderr is a log it gets a line every few seconds. */
+    /**
+     * Whether progress may redraw one line with carriage returns: stderr must be a terminal. On Linux that is read
+     * from /proc/self/fd/2 (System.console() also requires stdin and stdout to be terminals, and TERM is set even when
+     * stderr goes to a pipe or a log file); elsewhere System.console() decides.
+     */
     static boolean interactiveTerminal() {
-        String term = System.getenv("TERM");
-        return System.console() != null || (term != null && !term.equals("dumb") && System.getenv("CI") == null);
+        if (System.getenv("CI") != null) return false;
+        Path stderr = Path.of("/proc/self/fd/2");
+        try {
+            String target = Files.readSymbolicLink(stderr).toString();
+            return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
+        } catch (IOException | UnsupportedOperationException e) {
+            return System.console() != null;
+        }
     }
 }
