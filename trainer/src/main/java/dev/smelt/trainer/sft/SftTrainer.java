@@ -48,8 +48,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>One optimizer step = up to {@code gradAccum} micro-batches (never crossing an epoch end); each
  * micro-batch is split by rows across the devices, every device holding a replica of the frozen model and
- * its own copy of the adapters, and the devices run their shards at the same time (a thread each). Loss = summed token cross-entropy / trained tokens of the whole step, so
- * accumulation and data parallelism give the same gradient as one big batch. Gradients are summed on the
+ * its own copy of the adapters, and the devices run their shards at the same time (a thread each). Loss =
+ * summed token cross-entropy / trained tokens of the whole step, so accumulation and data parallelism give
+ * the same gradient as one big batch. Gradients are summed on the
  * first device, unscaled (fp16), clipped by global norm and applied by AdamW; the new adapter values are
  * then copied to the other replicas.
  *
