@@ -75,6 +75,8 @@ public final class FakeHub implements AutoCloseable {
     private final Set<String> gatedAccess = ConcurrentHashMap.newKeySet();
     private final List<Fault> faults = Collections.synchronizedList(new ArrayList<>());
     private final List<Logged> log = new CopyOnWriteArrayList<>();
+    /** Requests read but not yet logged: a client can hold its whole response before the server thread logs it. */
+    private final AtomicInteger unlogged = new AtomicInteger();
     private final Set<SocketChannel> open = ConcurrentHashMap.newKeySet();
     private final AtomicInteger lfsUploads = new AtomicInteger();
     private volatile boolean closed;
@@ -155,12 +157,21 @@ public final class FakeHub implements AutoCloseable {
         return this;
     }
 
+    /** The requests served so far, including any whose response is written but not yet logged. */
     public List<Logged> requests() {
+        awaitLogged();
         return List.copyOf(log);
     }
 
     public void clearLog() {
+        awaitLogged();
         log.clear();
+    }
+
+    /** Waits (up to 5 s) until every request read has been logged. */
+    private void awaitLogged() {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (unlogged.get() > 0 && System.nanoTime() < deadline) Thread.onSpinWait();
     }
 
     public int lfsUploads() {
@@ -201,7 +212,14 @@ public final class FakeHub implements AutoCloseable {
             while (!closed) {
                 HttpExchange ex = HttpExchange.read(in);
                 if (ex == null) return;
-                if (!handle(ex, c, cdn)) return;
+                unlogged.incrementAndGet();
+                boolean keepOpen;
+                try {
+                    keepOpen = handle(ex, c, cdn);
+                } finally {
+                    unlogged.decrementAndGet();
+                }
+                if (!keepOpen) return;
             }
         } catch (IOException e) {
             // client went away or a fault cut the connection
