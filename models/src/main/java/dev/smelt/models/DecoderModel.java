@@ -10,7 +10,9 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import dev.smelt.core.model.ModelConfig;
+import dev.smelt.models.nn.Attention;
 import dev.smelt.models.nn.Linear;
+import dev.smelt.models.nn.Positions;
 import dev.smelt.models.nn.RmsNorm;
 import dev.smelt.models.nn.TokenEmbedding;
 import java.util.Collections;
@@ -45,6 +47,25 @@ public abstract class DecoderModel<C extends ModelConfig> extends AbstractBlock 
         lmHead = config.tieWordEmbeddings() ? null
                 : addChildBlock("lm_head", new Linear("lm_head", config.hiddenSize(), config.vocabSize(), false));
         if (lmHead != null) linears.put(lmHead.moduleName(), lmHead);
+    }
+
+    /**
+     * Position ids of a full forward: {@code positionIds} when given, else 0..T-1, or restarting at every segment
+     * when {@code segmentIds} (packing) are given. Checks that the ids are {@code [B, T]}.
+     */
+    protected static NDArray positionsFor(NDArray inputIds, NDArray positionIds, NDArray segmentIds) {
+        Shape s = inputIds.getShape();
+        if (s.dimension() != 2) throw new IllegalArgumentException("input ids must be [B, T], got " + s);
+        if (positionIds != null) return positionIds;
+        if (segmentIds != null) return Positions.restartPerSegment(segmentIds);
+        long t = s.get(1);
+        return inputIds.getManager().arange(0, t, 1, DataType.INT64).reshape(1, t);
+    }
+
+    /** Attention mask of a full forward: causal over the row, or within each segment when packed. */
+    protected static NDArray maskFor(NDArray inputIds, NDArray segmentIds) {
+        return segmentIds != null ? Attention.segmentMask(segmentIds)
+                : Attention.causalMask(inputIds.getManager(), 0, inputIds.getShape().get(1));
     }
 
     /** Final norm and LM head (the embedding's transpose when tied): hidden {@code [B, T, H]} → logits. */

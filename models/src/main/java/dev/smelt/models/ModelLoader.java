@@ -43,6 +43,16 @@ public final class ModelLoader {
         };
     }
 
+    /** A device as the command line names it ({@code cpu}, {@code gpuN}): what {@link #parseDevice} reads back. */
+    public static String deviceName(Device device) {
+        return device.isGpu() ? "gpu" + device.getDeviceId() : "cpu";
+    }
+
+    /** {@code fp16} for FLOAT16, else {@code fp32}: the two types models compute in. */
+    public static String precisionName(DataType dtype) {
+        return dtype == DataType.FLOAT16 ? "fp16" : "fp32";
+    }
+
     /** Parses {@code cpu}, {@code gpu}, {@code gpuN} or {@code cuda:N}. */
     public static Device parseDevice(String name) {
         String n = name.toLowerCase(Locale.ROOT).trim();

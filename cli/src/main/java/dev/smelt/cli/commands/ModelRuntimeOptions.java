@@ -42,7 +42,7 @@ public final class ModelRuntimeOptions {
             err.println(String.format(Locale.ROOT, "smelt: loaded %s %s (%.1fM parameters, %s on %s%s) in %.1f s",
                     c.architecture().modelType(), model, c.parameterCount() / 1e6,
                     lm.model().dataType().toString().toLowerCase(Locale.ROOT),
-                    lm.model().device().isGpu() ? "gpu" + lm.model().device().getDeviceId() : "cpu",
+                    ModelLoader.deviceName(lm.model().device()),
                     adapter != null ? ", adapter " + adapter : "", (System.nanoTime() - t0) / 1e9));
             err.flush();
         }

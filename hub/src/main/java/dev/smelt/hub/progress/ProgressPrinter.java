@@ -78,15 +78,7 @@ public final class ProgressPrinter implements AutoCloseable {
     }
 
     public static String bytes(long n) {
-        if (n < 1024) return n + " B";
-        String[] units = {"KiB", "MiB", "GiB", "TiB"};
-        double v = n;
-        int u = -1;
-        while (v >= 1024 && u < units.length - 1) {
-            v /= 1024;
-            u++;
-        }
-        return String.format(Locale.ROOT, v >= 100 ? "%.0f %s" : "%.1f %s", v, units[u]);
+        return dev.smelt.core.io.ByteSizes.format(n);
     }
 
     static String duration(long secs) {

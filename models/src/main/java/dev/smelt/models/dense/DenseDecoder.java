@@ -15,7 +15,6 @@ import dev.smelt.models.DecoderModel;
 import dev.smelt.models.load.WeightReader;
 import dev.smelt.models.nn.Attention;
 import dev.smelt.models.nn.Linear;
-import dev.smelt.models.nn.Positions;
 import dev.smelt.models.nn.RmsNorm;
 import dev.smelt.models.nn.RotaryEmbedding;
 import java.util.ArrayList;
@@ -73,16 +72,8 @@ public final class DenseDecoder extends DecoderModel<DenseConfig> {
 
     @Override
     public NDArray logits(ParameterStore ps, NDArray inputIds, NDArray positionIds, NDArray segmentIds, boolean training) {
-        Shape s = inputIds.getShape();
-        if (s.dimension() != 2) throw new IllegalArgumentException("input ids must be [B, T], got " + s);
-        NDManager m = inputIds.getManager();
-        long t = s.get(1);
-        NDArray positions = positionIds;
-        if (positions == null) {
-            positions = segmentIds != null ? Positions.restartPerSegment(segmentIds) : m.arange(0, t, 1, DataType.INT64).reshape(1, t);
-        }
-        NDArray mask = segmentIds != null ? Attention.segmentMask(segmentIds) : Attention.causalMask(m, 0, t);
-        return run(ps, inputIds, rotary.tables(positions, dtype), mask, null, false, training);
+        NDArray positions = positionsFor(inputIds, positionIds, segmentIds);
+        return run(ps, inputIds, rotary.tables(positions, dtype), maskFor(inputIds, segmentIds), null, false, training);
     }
 
     @Override

@@ -12,6 +12,7 @@ import ai.djl.training.initializer.Initializer;
 import ai.djl.util.PairList;
 import dev.smelt.models.nn.Casts;
 import dev.smelt.models.nn.Scalars;
+import dev.smelt.trainer.optim.AdamW;
 import dev.smelt.trainer.peft.LoraPair;
 import java.util.SplittableRandom;
 
@@ -96,14 +97,7 @@ public final class LoraBlock extends AbstractBlock {
 
     /** Current factors copied to the host. */
     public LoraPair toPair() {
-        return new LoraPair(module, rank, in, out, hostCopy(a.getArray()), hostCopy(b.getArray()));
-    }
-
-    /** Copies values out through a detached clone: reading a gradient-tracking leaf directly is avoided. */
-    static float[] hostCopy(NDArray x) {
-        try (NDArray f = x.getDataType() == DataType.FLOAT32 ? x.add(0f) : x.toType(DataType.FLOAT32, true)) {
-            return f.toFloatArray();
-        }
+        return new LoraPair(module, rank, in, out, AdamW.copyToHost(a.getArray()), AdamW.copyToHost(b.getArray()));
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.smelt.trainer.sft;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import dev.smelt.models.nn.Casts;
 
 /** Summed next-token cross-entropy over positions whose target is not -100, computed in float32. */
 public final class MaskedCrossEntropy {
@@ -13,9 +14,7 @@ public final class MaskedCrossEntropy {
      * @return the scalar sum of −log p(target) over trained positions
      */
     public static NDArray sum(NDArray logits, NDArray targets) {
-        // widened by type promotion with a float32 [1] array: DJL's toType would cut the gradient path
-        NDArray lf = logits.getDataType() == DataType.FLOAT32 ? logits
-                : logits.mul(logits.getManager().ones(new ai.djl.ndarray.types.Shape(1), DataType.FLOAT32, logits.getDevice()));
+        NDArray lf = Casts.toFloat32(logits); // DJL's toType would cut the gradient path
         NDArray valid = targets.gte(0);
         NDArray safe = targets.mul(valid.toType(DataType.INT64, false));
         NDArray logp = lf.logSoftmax(-1);

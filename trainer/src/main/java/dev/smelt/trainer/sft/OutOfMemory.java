@@ -2,6 +2,8 @@ package dev.smelt.trainer.sft;
 
 import ai.djl.ndarray.types.DataType;
 import dev.smelt.core.SmeltException;
+import dev.smelt.core.io.ByteSizes;
+import dev.smelt.models.ModelLoader;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -25,23 +27,14 @@ final class OutOfMemory {
         String tried = e instanceof OutOfMemoryError ? " (Java heap)" : requested(msg);
         boolean singleGpu = cfg.devices().size() == 1 && cfg.devices().get(0).isGpu();
         return new SmeltException("out of memory on " + devices + " " + where + tried + " (--batch-size " + cfg.batchSize()
-                + ", --seq-len " + cfg.seqLen() + ", --precision " + (cfg.precision() == DataType.FLOAT16 ? "fp16" : "fp32")
+                + ", --seq-len " + cfg.seqLen() + ", --precision " + ModelLoader.precisionName(cfg.precision())
                 + "): lower --batch-size or --seq-len and raise --grad-accum to keep the effective batch"
                 + (singleGpu && cfg.precision() == DataType.FLOAT32 ? ", or use --precision fp16" : ""), e);
     }
 
     private static String requested(String msg) {
         Matcher cpu = CPU_BYTES.matcher(msg);
-        if (cpu.find()) {
-            double bytes = Double.parseDouble(cpu.group(1));
-            String[] units = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-            int u = 0;
-            while (bytes >= 1024 && u < units.length - 1) {
-                bytes /= 1024;
-                u++;
-            }
-            return String.format(Locale.ROOT, " (tried to allocate %.1f %s)", bytes, units[u]);
-        }
+        if (cpu.find()) return " (tried to allocate " + ByteSizes.format(Long.parseLong(cpu.group(1))) + ")";
         Matcher cuda = CUDA_SIZE.matcher(msg);
         return cuda.find() ? " (tried to allocate " + cuda.group(1).toUpperCase(Locale.ROOT).replace("IB", "iB") + ")" : "";
     }

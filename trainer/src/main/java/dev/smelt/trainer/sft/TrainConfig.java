@@ -58,8 +58,7 @@ public record TrainConfig(
 
     /** The devices as the command line names them: {@code cpu}, {@code gpu0,gpu1}. */
     public String deviceNames() {
-        return devices.stream().map(d -> d.isGpu() ? "gpu" + d.getDeviceId() : "cpu")
-                .collect(java.util.stream.Collectors.joining(","));
+        return devices.stream().map(ModelLoader::deviceName).collect(java.util.stream.Collectors.joining(","));
     }
 
     /** The settings a resumed run must share with the run that wrote the checkpoint. */

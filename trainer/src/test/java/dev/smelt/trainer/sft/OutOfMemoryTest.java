@@ -46,7 +46,7 @@ class OutOfMemoryTest {
         assertThatThrownBy(() -> new SftTrainer(config, data, null, false).run())
                 .isInstanceOf(SmeltException.class)
                 .hasMessageStartingWith("out of memory on cpu on a micro-batch of 1 rows × 16777216 tokens"
-                        + " (tried to allocate 256.0 TiB) (--batch-size 1, --seq-len 16777216, --precision fp32)")
+                        + " (tried to allocate 256 TiB) (--batch-size 1, --seq-len 16777216, --precision fp32)")
                 .hasMessageContaining("lower --batch-size or --seq-len")
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
     }
