@@ -2,6 +2,7 @@ package dev.smelt.cli.commands;
 
 import dev.smelt.cli.GlobalOptions;
 import dev.smelt.converter.gguf.GgufTensor;
+import dev.smelt.converter.gguf.vocab.GgufKeys;
 import dev.smelt.converter.hf.GgufExport;
 import dev.smelt.converter.hf.OutputType;
 import java.io.PrintWriter;
@@ -44,7 +45,7 @@ public final class ConvertCommand implements Runnable {
                 description = "Weight type: f32, f16 or bf16 (default: ${DEFAULT-VALUE}).")
         OutputType type;
 
-        @Option(names = "--name", paramLabel = "NAME", description = "general.name (default: the directory's name).")
+        @Option(names = "--name", paramLabel = "NAME", description = GgufKeys.General.NAME + " (default: the directory's name).")
         String name;
 
         @Option(names = "--tokenizer-pre", paramLabel = "PRE",

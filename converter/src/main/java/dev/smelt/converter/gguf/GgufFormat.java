@@ -8,8 +8,8 @@ public final class GgufFormat {
     public static final int MAGIC = 0x46554747;
     public static final int VERSION = 3;
     public static final int DEFAULT_ALIGNMENT = 32;
-    public static final String KEY_ALIGNMENT = "general.alignment";
-    public static final String KEY_ARCHITECTURE = "general.architecture";
+    /** GGML_QNT_VERSION: the quantized block layout version written to {@code general.quantization_version}. */
+    public static final int QUANTIZATION_VERSION = 2;
     /** ggml's GGML_MAX_NAME is 64 bytes including the terminating NUL. */
     public static final int MAX_TENSOR_NAME_BYTES = 63;
     public static final int MAX_DIMS = 4;

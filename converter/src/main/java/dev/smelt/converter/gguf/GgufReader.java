@@ -1,5 +1,6 @@
 package dev.smelt.converter.gguf;
 
+import dev.smelt.converter.gguf.vocab.GgufKeys;
 import dev.smelt.core.SmeltException;
 import dev.smelt.core.safetensors.Floats;
 import java.io.Closeable;
@@ -122,10 +123,10 @@ public final class GgufReader implements Closeable {
             }
         }
         long alignment = GgufFormat.DEFAULT_ALIGNMENT;
-        GgufValue a = metadata.get(GgufFormat.KEY_ALIGNMENT);
+        GgufValue a = metadata.get(GgufKeys.General.ALIGNMENT);
         if (a != null) {
             if (!(a instanceof GgufValue.UInt32 u) || !GgufFormat.isValidAlignment(u.value())) {
-                throw new SmeltException(path + ": " + GgufFormat.KEY_ALIGNMENT + " must be a uint32 power of two, got "
+                throw new SmeltException(path + ": " + GgufKeys.General.ALIGNMENT + " must be a uint32 power of two, got "
                         + a.type() + " " + a.display(4));
             }
             alignment = u.value();
@@ -284,7 +285,7 @@ public final class GgufReader implements Closeable {
 
     /** {@code general.architecture}, or null when absent. */
     public String architecture() {
-        return metadata.get(GgufFormat.KEY_ARCHITECTURE) instanceof GgufValue.Str s ? s.value() : null;
+        return metadata.get(GgufKeys.General.ARCHITECTURE) instanceof GgufValue.Str s ? s.value() : null;
     }
 
     public Optional<String> string(String key) {

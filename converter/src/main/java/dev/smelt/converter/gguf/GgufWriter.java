@@ -1,5 +1,6 @@
 package dev.smelt.converter.gguf;
 
+import dev.smelt.converter.gguf.vocab.GgufKeys;
 import dev.smelt.core.SmeltException;
 import dev.smelt.core.io.AtomicFiles;
 import java.io.ByteArrayOutputStream;
@@ -91,13 +92,13 @@ public final class GgufWriter {
     }
 
     static long alignmentOf(Map<String, GgufValue> metadata) {
-        GgufValue a = metadata.get(GgufFormat.KEY_ALIGNMENT);
+        GgufValue a = metadata.get(GgufKeys.General.ALIGNMENT);
         if (a == null) return GgufFormat.DEFAULT_ALIGNMENT;
         if (!(a instanceof GgufValue.UInt32 u)) {
-            throw new SmeltException(GgufFormat.KEY_ALIGNMENT + " must be a uint32, got " + a.type());
+            throw new SmeltException(GgufKeys.General.ALIGNMENT + " must be a uint32, got " + a.type());
         }
         if (!GgufFormat.isValidAlignment(u.value())) {
-            throw new SmeltException(GgufFormat.KEY_ALIGNMENT + " must be a power of two, got " + u.value());
+            throw new SmeltException(GgufKeys.General.ALIGNMENT + " must be a power of two, got " + u.value());
         }
         return u.value();
     }

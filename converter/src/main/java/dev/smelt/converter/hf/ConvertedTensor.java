@@ -1,5 +1,6 @@
 package dev.smelt.converter.hf;
 
+import dev.smelt.converter.arch.RowTransform;
 import dev.smelt.converter.gguf.GgmlType;
 import dev.smelt.converter.gguf.GgufTensor;
 import dev.smelt.core.SmeltException;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.smelt.converter.gguf.GgufValue;
 import dev.smelt.converter.gguf.GgufValueType;
+import dev.smelt.converter.gguf.vocab.GgufKeys.Tokenizer;
 import dev.smelt.core.SmeltException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -96,11 +97,11 @@ public final class TokenizerMetadata {
         }
 
         Map<String, GgufValue> m = new LinkedHashMap<>();
-        m.put("tokenizer.ggml.model", GgufValue.of("gpt2"));
-        m.put("tokenizer.ggml.pre", GgufValue.of(preOverride != null ? preOverride : detectPre(tokenizerJson, root)));
-        m.put("tokenizer.ggml.tokens", GgufValue.strings(tokens));
-        m.put("tokenizer.ggml.token_type", GgufValue.int32s(types));
-        m.put("tokenizer.ggml.merges", GgufValue.strings(merges(tokenizerJson, model.path("merges"))));
+        m.put(Tokenizer.MODEL, GgufValue.of("gpt2"));
+        m.put(Tokenizer.PRE, GgufValue.of(preOverride != null ? preOverride : detectPre(tokenizerJson, root)));
+        m.put(Tokenizer.TOKENS, GgufValue.strings(tokens));
+        m.put(Tokenizer.TOKEN_TYPE, GgufValue.int32s(types));
+        m.put(Tokenizer.MERGES, GgufValue.strings(merges(tokenizerJson, model.path("merges"))));
 
         Map<String, Integer> idOf = new HashMap<>();
         byId.forEach((id, tok) -> idOf.putIfAbsent(tok, id));
@@ -108,12 +109,12 @@ public final class TokenizerMetadata {
         Integer eos = specialId(tokenizerConfig, "eos_token", idOf, configEosIds.isEmpty() ? null : configEosIds.get(0));
         Integer unk = specialId(tokenizerConfig, "unk_token", idOf, null);
         Integer pad = specialId(tokenizerConfig, "pad_token", idOf, null);
-        if (bos != null) m.put("tokenizer.ggml.bos_token_id", GgufValue.u32(bos));
-        if (eos != null) m.put("tokenizer.ggml.eos_token_id", GgufValue.u32(eos));
-        if (unk != null) m.put("tokenizer.ggml.unknown_token_id", GgufValue.u32(unk));
-        if (pad != null) m.put("tokenizer.ggml.padding_token_id", GgufValue.u32(pad));
-        m.put("tokenizer.ggml.add_bos_token", GgufValue.bool(addsSpecial(tokenizerConfig, root, "add_bos_token", bos, true)));
-        m.put("tokenizer.ggml.add_eos_token", GgufValue.bool(addsSpecial(tokenizerConfig, root, "add_eos_token", eos, false)));
+        if (bos != null) m.put(Tokenizer.BOS_ID, GgufValue.u32(bos));
+        if (eos != null) m.put(Tokenizer.EOS_ID, GgufValue.u32(eos));
+        if (unk != null) m.put(Tokenizer.UNK_ID, GgufValue.u32(unk));
+        if (pad != null) m.put(Tokenizer.PAD_ID, GgufValue.u32(pad));
+        m.put(Tokenizer.ADD_BOS, GgufValue.bool(addsSpecial(tokenizerConfig, root, "add_bos_token", bos, true)));
+        m.put(Tokenizer.ADD_EOS, GgufValue.bool(addsSpecial(tokenizerConfig, root, "add_eos_token", eos, false)));
         chatTemplates(tokenizerConfig, chatTemplateFile).forEach(m::put);
         return m;
     }
@@ -208,7 +209,7 @@ public final class TokenizerMetadata {
         Map<String, GgufValue> m = new LinkedHashMap<>();
         JsonNode t = cfg.path("chat_template");
         if (t.isTextual()) {
-            m.put("tokenizer.chat_template", GgufValue.of(t.asText()));
+            m.put(Tokenizer.CHAT_TEMPLATE, GgufValue.of(t.asText()));
         } else if (t.isArray()) {
             List<GgufValue> names = new ArrayList<>();
             for (JsonNode e : t) {
@@ -216,17 +217,17 @@ public final class TokenizerMetadata {
                 String tpl = e.path("template").asText(null);
                 if (tpl == null) continue;
                 if (name.equals("default")) {
-                    m.put("tokenizer.chat_template", GgufValue.of(tpl));
+                    m.put(Tokenizer.CHAT_TEMPLATE, GgufValue.of(tpl));
                 } else if (name.matches("[A-Za-z0-9_]+")) {
-                    m.put("tokenizer.chat_template." + name, GgufValue.of(tpl));
+                    m.put(Tokenizer.CHAT_TEMPLATE_NAMED.of(name), GgufValue.of(tpl));
                     names.add(GgufValue.of(name));
                 }
             }
-            if (!names.isEmpty()) m.put("tokenizer.chat_templates", new GgufValue.Array(GgufValueType.STRING, names));
+            if (!names.isEmpty()) m.put(Tokenizer.CHAT_TEMPLATES, new GgufValue.Array(GgufValueType.STRING, names));
         }
-        if (!m.containsKey("tokenizer.chat_template") && chatTemplateFile != null && Files.isRegularFile(chatTemplateFile)) {
+        if (!m.containsKey(Tokenizer.CHAT_TEMPLATE) && chatTemplateFile != null && Files.isRegularFile(chatTemplateFile)) {
             try {
-                m.put("tokenizer.chat_template", GgufValue.of(Files.readString(chatTemplateFile)));
+                m.put(Tokenizer.CHAT_TEMPLATE, GgufValue.of(Files.readString(chatTemplateFile)));
             } catch (IOException e) {
                 throw new SmeltException(chatTemplateFile + ": cannot read: " + e.getMessage(), e);
             }

@@ -3,6 +3,7 @@ package dev.smelt.converter.gguf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.smelt.converter.gguf.vocab.GgufKeys;
 import dev.smelt.core.SmeltException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -94,7 +95,7 @@ class GgufRoundTripTest {
     void customAlignmentIsHonoured() throws Exception {
         Path f = dir.resolve("a.gguf");
         Map<String, GgufValue> meta = new LinkedHashMap<>();
-        meta.put(GgufFormat.KEY_ALIGNMENT, GgufValue.u32(64));
+        meta.put(GgufKeys.General.ALIGNMENT, GgufValue.u32(64));
         GgufWriter.write(f, meta, List.of(GgufTensor.ofFloats("x", new long[] {1}, new float[] {1}),
                 GgufTensor.ofFloats("y", new long[] {1}, new float[] {2})));
         try (GgufReader r = GgufReader.open(f)) {
@@ -108,10 +109,10 @@ class GgufRoundTripTest {
     @Test
     void alignmentMustBeAPowerOfTwoU32() {
         Map<String, GgufValue> meta = new LinkedHashMap<>();
-        meta.put(GgufFormat.KEY_ALIGNMENT, GgufValue.u32(24));
+        meta.put(GgufKeys.General.ALIGNMENT, GgufValue.u32(24));
         assertThatThrownBy(() -> GgufWriter.write(dir.resolve("x.gguf"), meta, List.of()))
                 .isInstanceOf(SmeltException.class).hasMessageContaining("power of two");
-        meta.put(GgufFormat.KEY_ALIGNMENT, GgufValue.i32(32));
+        meta.put(GgufKeys.General.ALIGNMENT, GgufValue.i32(32));
         assertThatThrownBy(() -> GgufWriter.write(dir.resolve("x.gguf"), meta, List.of()))
                 .isInstanceOf(SmeltException.class).hasMessageContaining("uint32");
         assertThat(dir.resolve("x.gguf")).doesNotExist();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.data.Offset.offset;
 
+import dev.smelt.converter.arch.RowTransform;
 import dev.smelt.converter.gguf.GgmlType;
 import dev.smelt.converter.gguf.GgufReader;
 import dev.smelt.converter.gguf.GgufTensorInfo;

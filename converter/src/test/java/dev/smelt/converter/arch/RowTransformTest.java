@@ -1,4 +1,4 @@
-package dev.smelt.converter.hf;
+package dev.smelt.converter.arch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

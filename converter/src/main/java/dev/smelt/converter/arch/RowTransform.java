@@ -1,4 +1,4 @@
-package dev.smelt.converter.hf;
+package dev.smelt.converter.arch;
 
 /**
  * How a tensor's values move on their way into GGUF, expressed on its PyTorch rows (dim 0) and columns (the
