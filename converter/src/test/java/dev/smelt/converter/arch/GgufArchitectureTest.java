@@ -9,6 +9,7 @@ import dev.smelt.converter.gguf.vocab.TensorKind;
 import dev.smelt.converter.gguf.vocab.TensorNameMap;
 import dev.smelt.converter.hf.TinyHfModels;
 import dev.smelt.core.SmeltException;
+import dev.smelt.core.model.Architecture;
 import dev.smelt.core.model.ModelConfig;
 import dev.smelt.core.model.Qwen35Config;
 import dev.smelt.core.model.TensorSpec;
@@ -94,6 +95,8 @@ class GgufArchitectureTest {
         assertThat(GgufArchitecture.of(config("qwen3_5"))).isSameAs(GgufArchitecture.named("qwen35")).isSameAs(Qwen35Architecture.QWEN35);
         assertThat(GgufArchitecture.of(config("llama"))).isSameAs(DenseArchitecture.LLAMA);
         assertThat(GgufArchitecture.all()).extracting(GgufArchitecture::ggufName).containsExactly("llama", "qwen2", "qwen3", "qwen35");
+        assertThat(GgufArchitecture.all()).extracting(GgufArchitecture::source).as("every config family exports")
+                .containsExactlyInAnyOrder(Architecture.values());
         assertThatThrownBy(() -> GgufArchitecture.named("gpt2")).isInstanceOf(SmeltException.class)
                 .hasMessageContaining("\"gpt2\"").hasMessageContaining("llama, qwen2, qwen3, qwen35");
     }
