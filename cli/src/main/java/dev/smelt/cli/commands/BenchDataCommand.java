@@ -21,8 +21,8 @@ public final class BenchDataCommand implements Callable<Integer> {
     @Option(names = "--rows", paramLabel = "N", defaultValue = "200000", description = "Synthetic rows (default: ${DEFAULT-VALUE}).")
     int rows;
 
-    @Option(names = "--threads", paramLabel = "N", description = "Threads for both sides (default: all cores).")
-    Integer threads;
+    @Option(names = "--data-threads", paramLabel = "N", description = "Data rendering and tokenization threads, both sides (default: all processors).")
+    Integer dataThreads;
 
     @Option(names = "--model", paramLabel = "DIR",
             description = "Model directory whose tokenizer and chat template to use (default: a tiny byte-level BPE with ChatML).")
@@ -40,7 +40,7 @@ public final class BenchDataCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        int n = dataThreads != null ? dataThreads : Runtime.getRuntime().availableProcessors();
         Path scratch = dir != null ? dir : Path.of(System.getProperty("java.io.tmpdir"), "smelt-bench-data");
         DataBenchmark.Result r = DataBenchmark.run(model, rows, n, vocab, scratch, line -> {
             err.println(line);

@@ -8,7 +8,9 @@ import dev.smelt.core.model.ModelDirectory;
 import dev.smelt.core.model.Qwen35Config;
 import dev.smelt.core.tiny.TinyModelSpec;
 import dev.smelt.core.tiny.TinyModelWriter;
+import dev.smelt.models.Devices;
 import dev.smelt.models.ModelLoader;
+import dev.smelt.models.TorchThreads;
 import dev.smelt.models.qwen35.DeltaRuleBenchmark;
 import dev.smelt.models.qwen35.Qwen35Model;
 import java.io.IOException;
@@ -48,21 +50,16 @@ public final class BenchDeltaRuleCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "2", description = "Timed steps per form after one warm-up step (default: ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--device", defaultValue = "cpu", paramLabel = "DEV", description = "cpu or gpuN (default: ${DEFAULT-VALUE}).")
-    String device;
+    @Option(names = "--devices", defaultValue = "cpu", paramLabel = "cpu|gpuN", description = "Device to run on (default: ${DEFAULT-VALUE}).")
+    String devices;
 
-    @Option(names = "--threads", paramLabel = "N",
-            description = "CPU threads for PyTorch (default: half the available processors, at least 1).")
+    @Option(names = "--threads", paramLabel = "N", description = "PyTorch CPU threads (default: half the processors, at least 1).")
     Integer threads;
 
     @Override
     public Integer call() throws IOException {
-        // Oversubscribed OpenMP threads spin against each other; half the processors is the safe default.
-        if (threads != null && threads < 1) throw new SmeltException("--threads must be >= 1, got " + threads);
-        if (threads != null || System.getProperty("ai.djl.pytorch.num_threads") == null) {
-            int n = threads != null ? threads : Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
-            System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(n));
-        }
+        TorchThreads.configure(threads, TorchThreads.Default.HALF_PROCESSORS);
+        Device dev = Devices.parseOne(devices);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Path temp = null;
@@ -80,7 +77,6 @@ public final class BenchDeltaRuleCommand implements Callable<Integer> {
                 throw new SmeltException(dir + ": model_type is " + md.config().architecture().modelType()
                         + ", the delta-rule benchmark needs a qwen3_5 model");
             }
-            Device dev = ModelLoader.parseDevice(device);
             try (Qwen35Model lm = (Qwen35Model) ModelLoader.load(md, dev, DataType.FLOAT32)) {
                 out.printf(Locale.ROOT, "model: %s%n", lm);
                 out.printf(Locale.ROOT, "batch %d x seq-len %d, %d timed steps per form, device %s%n", batch, seqLen, steps, dev);

@@ -15,6 +15,7 @@ import dev.smelt.core.tiny.TinyModelSpec;
 import dev.smelt.core.tiny.TinyModelWriter;
 import dev.smelt.models.CausalLM;
 import dev.smelt.models.ModelLoader;
+import dev.smelt.models.TorchThreads;
 import dev.smelt.models.generate.SpeedBenchmark;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -54,7 +55,7 @@ public final class BenchGenerateCommand implements Callable<Integer> {
     @Option(names = "--repeat", defaultValue = "3", paramLabel = "N", description = "Measured runs; medians are reported (default: ${DEFAULT-VALUE}).")
     int repeat;
 
-    @Option(names = "--threads", paramLabel = "N", description = "CPU threads for both engines (default: half the processors, at least 1).")
+    @Option(names = "--threads", paramLabel = "N", description = "PyTorch CPU threads, and llama.cpp's (default: half the processors, at least 1).")
     Integer threads;
 
     record Row(String name, long params, SpeedBenchmark.Result smelt, double llamaPrefill, double llamaDecode) {}
@@ -65,10 +66,8 @@ public final class BenchGenerateCommand implements Callable<Integer> {
             throw new SmeltException("--prompt-tokens must be >= 2, --gen-tokens and --repeat >= 1");
         }
         if (gguf != null && model == null) throw new SmeltException("--gguf needs --model");
-        int n = threads != null ? threads : Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
-        if (n < 1) throw new SmeltException("--threads must be >= 1, got " + n);
-        System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(n));
-        System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+        TorchThreads.configure(threads, TorchThreads.Default.HALF_PROCESSORS);
+        int n = TorchThreads.intraOp();
         LlamaCppHarness harness = LlamaCppHarness.require();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();

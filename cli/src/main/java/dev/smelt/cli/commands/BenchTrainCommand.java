@@ -1,7 +1,12 @@
 package dev.smelt.cli.commands;
 
+import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
 import dev.smelt.cli.GlobalOptions;
-import dev.smelt.core.SmeltException;
+import dev.smelt.core.io.AtomicFiles;
+import dev.smelt.models.Devices;
+import dev.smelt.models.Precision;
+import dev.smelt.models.TorchThreads;
 import dev.smelt.trainer.bench.TrainBenchmark;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -42,25 +47,22 @@ public final class BenchTrainCommand implements Callable<Integer> {
     @Option(names = "--lora-r", defaultValue = "16", paramLabel = "R", description = "Adapter rank, all linear modules (default: ${DEFAULT-VALUE}).")
     int rank;
 
-    @Option(names = "--threads", paramLabel = "N", description = "CPU threads for PyTorch (default: all processors).")
+    @Option(names = "--threads", paramLabel = "N", description = "PyTorch CPU threads (default: libtorch's, one per core).")
     Integer threads;
 
-    @Option(names = "--device", defaultValue = "cpu", paramLabel = "DEV", description = "cpu or gpuN (default: ${DEFAULT-VALUE}).")
-    String device;
+    @Option(names = "--devices", defaultValue = "cpu", paramLabel = "cpu|gpuN", description = "Device to run on (default: ${DEFAULT-VALUE}).")
+    String devices;
 
-    @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|fp16",
+    @Option(names = "--precision", defaultValue = "fp32", paramLabel = "auto|fp32|fp16",
             description = "Base weights and activations, as in smelt train (default: ${DEFAULT-VALUE}).")
     String precision;
 
     @Override
     public Integer call() throws Exception {
-        if (threads != null) {
-            if (threads < 1) throw new SmeltException("--threads must be >= 1, got " + threads);
-            System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(threads));
-        }
-        if (System.getProperty("ai.djl.pytorch.num_interop_threads") == null) System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
-        ai.djl.ndarray.types.DataType dtype = TrainCommand.parsePrecision(precision);
-        ai.djl.Device target = dev.smelt.models.ModelLoader.parseDevice(device);
+        TorchThreads.configure(threads, TorchThreads.Default.LIBTORCH);
+        Device target = Devices.parseOne(devices);
+        Devices.requireVisible(target);
+        DataType dtype = Precision.parse(precision).dataType(target);
         Path dir = workDir != null ? workDir : Files.createTempDirectory("smelt-bench-train");
         PrintWriter pw = spec.commandLine().getOut();
         try {
@@ -81,7 +83,7 @@ public final class BenchTrainCommand implements Callable<Integer> {
                     r.peakRssBytes() <= r.rssBudgetBytes() ? "within" : "OVER"));
             pw.flush();
         } finally {
-            if (workDir == null) dev.smelt.core.io.AtomicFiles.deleteRecursively(dir);
+            if (workDir == null) AtomicFiles.deleteRecursively(dir);
         }
         return 0;
     }

@@ -48,8 +48,8 @@ public final class DataOptionsMixin {
             description = "How .txt files are cut into examples (default: ${DEFAULT-VALUE}).")
     TextSampling textSampling;
 
-    @Option(names = "--threads", paramLabel = "N", description = "Rendering/tokenization threads (default: all cores).")
-    Integer threads;
+    @Option(names = "--data-threads", paramLabel = "N", description = "Data rendering and tokenization threads (default: all processors).")
+    Integer dataThreads;
 
     public List<String> data() {
         return data;
@@ -66,7 +66,7 @@ public final class DataOptionsMixin {
                 .trainOnEmptyThinkBlock(trainOnThinkBlock)
                 .skipInvalid(skipInvalid)
                 .textSampling(textSampling);
-        if (threads != null) b.threads(threads);
+        if (dataThreads != null) b.threads(dataThreads);
         return b;
     }
 }

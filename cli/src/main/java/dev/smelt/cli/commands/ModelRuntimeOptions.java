@@ -5,7 +5,9 @@ import ai.djl.ndarray.types.DataType;
 import dev.smelt.cli.GlobalOptions;
 import dev.smelt.core.SmeltException;
 import dev.smelt.core.model.ModelDirectory;
-import dev.smelt.models.ModelLoader;
+import dev.smelt.models.Devices;
+import dev.smelt.models.Precision;
+import dev.smelt.models.TorchThreads;
 import dev.smelt.models.generate.LanguageModel;
 import dev.smelt.trainer.lora.LoraAttach;
 import java.io.PrintWriter;
@@ -14,7 +16,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import picocli.CommandLine.Option;
 
-/** Options shared by the commands that run a model: where it is, an optional adapter, device, dtype, threads. */
+/** Options shared by the commands that run a model: where it is, an optional adapter, device, precision, threads. */
 public final class ModelRuntimeOptions {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Hugging Face model directory.")
     Path model;
@@ -22,15 +24,16 @@ public final class ModelRuntimeOptions {
     @Option(names = "--adapter", paramLabel = "DIR", description = "PEFT LoRA adapter directory to apply on top of the model.")
     Path adapter;
 
-    @Option(names = "--device", defaultValue = "cpu", paramLabel = "DEV", description = "cpu or gpuN (default: ${DEFAULT-VALUE}).")
-    String device;
+    @Option(names = "--devices", defaultValue = "cpu", paramLabel = "cpu|gpuN", description = "Device to run on (default: ${DEFAULT-VALUE}).")
+    String devices;
 
-    @Option(names = "--dtype", defaultValue = "auto", paramLabel = "TYPE",
-            description = "auto (fp32 on CPU, fp16 on GPU), fp32 or fp16; bf16 is refused (DJL's bridge has no bfloat16).")
-    String dtype;
+    @Option(names = "--precision", defaultValue = "auto", paramLabel = "auto|fp32|fp16",
+            description = "Weights and activations: auto is fp16 on a GPU, fp32 on the CPU; bf16 is refused (DJL's bridge has no"
+                    + " bfloat16) (default: ${DEFAULT-VALUE}).")
+    String precision;
 
     @Option(names = "--threads", paramLabel = "N",
-            description = "CPU threads for PyTorch (default: half the available processors, at least 1).")
+            description = "PyTorch CPU threads (default: half the processors, at least 1).")
     Integer threads;
 
     /** Loads model, tokenizer and adapter, saying so on {@code err} unless quiet; the caller closes the result. */
@@ -42,7 +45,7 @@ public final class ModelRuntimeOptions {
             err.println(String.format(Locale.ROOT, "smelt: loaded %s %s (%.1fM parameters, %s on %s%s) in %.1f s",
                     c.architecture().modelType(), model, c.parameterCount() / 1e6,
                     lm.model().dataType().toString().toLowerCase(Locale.ROOT),
-                    ModelLoader.deviceName(lm.model().device()),
+                    Devices.name(lm.model().device()),
                     adapter != null ? ", adapter " + adapter : "", (System.nanoTime() - t0) / 1e9));
             err.flush();
         }
@@ -51,20 +54,11 @@ public final class ModelRuntimeOptions {
 
     /** Loads model, tokenizer and adapter; the caller closes the result. */
     LanguageModel load() {
-        // Token-by-token decoding is a long chain of small ops: OpenMP threads that spin on every core (or on
-        // hyper-threads) cost far more than they give, so unless told otherwise use half the processors.
-        if (threads != null && threads < 1) throw new SmeltException("--threads must be >= 1, got " + threads);
-        if (threads != null || System.getProperty("ai.djl.pytorch.num_threads") == null) {
-            int n = threads != null ? threads : Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
-            System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(n));
-        }
-        if (System.getProperty("ai.djl.pytorch.num_interop_threads") == null) {
-            System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
-        }
+        TorchThreads.configure(threads, TorchThreads.Default.HALF_PROCESSORS);
         if (!Files.isDirectory(model)) throw new SmeltException(model + ": not a directory (expected a Hugging Face model directory)");
         ModelDirectory dir = ModelDirectory.open(model);
-        Device dev = ModelLoader.parseDevice(device);
-        DataType dt = ModelLoader.parseDataType(dtype, dev);
+        Device dev = Devices.parseOne(devices);
+        DataType dt = Precision.parse(precision).dataType(dev);
         LanguageModel lm = LanguageModel.open(dir, dev, dt);
         if (adapter != null) {
             try {

@@ -13,6 +13,7 @@ import dev.smelt.core.tiny.TinyModelSpec;
 import dev.smelt.core.tiny.TinyModelWriter;
 import dev.smelt.datasets.prepare.DataOptions;
 import dev.smelt.datasets.prepare.PreparedData;
+import dev.smelt.models.TorchThreads;
 import dev.smelt.models.generate.GenerationResult;
 import dev.smelt.models.generate.LanguageModel;
 import dev.smelt.models.generate.SamplingOverrides;
@@ -63,7 +64,7 @@ public final class QuickstartCommand implements Callable<Integer> {
         if (Files.exists(out) && Files.list(out).findAny().isPresent()) {
             throw new SmeltException("--out " + out + " is not empty; choose another directory or remove it");
         }
-        if (System.getProperty("ai.djl.pytorch.num_interop_threads") == null) System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+        TorchThreads.configure(null, TorchThreads.Default.LIBTORCH);
         Files.createDirectories(out);
 
         step(pw, "1/5 create-tiny");

@@ -7,7 +7,9 @@ import dev.smelt.core.SmeltException;
 import dev.smelt.core.model.ModelDirectory;
 import dev.smelt.datasets.prepare.DataOptions;
 import dev.smelt.datasets.prepare.PreparedData;
-import dev.smelt.models.ModelLoader;
+import dev.smelt.models.Devices;
+import dev.smelt.models.Precision;
+import dev.smelt.models.TorchThreads;
 import dev.smelt.trainer.lora.LoraSettings;
 import dev.smelt.trainer.optim.LrSchedule;
 import dev.smelt.trainer.sft.SftTrainer;
@@ -104,11 +106,13 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", defaultValue = "42", description = "Seed for adapter init, data order and dropout (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--devices", paramLabel = "LIST", defaultValue = "cpu", description = "cpu, gpu0 or gpu0,gpu1,... (data parallel) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--devices", paramLabel = "cpu|gpuN[,gpuN...]", defaultValue = "cpu",
+            description = "Device to train on; several GPUs train data-parallel (default: ${DEFAULT-VALUE}).")
     String devices;
 
-    @Option(names = "--precision", paramLabel = "fp32|fp16", defaultValue = "fp32",
-            description = "Base weights and activations: fp32, or fp16 with dynamic loss scaling; adapters and optimizer state stay fp32. bf16 is refused (DJL's bridge has no bfloat16) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--precision", paramLabel = "auto|fp32|fp16", defaultValue = "fp32",
+            description = "Base weights and activations: fp32, or fp16 with dynamic loss scaling (auto: fp16 on GPUs); adapters"
+                    + " and optimizer state stay fp32. bf16 is refused (DJL's bridge has no bfloat16) (default: ${DEFAULT-VALUE}).")
     String precision;
 
     @Option(names = "--eval-every", paramLabel = "N", defaultValue = "0", description = "Validation loss every N steps (and at the end).")
@@ -123,25 +127,19 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue from the newest checkpoint in --out (a fresh run when there is none).")
     boolean resume;
 
-    @Option(names = "--torch-threads", paramLabel = "N", description = "CPU threads for PyTorch (default: all processors).")
-    Integer torchThreads;
+    @Option(names = "--threads", paramLabel = "N", description = "PyTorch CPU threads (default: libtorch's, one per core).")
+    Integer threads;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter pw = spec.commandLine().getOut();
-        if (torchThreads != null) {
-            if (torchThreads < 1) throw new SmeltException("--torch-threads must be >= 1, got " + torchThreads);
-            System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(torchThreads));
-        }
-        if (System.getProperty("ai.djl.pytorch.num_interop_threads") == null) {
-            System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
-        }
+        TorchThreads.configure(threads, TorchThreads.Default.LIBTORCH);
         ModelDirectory md = ModelDirectory.open(model);
         int context = md.config().maxPositionEmbeddings();
         boolean seqLenGiven = spec.commandLine().getParseResult().hasMatchedOption("--seq-len");
         int seqLen = seqLenGiven ? dataOptions.seqLen : Math.min(dataOptions.seqLen, context);
-        List<Device> devs = parseDevices(devices);
-        DataType dtype = parsePrecision(precision);
+        List<Device> devs = Devices.parse(devices);
+        DataType dtype = Precision.parse(precision).dataType(devs.get(0));
         DataOptions options;
         try {
             options = dataOptions.toBuilder().seqLen(seqLen).packing(packing).valSplit(valSplit).seed(seed).build();
@@ -198,30 +196,6 @@ public final class TrainCommand implements Callable<Integer> {
             pw.flush();
         }
         return 0;
-    }
-
-    static List<Device> parseDevices(String spec) {
-        List<Device> out = new ArrayList<>();
-        for (String d : spec.split(",")) {
-            if (d.isBlank()) continue;
-            Device dev = ModelLoader.parseDevice(d.trim());
-            if (out.contains(dev)) throw new SmeltException("--devices names " + d.trim() + " twice");
-            out.add(dev);
-        }
-        if (out.isEmpty()) throw new SmeltException("--devices is empty; expected cpu, gpu0 or gpu0,gpu1,...");
-        if (out.size() > 1 && out.stream().anyMatch(d -> !d.isGpu())) {
-            throw new SmeltException("--devices " + spec + ": data parallelism needs GPUs only (e.g. gpu0,gpu1)");
-        }
-        return out;
-    }
-
-    static DataType parsePrecision(String p) {
-        return switch (p.toLowerCase(Locale.ROOT)) {
-            case "fp32", "float32" -> DataType.FLOAT32;
-            case "fp16", "float16" -> DataType.FLOAT16;
-            case "bf16", "bfloat16" -> throw new SmeltException("--precision " + ModelLoader.BF16_UNAVAILABLE);
-            default -> throw new SmeltException("--precision " + p + ": expected fp32 or fp16");
-        };
     }
 
     private static final Pattern HUB_SNAPSHOT = Pattern.compile(".*/(models--[^/]+)/snapshots/([^/]+)/?$");

@@ -95,7 +95,7 @@ class DataCommandsTest {
 
     @Test
     void benchDataPrintsRatioAndPeakRss() throws Exception {
-        Run r = smelt("bench", "data", "--rows", "300", "--threads", "1", "--vocab", "600", "--dir", dir.resolve("bench").toString());
+        Run r = smelt("bench", "data", "--rows", "300", "--data-threads", "1", "--vocab", "600", "--dir", dir.resolve("bench").toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("300 synthetic chat rows").containsPattern("ratio: \\d+\\.\\d\\d wall clock")
                 .contains("peak RSS:");

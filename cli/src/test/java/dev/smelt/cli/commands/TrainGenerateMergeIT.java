@@ -93,7 +93,7 @@ class TrainGenerateMergeIT {
         assertThat(Files.readString(adapter.resolve("metrics.jsonl"))).contains("\"loss_scale\"");
         for (String dtype : List.of("fp16", "fp32")) {
             for (String[] qa : QA) {
-                Result g = smelt("--quiet", "generate", "--model", model.toString(), "--adapter", adapter.toString(), "--dtype",
+                Result g = smelt("--quiet", "generate", "--model", model.toString(), "--adapter", adapter.toString(), "--precision",
                         dtype, "--chat", qa[0], "--max-new-tokens", "40", "--temperature", "0");
                 assertThat(g.code()).as(g.err()).isZero();
                 assertThat(g.out()).as(dtype).contains(qa[1]);

@@ -39,7 +39,7 @@ public record DataOptions(
         if (textSampling == null) textSampling = TextSampling.LINE;
         if (seqLen < 2) throw new SmeltException("--seq-len must be at least 2, got " + seqLen);
         if (!(valSplit >= 0 && valSplit < 1)) throw new SmeltException("--val-split must be in [0, 1), got " + valSplit);
-        if (threads < 1) throw new SmeltException("--threads must be at least 1, got " + threads);
+        if (threads < 1) throw new SmeltException("--data-threads must be at least 1, got " + threads);
     }
 
     public static Builder builder() {

@@ -16,7 +16,8 @@ import dev.smelt.core.tiny.TinyModelWriter;
 import dev.smelt.datasets.bench.PeakRss;
 import dev.smelt.datasets.length.TrainingSequence;
 import dev.smelt.datasets.tokenize.TokenizedExample;
-import dev.smelt.models.ModelLoader;
+import dev.smelt.models.Devices;
+import dev.smelt.models.Precision;
 import dev.smelt.trainer.lora.LoraSettings;
 import dev.smelt.trainer.optim.LrSchedule;
 import dev.smelt.trainer.sft.MetricsLog;
@@ -89,7 +90,7 @@ public final class TrainBenchmark {
         }
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), TrainBenchmark.class.getName(), workDir.toString(),
                 Integer.toString(seqLen), Integer.toString(batchSize), Integer.toString(warmupSteps), Integer.toString(measuredSteps),
-                Integer.toString(loraRank), ModelLoader.deviceName(device), precision.name()));
+                Integer.toString(loraRank), Devices.name(device), precision.name()));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.INHERIT);
         // glibc raises its mmap threshold as large blocks are freed, after which activations come from the heap and
         // freed ones stay resident: a fixed 4 MiB threshold sends the big ones (MLP and attention arrays) back to the
@@ -106,14 +107,14 @@ public final class TrainBenchmark {
         String[] f = Files.readString(result).trim().split(" ");
         return new Report(Long.parseLong(f[0]), Long.parseLong(f[1]), Long.parseLong(f[2]), seqLen, batchSize, measuredSteps,
                 Double.parseDouble(f[3]), Double.parseDouble(f[4]), Double.parseDouble(f[5]), Double.parseDouble(f[6]),
-                Long.parseLong(f[7]), Long.parseLong(f[8]), ModelLoader.deviceName(device), ModelLoader.precisionName(precision));
+                Long.parseLong(f[7]), Long.parseLong(f[8]), Devices.name(device), Precision.name(precision));
     }
 
     /** Child process: {@code workDir seqLen batch warmup steps rank device precision}; writes the figures to workDir/result.txt. */
     public static void main(String[] args) throws Exception {
         Path workDir = Path.of(args[0]);
         Report r = measure(workDir, Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]),
-                Integer.parseInt(args[4]), Integer.parseInt(args[5]), ModelLoader.parseDevice(args[6]),
+                Integer.parseInt(args[4]), Integer.parseInt(args[5]), Devices.parseOne(args[6]),
                 DataType.valueOf(args[7]), System.err);
         dev.smelt.core.io.AtomicFiles.writeString(workDir.resolve("result.txt"), r.frozenParameters() + " " + r.matmulParameters() + " "
                 + r.loraParameters() + " " + r.tokensPerSecond() + " " + r.flopsPerToken() + " " + r.flopsPerToken6N() + " "
@@ -174,7 +175,7 @@ public final class TrainBenchmark {
         AtomicDelete.quietly(out);
         return new Report(cfg.parameterCount(), matmulParams, loraParams, seqLen, batchSize, measuredSteps,
                 tokens / Math.max(1e-9, seconds), perToken, perToken6N, matmul, peak, weightBytes,
-                ModelLoader.deviceName(device), ModelLoader.precisionName(precision));
+                Devices.name(device), Precision.name(precision));
     }
 
     /**

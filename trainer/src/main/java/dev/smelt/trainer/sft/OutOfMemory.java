@@ -3,7 +3,7 @@ package dev.smelt.trainer.sft;
 import ai.djl.ndarray.types.DataType;
 import dev.smelt.core.SmeltException;
 import dev.smelt.core.io.ByteSizes;
-import dev.smelt.models.ModelLoader;
+import dev.smelt.models.Precision;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -27,7 +27,7 @@ final class OutOfMemory {
         String tried = e instanceof OutOfMemoryError ? " (Java heap)" : requested(msg);
         boolean singleGpu = cfg.devices().size() == 1 && cfg.devices().get(0).isGpu();
         return new SmeltException("out of memory on " + devices + " " + where + tried + " (--batch-size " + cfg.batchSize()
-                + ", --seq-len " + cfg.seqLen() + ", --precision " + ModelLoader.precisionName(cfg.precision())
+                + ", --seq-len " + cfg.seqLen() + ", --precision " + Precision.name(cfg.precision())
                 + "): lower --batch-size or --seq-len and raise --grad-accum to keep the effective batch"
                 + (singleGpu && cfg.precision() == DataType.FLOAT32 ? ", or use --precision fp16" : ""), e);
     }

@@ -3,7 +3,8 @@ package dev.smelt.trainer.sft;
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
 import dev.smelt.core.SmeltException;
-import dev.smelt.models.ModelLoader;
+import dev.smelt.models.Devices;
+import dev.smelt.models.Precision;
 import dev.smelt.trainer.lora.LoraSettings;
 import dev.smelt.trainer.optim.LrSchedule;
 import java.nio.file.Path;
@@ -49,7 +50,7 @@ public record TrainConfig(
         if (batchSize < devices.size()) {
             throw new SmeltException("--batch-size " + batchSize + " is smaller than the number of devices (" + devices.size() + ")");
         }
-        if (precision == DataType.BFLOAT16) throw new SmeltException("--precision " + ModelLoader.BF16_UNAVAILABLE);
+        if (precision == DataType.BFLOAT16) throw new SmeltException("--precision " + Precision.BF16_UNAVAILABLE);
         if (precision != DataType.FLOAT32 && precision != DataType.FLOAT16) {
             throw new SmeltException("--precision must be fp32 or fp16");
         }
@@ -58,7 +59,7 @@ public record TrainConfig(
 
     /** The devices as the command line names them: {@code cpu}, {@code gpu0,gpu1}. */
     public String deviceNames() {
-        return devices.stream().map(ModelLoader::deviceName).collect(java.util.stream.Collectors.joining(","));
+        return Devices.names(devices);
     }
 
     /** The settings a resumed run must share with the run that wrote the checkpoint. */
