@@ -55,10 +55,10 @@ public final class ModelRuntimeOptions {
     /** Loads model, tokenizer and adapter; the caller closes the result. */
     LanguageModel load() {
         TorchThreads.configure(threads, TorchThreads.Default.HALF_PROCESSORS);
-        if (!Files.isDirectory(model)) throw new SmeltException(model + ": not a directory (expected a Hugging Face model directory)");
-        ModelDirectory dir = ModelDirectory.open(model);
         Device dev = Devices.parseOne(devices);
         DataType dt = Precision.parse(precision).dataType(dev);
+        if (!Files.isDirectory(model)) throw new SmeltException(model + ": not a directory (expected a Hugging Face model directory)");
+        ModelDirectory dir = ModelDirectory.open(model);
         LanguageModel lm = LanguageModel.open(dir, dev, dt);
         if (adapter != null) {
             try {
