@@ -24,7 +24,7 @@ import dev.smelt.trainer.merge.AdapterMerger;
 import dev.smelt.trainer.optim.LrSchedule;
 import dev.smelt.trainer.sft.SftTrainer;
 import dev.smelt.trainer.sft.TrainConfig;
-import dev.smelt.trainer.sft.TrainingData;
+import dev.smelt.trainer.sft.TrainingRows;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -84,13 +84,13 @@ public final class QuickstartCommand implements Callable<Integer> {
         Path adapter = out.resolve("adapter");
         DataOptions options = DataOptions.builder().seqLen(256).packing(false).seed(0).build();
         SftTrainer.Result r;
-        try (PreparedData prepared = dev.smelt.datasets.prepare.TrainingData.builder().data(List.of(dataFile.toString()))
+        try (PreparedData prepared = dev.smelt.datasets.prepare.DataPreparer.builder().data(List.of(dataFile.toString()))
                 .model(base.directory()).options(options).build()) {
             TrainConfig cfg = new TrainConfig(base.directory(), adapter,
                     new LoraSettings(16, 32, 0.0, false, new LoraSettings.Targets.AllLinear()),
                     0, steps, 8, 1, 256, 1e-2, LrSchedule.Kind.COSINE, 5, 0.0, 1.0, 0, List.of(Device.cpu()),
                     DataType.FLOAT32, 0, 0, 1, false, base.directory().toString(), null);
-            r = new SftTrainer(cfg, TrainingData.of(prepared), GlobalOptions.quiet() ? null : System.err,
+            r = new SftTrainer(cfg, TrainingRows.of(prepared), GlobalOptions.quiet() ? null : System.err,
                     !GlobalOptions.quiet() && HubOptions.interactiveTerminal()).run();
         }
         pw.println(String.format(Locale.ROOT, "    adapter: %s (final loss %.4f after %d steps)", adapter, r.lastLoss(), r.steps()));

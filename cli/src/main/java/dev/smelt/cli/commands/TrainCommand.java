@@ -14,7 +14,7 @@ import dev.smelt.trainer.lora.LoraSettings;
 import dev.smelt.trainer.optim.LrSchedule;
 import dev.smelt.trainer.sft.SftTrainer;
 import dev.smelt.trainer.sft.TrainConfig;
-import dev.smelt.trainer.sft.TrainingData;
+import dev.smelt.trainer.sft.TrainingRows;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -152,9 +152,9 @@ public final class TrainCommand implements Callable<Integer> {
                     + " matrix kernels); it is meant for GPUs");
         }
         if (log != null) log.println("smelt: preparing data from " + String.join(", ", dataOptions.data()));
-        try (PreparedData prepared = dev.smelt.datasets.prepare.TrainingData.builder()
+        try (PreparedData prepared = dev.smelt.datasets.prepare.DataPreparer.builder()
                 .data(dataOptions.data()).valData(valData).model(model).options(options).build()) {
-            TrainingData data = TrainingData.of(prepared);
+            TrainingRows data = TrainingRows.of(prepared);
             LoraSettings lora = new LoraSettings(loraR, loraAlpha, loraDropout, rslora, LoraSettings.Targets.parse(targets));
             int total = maxSteps > 0 ? maxSteps : epochs * SftTrainer.stepsPerEpoch(data.train().size(), batchSize, gradAccum);
             int warmup = warmupSteps != null ? warmupSteps : (int) Math.ceil(total * 0.03);

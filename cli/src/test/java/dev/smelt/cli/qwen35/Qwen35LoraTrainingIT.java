@@ -23,7 +23,7 @@ import dev.smelt.trainer.optim.LrSchedule;
 import dev.smelt.trainer.peft.AdapterFiles;
 import dev.smelt.trainer.sft.SftTrainer;
 import dev.smelt.trainer.sft.TrainConfig;
-import dev.smelt.trainer.sft.TrainingData;
+import dev.smelt.trainer.sft.TrainingRows;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -58,7 +58,7 @@ class Qwen35LoraTrainingIT {
         TrainConfig cfg = new TrainConfig(model, out, new LoraSettings(8, 16, 0.0, false, new LoraSettings.Targets.AllLinear()),
                 0, 40, 4, 2, 64, 2e-2, LrSchedule.Kind.COSINE, 2, 0.0, 1.0, 7, List.of(Device.cpu()),
                 DataType.FLOAT32, 0, 0, 1, false, "tiny-qwen3_5", null);
-        SftTrainer.Result r = new SftTrainer(cfg, new TrainingData(train, List.of()), null, false).run();
+        SftTrainer.Result r = new SftTrainer(cfg, new TrainingRows(train, List.of()), null, false).run();
         assertThat(r.lastLoss()).isLessThan(0.05);
 
         AdapterFiles.Adapter adapter = AdapterFiles.read(out);

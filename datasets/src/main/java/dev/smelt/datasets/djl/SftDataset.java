@@ -61,7 +61,7 @@ public final class SftDataset extends RandomAccessDataset {
 
     @Override
     public void prepare(Progress progress) {
-        // rows are prepared by TrainingData before the dataset exists
+        // rows are prepared by DataPreparer before the dataset exists
     }
 
     public static final class Builder extends BaseBuilder<Builder> {

@@ -1,12 +1,12 @@
 package dev.smelt.datasets.prepare;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.smelt.core.SmeltException;
 import dev.smelt.core.chat.ChatTemplate;
 import dev.smelt.datasets.render.ChatRenderer;
+import dev.smelt.datasets.tokenize.DatasetTokenizer;
 import dev.smelt.datasets.tokenize.ExampleTokenizer;
-import dev.smelt.datasets.tokenize.ModelTokenizer;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,16 +16,16 @@ public final class ModelText implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ChatTemplate template;
-    private final ModelTokenizer tokenizer;
+    private final DatasetTokenizer tokenizer;
 
-    public ModelText(ChatTemplate template, ModelTokenizer tokenizer) {
+    public ModelText(ChatTemplate template, DatasetTokenizer tokenizer) {
         this.template = template;
         this.tokenizer = tokenizer;
     }
 
     public static ModelText load(Path modelDir) {
         if (!Files.isDirectory(modelDir)) throw new SmeltException(modelDir + ": not a model directory");
-        ModelTokenizer tokenizer = ModelTokenizer.load(modelDir);
+        DatasetTokenizer tokenizer = DatasetTokenizer.load(modelDir);
         ChatTemplate template = null; // a base model without one: raw text only
         try {
             if (hasChatTemplate(modelDir)) template = ChatTemplate.fromModelDir(modelDir);
@@ -57,7 +57,7 @@ public final class ModelText implements AutoCloseable {
         return template;
     }
 
-    public ModelTokenizer tokenizer() {
+    public DatasetTokenizer tokenizer() {
         return tokenizer;
     }
 

@@ -1,7 +1,7 @@
 package dev.smelt.datasets.prepare;
 
 /**
- * The result of {@link TrainingData#build}: training and validation rows ready for the trainer,
+ * The result of {@link DataPreparer#build}: training and validation rows ready for the trainer,
  * and what happened to the data. Holds temporary token files; close it when training is done.
  *
  * @param padTokenId the id to pad batches with: the tokenizer's pad token, else its end-of-sequence token, else 0

@@ -10,15 +10,15 @@ import java.util.List;
  * converted when the text holds characters outside the Basic Multilingual Plane.
  */
 public final class ExampleTokenizer {
-    private final ModelTokenizer tokenizer;
+    private final DatasetTokenizer tokenizer;
 
-    public ExampleTokenizer(ModelTokenizer tokenizer) {
+    public ExampleTokenizer(DatasetTokenizer tokenizer) {
         this.tokenizer = tokenizer;
     }
 
     public TokenizedExample tokenize(RenderedExample rendered) {
         String text = rendered.text();
-        ModelTokenizer.Encoded enc = tokenizer.encode(text, rendered.addSpecialTokens());
+        DatasetTokenizer.Encoded enc = tokenizer.encode(text, rendered.addSpecialTokens());
         List<CharSpan> spans = rendered.trained();
         boolean bmpOnly = text.length() == text.codePointCount(0, text.length());
         int[] starts = new int[spans.size()];

@@ -8,8 +8,8 @@ import ai.djl.training.dataset.Batch;
 import dev.smelt.datasets.TestModels;
 import dev.smelt.datasets.length.TrainingSequence;
 import dev.smelt.datasets.prepare.DataOptions;
+import dev.smelt.datasets.prepare.DataPreparer;
 import dev.smelt.datasets.prepare.PreparedData;
-import dev.smelt.datasets.prepare.TrainingData;
 import dev.smelt.datasets.tokenize.TokenizedExample;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +32,7 @@ class SftDatasetTest {
         }
         Path data = dir.resolve("d.jsonl");
         Files.write(data, rows);
-        try (PreparedData prepared = TrainingData.builder().data(data.toString()).model(model)
+        try (PreparedData prepared = DataPreparer.builder().data(data.toString()).model(model)
                 .options(DataOptions.builder().seed(1).build()).build();
              NDManager manager = NDManager.newBaseManager()) {
             int pad = prepared.padTokenId();

@@ -77,7 +77,7 @@ class MaskingTest {
                 Turn.user("And of Germany?"),
                 Turn.assistant(second)));
         TokenizedExample ex = tokenize(chatMl, DataOptions.builder().build(), chat);
-        ModelTokenizer tok = chatMl.tokenizer();
+        DatasetTokenizer tok = chatMl.tokenizer();
         int imEnd = TestModels.tokenizer().imEndId();
 
         List<int[]> runs = trainedRuns(ex);

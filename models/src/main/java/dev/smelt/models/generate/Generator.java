@@ -19,10 +19,10 @@ import java.util.Set;
  */
 public final class Generator {
     private final CausalLM model;
-    private final ModelTokenizer tokenizer;
+    private final GenerationTokenizer tokenizer;
 
     /** @param tokenizer used to stream text; may be null for id-only generation */
-    public Generator(CausalLM model, ModelTokenizer tokenizer) {
+    public Generator(CausalLM model, GenerationTokenizer tokenizer) {
         this.model = model;
         this.tokenizer = tokenizer;
     }

@@ -10,13 +10,13 @@ import java.util.List;
  */
 public final class IncrementalDetokenizer {
     private static final int CONTEXT_TOKENS = 6;
-    private final ModelTokenizer tokenizer;
+    private final GenerationTokenizer tokenizer;
     private final List<Long> ids = new ArrayList<>();
     private int prefixOffset;
     private int readOffset;
 
     /** {@code context}: the last prompt tokens, so the first piece decodes as it would mid-sequence. */
-    public IncrementalDetokenizer(ModelTokenizer tokenizer, long[] context) {
+    public IncrementalDetokenizer(GenerationTokenizer tokenizer, long[] context) {
         this.tokenizer = tokenizer;
         int from = Math.max(0, context.length - CONTEXT_TOKENS);
         for (int i = from; i < context.length; i++) ids.add(context[i]);

@@ -21,12 +21,12 @@ public final class LanguageModel implements AutoCloseable {
 
     private final ModelDirectory dir;
     private final CausalLM model;
-    private final ModelTokenizer tokenizer;
+    private final GenerationTokenizer tokenizer;
     private final Generator generator;
     private final List<Integer> stopIds;
     private ChatTemplate chatTemplate;
 
-    public LanguageModel(ModelDirectory dir, CausalLM model, ModelTokenizer tokenizer) {
+    public LanguageModel(ModelDirectory dir, CausalLM model, GenerationTokenizer tokenizer) {
         this.dir = dir;
         this.model = model;
         this.tokenizer = tokenizer;
@@ -35,7 +35,7 @@ public final class LanguageModel implements AutoCloseable {
     }
 
     public static LanguageModel open(ModelDirectory dir, Device device, DataType dtype) {
-        ModelTokenizer tok = ModelTokenizer.open(dir);
+        GenerationTokenizer tok = GenerationTokenizer.open(dir);
         try {
             return new LanguageModel(dir, ModelLoader.load(dir, device, dtype), tok);
         } catch (RuntimeException e) {
@@ -52,7 +52,7 @@ public final class LanguageModel implements AutoCloseable {
         return model;
     }
 
-    public ModelTokenizer tokenizer() {
+    public GenerationTokenizer tokenizer() {
         return tokenizer;
     }
 

@@ -23,7 +23,7 @@ import dev.smelt.trainer.optim.LrSchedule;
 import dev.smelt.trainer.sft.MetricsLog;
 import dev.smelt.trainer.sft.SftTrainer;
 import dev.smelt.trainer.sft.TrainConfig;
-import dev.smelt.trainer.sft.TrainingData;
+import dev.smelt.trainer.sft.TrainingRows;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -143,7 +143,7 @@ public final class TrainBenchmark {
         // the matmul baseline is taken before and after training and averaged, so that both see the same machine
         double matmulBefore = matmulFlops(cfg.hiddenSize(), cfg instanceof DenseConfig dd ? dd.intermediateSize() : 4 * cfg.hiddenSize(),
                 seqLen * batchSize, device, precision);
-        new SftTrainer(tc, new TrainingData(rows, List.of()), log, false).run();
+        new SftTrainer(tc, new TrainingRows(rows, List.of()), log, false).run();
 
         // tokens/s over the measured steps only (the first ones include allocator and kernel warm-up)
         double tokens = 0;

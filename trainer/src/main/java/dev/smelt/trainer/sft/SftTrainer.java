@@ -64,7 +64,7 @@ public final class SftTrainer {
             long tokens, double seconds, Path checkpoint) {}
 
     private final TrainConfig cfg;
-    private final TrainingData data;
+    private final TrainingRows data;
     private final PrintStream log;
     private final boolean live;
     private volatile boolean stopRequested;
@@ -74,7 +74,7 @@ public final class SftTrainer {
     /** One thread per device when training on several (null on one): their shards run at the same time. */
     private ExecutorService deviceThreads;
 
-    public SftTrainer(TrainConfig cfg, TrainingData data, PrintStream log, boolean live) {
+    public SftTrainer(TrainConfig cfg, TrainingRows data, PrintStream log, boolean live) {
         this.cfg = cfg;
         this.data = data;
         this.log = log;

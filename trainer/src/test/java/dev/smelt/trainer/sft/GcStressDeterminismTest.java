@@ -24,7 +24,7 @@ class GcStressDeterminismTest {
     @Test
     void identicalRunsAgreeWhileTheJvmCollectsGarbage() throws Exception {
         Path model = TinyDense.write(tmp.resolve("m"), "llama", 1);
-        TrainingData data = new TrainingData(TinyDense.qa(8, 3), List.of());
+        TrainingRows data = new TrainingRows(TinyDense.qa(8, 3), List.of());
         Thread collector = new Thread(() -> {
             while (!Thread.currentThread().isInterrupted()) {
                 System.gc();

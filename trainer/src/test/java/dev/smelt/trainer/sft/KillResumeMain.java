@@ -15,8 +15,8 @@ public final class KillResumeMain {
         return SftTrainerTest.config(model, out, STEPS, 2, true, new LoraSettings.Targets.AllLinear(), 64, 0.1);
     }
 
-    static TrainingData data() {
-        return new TrainingData(TinyDense.qa(8, 3), TinyDense.qa(2, 9));
+    static TrainingRows data() {
+        return new TrainingRows(TinyDense.qa(8, 3), TinyDense.qa(2, 9));
     }
 
     public static void main(String[] args) throws Exception {

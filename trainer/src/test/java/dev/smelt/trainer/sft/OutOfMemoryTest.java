@@ -39,7 +39,7 @@ class OutOfMemoryTest {
             ids[i] = 2 + i % 40;
             labels[i] = i < 4 ? TokenizedExample.IGNORE : ids[i];
         }
-        TrainingData data = new TrainingData(List.of(TrainingSequence.single(new TokenizedExample(ids, labels))), List.of());
+        TrainingRows data = new TrainingRows(List.of(TrainingSequence.single(new TokenizedExample(ids, labels))), List.of());
         TrainConfig config = new TrainConfig(model, tmp.resolve("out"),
                 new LoraSettings(4, 8, 0.0, false, new LoraSettings.Targets.AllLinear()), 0, 1, 1, 1, t, 1e-3,
                 LrSchedule.Kind.COSINE, 0, 0.0, 1.0, 7, List.of(Device.cpu()), DataType.FLOAT32, 0, 0, 1, false, "tiny", null);

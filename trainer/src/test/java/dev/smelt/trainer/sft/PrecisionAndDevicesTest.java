@@ -33,7 +33,7 @@ class PrecisionAndDevicesTest {
     @Test
     void fp16TrainingLearnsWithFloat16BaseAndFloat32Adapters() throws Exception {
         Path model = TinyDense.write(tmp.resolve("m"), "llama", 1);
-        TrainingData data = new TrainingData(TinyDense.qa(8, 3), TinyDense.qa(2, 4));
+        TrainingRows data = new TrainingRows(TinyDense.qa(8, 3), TinyDense.qa(2, 4));
         SftTrainer t = new SftTrainer(config(model, tmp.resolve("fp16"), 60, 4, List.of(Device.cpu()), DataType.FLOAT16),
                 data, null, false);
         Map<String, DataType> types = new TreeMap<>();
@@ -60,7 +60,7 @@ class PrecisionAndDevicesTest {
         // and halve the scale. The first applied step therefore sees the initial adapters, as fp32 step 1 does, and
         // its loss and gradient norm (unscaled, in float32) must match up to half-precision rounding.
         Path model = arch.equals("qwen3_5") ? tinyQwen35(tmp.resolve("m")) : TinyDense.write(tmp.resolve("m"), arch, 1);
-        TrainingData data = new TrainingData(TinyDense.qa(8, 3), List.of());
+        TrainingRows data = new TrainingRows(TinyDense.qa(8, 3), List.of());
         int steps = arch.equals("qwen3_5") ? 24 : 8;
         new SftTrainer(config(model, tmp.resolve("fp32"), steps, 4, List.of(Device.cpu()), DataType.FLOAT32), data, null, false).run();
         SftTrainer.Result r = new SftTrainer(config(model, tmp.resolve("fp16"), steps, 4, List.of(Device.cpu()), DataType.FLOAT16),
@@ -100,7 +100,7 @@ class PrecisionAndDevicesTest {
         // adapter if the loss scale and its clean-step count come back with the optimizer state (this model's first
         // steps overflow, so the scale at the checkpoint is not the initial one)
         Path model = tinyQwen35(tmp.resolve("m"));
-        TrainingData data = new TrainingData(TinyDense.qa(8, 3), List.of());
+        TrainingRows data = new TrainingRows(TinyDense.qa(8, 3), List.of());
         Path out = tmp.resolve("run");
         TrainConfig first = new TrainConfig(model, out, new LoraSettings(8, 16, 0.0, false, new LoraSettings.Targets.AllLinear()),
                 0, 12, 4, 2, 64, 2e-2, LrSchedule.Kind.COSINE, 2, 0.01, 1.0, 7, List.of(Device.cpu()), DataType.FLOAT16, 0, 6, 2,
@@ -133,7 +133,7 @@ class PrecisionAndDevicesTest {
         // run with two replicas on the CPU: with the loss normalised by the step's trained tokens it must give the
         // single-device result. A GPU run changes only where the replicas live.
         Path model = TinyDense.write(tmp.resolve("m"), "qwen2", 1);
-        TrainingData data = new TrainingData(TinyDense.qa(10, 3), List.of());
+        TrainingRows data = new TrainingRows(TinyDense.qa(10, 3), List.of());
         new SftTrainer(config(model, tmp.resolve("one"), 6, 5, List.of(Device.cpu()), DataType.FLOAT32), data, null, false).run();
         new SftTrainer(config(model, tmp.resolve("two"), 6, 5, List.of(Device.cpu(), Device.cpu()), DataType.FLOAT32), data,
                 null, false).run();

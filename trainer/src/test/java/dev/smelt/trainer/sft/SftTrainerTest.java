@@ -44,7 +44,7 @@ class SftTrainerTest {
     @ValueSource(strings = {"llama", "qwen2", "qwen3"})
     void trainingReachesLowLossAndLeavesBaseWeightsBitIdentical(String arch) throws Exception {
         Path model = TinyDense.write(tmp.resolve("m"), arch, 1);
-        TrainingData data = new TrainingData(TinyDense.qa(8, 3), TinyDense.qa(2, 4));
+        TrainingRows data = new TrainingRows(TinyDense.qa(8, 3), TinyDense.qa(2, 4));
         SftTrainer t = new SftTrainer(config(model, tmp.resolve("out"), 60, 0, false), data, null, false);
         List<Long> digests = new ArrayList<>();
         t.modelObserver = m -> digests.add(frozenDigest(m));
@@ -63,7 +63,7 @@ class SftTrainerTest {
     @Test
     void stopAndResumeEndsWithTheSameAdapter() throws Exception {
         Path model = TinyDense.write(tmp.resolve("m"), "llama", 1);
-        TrainingData data = new TrainingData(TinyDense.qa(8, 3), List.of());
+        TrainingRows data = new TrainingRows(TinyDense.qa(8, 3), List.of());
         new SftTrainer(config(model, tmp.resolve("a"), 12, 0, false, new LoraSettings.Targets.AllLinear(), 64, 0.1), data,
                 null, false).run();
 
@@ -95,7 +95,7 @@ class SftTrainerTest {
     @Test
     void checkpointingEveryStepChangesNothing() throws Exception {
         Path model = TinyDense.write(tmp.resolve("m"), "llama", 1);
-        TrainingData data = new TrainingData(TinyDense.qa(8, 3), List.of());
+        TrainingRows data = new TrainingRows(TinyDense.qa(8, 3), List.of());
         new SftTrainer(config(model, tmp.resolve("plain"), 20, 0, false, new LoraSettings.Targets.AllLinear(), 64, 0.1), data,
                 null, false).run();
         new SftTrainer(config(model, tmp.resolve("saving"), 20, 1, false, new LoraSettings.Targets.AllLinear(), 64, 0.1), data,
@@ -108,7 +108,7 @@ class SftTrainerTest {
     @Test
     void resumeWithADifferentSettingIsRefusedNamingIt() throws Exception {
         Path model = TinyDense.write(tmp.resolve("m"), "llama", 1);
-        TrainingData data = new TrainingData(TinyDense.qa(8, 3), List.of());
+        TrainingRows data = new TrainingRows(TinyDense.qa(8, 3), List.of());
         new SftTrainer(config(model, tmp.resolve("o"), 4, 2, false), data, null, false).run();
         TrainConfig other = new TrainConfig(model, tmp.resolve("o"), new LoraSettings(4, 16, 0, false,
                 new LoraSettings.Targets.AllLinear()), 0, 4, 4, 2, 64, 2e-2, LrSchedule.Kind.COSINE, 2, 0.01, 1.0, 7,
@@ -122,7 +122,7 @@ class SftTrainerTest {
     @Test
     void badInputsAreRefusedWithOneLine() throws Exception {
         Path model = TinyDense.write(tmp.resolve("m"), "llama", 1);
-        TrainingData data = new TrainingData(TinyDense.qa(4, 3), List.of());
+        TrainingRows data = new TrainingRows(TinyDense.qa(4, 3), List.of());
         assertThatThrownBy(() -> new SftTrainer(config(model, tmp.resolve("o1"), 2, 0, false,
                 new LoraSettings.Targets.Names(List.of("q_proj", "qkv_proj")), 64, 0), data, null, false).run())
                 .isInstanceOf(SmeltException.class).hasMessageContaining("\"qkv_proj\" does not exist");
@@ -131,7 +131,7 @@ class SftTrainerTest {
                 .isInstanceOf(SmeltException.class).hasMessageContaining("max_position_embeddings 128");
         int[] ids = {0, 5, 6, 7, 1};
         int[] none = {-100, -100, -100, -100, -100};
-        TrainingData masked = new TrainingData(List.of(TrainingSequence.single(new TokenizedExample(ids, none))), List.of());
+        TrainingRows masked = new TrainingRows(List.of(TrainingSequence.single(new TokenizedExample(ids, none))), List.of());
         assertThatThrownBy(() -> new SftTrainer(config(model, tmp.resolve("o3"), 2, 0, false), masked, null, false).run())
                 .isInstanceOf(SmeltException.class).hasMessageContaining("zero trainable tokens");
     }

@@ -18,7 +18,7 @@ import java.util.function.LongConsumer;
  * Turns task data into training and validation rows for the trainer:
  *
  * <pre>{@code
- * try (PreparedData data = TrainingData.builder()
+ * try (PreparedData data = DataPreparer.builder()
  *         .data(List.of("train.jsonl"))
  *         .model(modelDir)
  *         .options(DataOptions.builder().seqLen(2048).valSplit(0.05).packing(true).build())
@@ -31,7 +31,7 @@ import java.util.function.LongConsumer;
  * Rows stream from the sources through rendering and tokenization into a temporary token file,
  * so memory stays flat however large the data is.
  */
-public final class TrainingData {
+public final class DataPreparer {
     private final List<String> data;
     private final List<String> valData;
     private final Path model;
@@ -41,7 +41,7 @@ public final class TrainingData {
     private final Path workDir;
     private final LongConsumer progress;
 
-    private TrainingData(Builder b) {
+    private DataPreparer(Builder b) {
         this.data = List.copyOf(b.data);
         this.valData = List.copyOf(b.valData);
         this.model = b.model;
@@ -181,7 +181,7 @@ public final class TrainingData {
         public Builder progress(LongConsumer p) { progress = p; return this; }
 
         public PreparedData build() throws IOException {
-            return new TrainingData(this).prepare();
+            return new DataPreparer(this).prepare();
         }
     }
 }

@@ -8,24 +8,26 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * The model directory's tokenizer.json through DJL's binding of the Hugging Face tokenizers library, with
- * truncation and padding off (generation must see the whole prompt).
+ * A model's Hugging Face tokenizer as generation needs it: prompt text to ids, ids back to text. Reads the model
+ * directory's tokenizer.json through DJL's binding of the Hugging Face tokenizers library, with truncation and
+ * padding off (generation must see the whole prompt). Every call says whether to add special tokens, as
+ * {@code DatasetTokenizer} in the datasets module does.
  */
-public final class ModelTokenizer implements AutoCloseable {
+public final class GenerationTokenizer implements AutoCloseable {
     private final HuggingFaceTokenizer tokenizer;
 
-    private ModelTokenizer(HuggingFaceTokenizer tokenizer) {
+    private GenerationTokenizer(HuggingFaceTokenizer tokenizer) {
         this.tokenizer = tokenizer;
     }
 
-    public static ModelTokenizer open(ModelDirectory dir) {
+    public static GenerationTokenizer open(ModelDirectory dir) {
         return open(dir.tokenizerJson());
     }
 
-    public static ModelTokenizer open(Path tokenizerJson) {
+    public static GenerationTokenizer open(Path tokenizerJson) {
         try {
-            return new ModelTokenizer(HuggingFaceTokenizer.newInstance(tokenizerJson,
-                    Map.of("truncation", "false", "padding", "false", "addSpecialTokens", "true")));
+            return new GenerationTokenizer(HuggingFaceTokenizer.newInstance(tokenizerJson,
+                    Map.of("truncation", "false", "padding", "false")));
         } catch (IOException | RuntimeException e) {
             throw new SmeltException(tokenizerJson + ": cannot load tokenizer: " + e.getMessage(), e);
         }

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class TrainingDataTest {
+class DataPreparerTest {
     @TempDir
     static Path models;
 
@@ -66,10 +66,10 @@ class TrainingDataTest {
     void splitAndShuffleAreIdenticalAcrossRunsAndThreadCounts() throws IOException {
         Path data = chats(60);
         DataOptions opts = DataOptions.builder().valSplit(0.1).seed(3).threads(1).build();
-        try (PreparedData a = TrainingData.builder().data(data.toString()).model(chatMl).options(opts).build();
-             PreparedData b = TrainingData.builder().data(data.toString()).model(chatMl)
+        try (PreparedData a = DataPreparer.builder().data(data.toString()).model(chatMl).options(opts).build();
+             PreparedData b = DataPreparer.builder().data(data.toString()).model(chatMl)
                      .options(opts.toBuilder().threads(3).build()).build();
-             PreparedData c = TrainingData.builder().data(data.toString()).model(chatMl)
+             PreparedData c = DataPreparer.builder().data(data.toString()).model(chatMl)
                      .options(opts.toBuilder().seed(4).build()).build()) {
             assertThat(a.train().size()).isEqualTo(54);
             assertThat(a.validation().size()).isEqualTo(6);
@@ -85,7 +85,7 @@ class TrainingDataTest {
     @Test
     void invalidRowIsAnErrorNamingFileAndLine() throws IOException {
         Path data = jsonl("data.jsonl", List.of(chatRow(0), chatRow(1), "{\"messages\": [", chatRow(3)));
-        assertThatThrownBy(() -> TrainingData.builder().data(data.toString()).model(chatMl).build())
+        assertThatThrownBy(() -> DataPreparer.builder().data(data.toString()).model(chatMl).build())
                 .isInstanceOf(InvalidRowException.class)
                 .hasMessageStartingWith(data + ":3: invalid JSON");
     }
@@ -100,7 +100,7 @@ class TrainingDataTest {
                 "{\"dialog\":[]}",
                 chatRow(5)));
         DataOptions opts = DataOptions.builder().skipInvalid(true).build();
-        try (PreparedData d = TrainingData.builder().data(data.toString()).model(chatMl).options(opts).build()) {
+        try (PreparedData d = DataPreparer.builder().data(data.toString()).model(chatMl).options(opts).build()) {
             PreparationReport r = d.trainReport();
             assertThat(r.rows()).isEqualTo(6);
             assertThat(r.invalidRows()).isEqualTo(4);
@@ -118,7 +118,7 @@ class TrainingDataTest {
         Path data = jsonl("data.jsonl", List.of(
                 "{\"messages\":[{\"role\":\"user\",\"content\":\"q\"},{\"role\":\"system\",\"content\":\"late\"},"
                         + "{\"role\":\"assistant\",\"content\":\"a\"}]}"));
-        assertThatThrownBy(() -> TrainingData.builder().data(data.toString()).model(qwen35).build())
+        assertThatThrownBy(() -> DataPreparer.builder().data(data.toString()).model(qwen35).build())
                 .isInstanceOf(InvalidRowException.class)
                 .hasMessage(data + ":1: chat template rejected the conversation: System message must be at the beginning.");
     }
@@ -129,13 +129,13 @@ class TrainingDataTest {
                 "{\"messages\":[{\"role\":\"user\",\"content\":\"q\"},{\"role\":\"assistant\",\"content\":\""
                         + "word ".repeat(200) + "\"}]}"));
         DataOptions drop = DataOptions.builder().seqLen(160).truncation(Truncation.DROP).build();
-        try (PreparedData d = TrainingData.builder().data(data.toString()).model(chatMl).options(drop).build()) {
+        try (PreparedData d = DataPreparer.builder().data(data.toString()).model(chatMl).options(drop).build()) {
             assertThat(d.trainReport().overSeqLen()).isEqualTo(1);
             assertThat(d.trainReport().droppedTooLong()).isEqualTo(1);
             assertThat(d.train().size()).isEqualTo(1);
         }
         DataOptions right = drop.toBuilder().truncation(Truncation.RIGHT).build();
-        try (PreparedData d = TrainingData.builder().data(data.toString()).model(chatMl).options(right).build()) {
+        try (PreparedData d = DataPreparer.builder().data(data.toString()).model(chatMl).options(right).build()) {
             assertThat(d.trainReport().truncated()).isEqualTo(1);
             assertThat(d.trainReport().droppedTooLong()).isZero();
             assertThat(d.train().size()).isEqualTo(2);
@@ -148,8 +148,8 @@ class TrainingDataTest {
     void packingFillsRowsWithResetPositionsAndKeepsEveryToken() throws IOException {
         Path data = chats(40);
         DataOptions plain = DataOptions.builder().seqLen(512).seed(9).build();
-        try (PreparedData unpacked = TrainingData.builder().data(data.toString()).model(chatMl).options(plain).build();
-             PreparedData packed = TrainingData.builder().data(data.toString()).model(chatMl)
+        try (PreparedData unpacked = DataPreparer.builder().data(data.toString()).model(chatMl).options(plain).build();
+             PreparedData packed = DataPreparer.builder().data(data.toString()).model(chatMl)
                      .options(plain.toBuilder().packing(true).build()).build()) {
             assertThat(packed.train().size()).isLessThan(unpacked.train().size());
             assertThat(packed.train().tokens()).isEqualTo(unpacked.train().tokens());
@@ -174,12 +174,12 @@ class TrainingDataTest {
     void separateValidationData() throws IOException {
         Path train = chats(10);
         Path val = jsonl("val.jsonl", List.of(chatRow(100), chatRow(101)));
-        try (PreparedData d = TrainingData.builder().data(train.toString()).valData(List.of(val.toString())).model(chatMl).build()) {
+        try (PreparedData d = DataPreparer.builder().data(train.toString()).valData(List.of(val.toString())).model(chatMl).build()) {
             assertThat(d.train().size()).isEqualTo(10);
             assertThat(d.validation().size()).isEqualTo(2);
             assertThat(d.validationReport().rows()).isEqualTo(2);
         }
-        assertThatThrownBy(() -> TrainingData.builder().data(train.toString()).valData(List.of(val.toString())).model(chatMl)
+        assertThatThrownBy(() -> DataPreparer.builder().data(train.toString()).valData(List.of(val.toString())).model(chatMl)
                 .options(DataOptions.builder().valSplit(0.1).build()).build()).hasMessageContaining("exclude each other");
     }
 
@@ -188,14 +188,14 @@ class TrainingDataTest {
         Path csv = dir.resolve("pairs.csv");
         Files.writeString(csv, "question,answer\n\"What, exactly?\",This.\nWhy?,Because.\n");
         DataOptions opts = DataOptions.builder().fields(FieldMap.parse(List.of("prompt=question", "completion=answer"))).build();
-        try (PreparedData d = TrainingData.builder().data(csv.toString()).model(chatMl).options(opts).build()) {
+        try (PreparedData d = DataPreparer.builder().data(csv.toString()).model(chatMl).options(opts).build()) {
             assertThat(d.trainReport().format()).isEqualTo(FormatName.PROMPT_COMPLETION);
             assertThat(d.train().size()).isEqualTo(2);
         }
         Path parquet = dir.resolve("alpaca.parquet");
         TestModels.writeParquet(parquet,
                 "SELECT * FROM (VALUES ('Say hi', '', 'hi'), ('Add', '1 and 2', '3')) v(instruction, input, output)");
-        try (PreparedData d = TrainingData.builder().data(parquet.toString()).model(chatMl).build()) {
+        try (PreparedData d = DataPreparer.builder().data(parquet.toString()).model(chatMl).build()) {
             assertThat(d.trainReport().format()).isEqualTo(FormatName.ALPACA);
             assertThat(d.trainReport().kept()).isEqualTo(2);
         }
@@ -205,10 +205,10 @@ class TrainingDataTest {
     void chatDataNeedsAChatTemplate() throws IOException {
         Path base = TestModels.modelDir(dir, null);
         Path data = chats(2);
-        assertThatThrownBy(() -> TrainingData.builder().data(data.toString()).model(base).build())
+        assertThatThrownBy(() -> DataPreparer.builder().data(data.toString()).model(base).build())
                 .hasMessageContaining("no chat template").hasMessageContaining("--format text");
         Path text = jsonl("text.jsonl", List.of("{\"text\":\"some words\"}"));
-        try (PreparedData d = TrainingData.builder().data(text.toString()).model(base).build()) {
+        try (PreparedData d = DataPreparer.builder().data(text.toString()).model(base).build()) {
             assertThat(d.trainReport().format()).isEqualTo(FormatName.TEXT);
         }
     }

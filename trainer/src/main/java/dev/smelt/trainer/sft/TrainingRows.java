@@ -7,10 +7,10 @@ import java.util.List;
 import java.util.zip.CRC32;
 
 /** The rows a run trains and validates on, already tokenized, masked and (optionally) packed. */
-public record TrainingData(List<TrainingSequence> train, List<TrainingSequence> validation) {
+public record TrainingRows(List<TrainingSequence> train, List<TrainingSequence> validation) {
     /** Rows of a prepared data set, read on demand from its token store (nothing is copied). */
-    public static TrainingData of(dev.smelt.datasets.prepare.PreparedData prepared) {
-        return new TrainingData(view(prepared.train()), view(prepared.validation()));
+    public static TrainingRows of(dev.smelt.datasets.prepare.PreparedData prepared) {
+        return new TrainingRows(view(prepared.train()), view(prepared.validation()));
     }
 
     private static List<TrainingSequence> view(dev.smelt.datasets.prepare.SequenceSet set) {

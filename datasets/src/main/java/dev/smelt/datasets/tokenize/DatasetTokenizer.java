@@ -12,36 +12,38 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * A model's Hugging Face tokenizer ({@code tokenizer.json}, through DJL's binding of the Rust
- * library) plus the special tokens from {@code tokenizer_config.json}. Truncation and padding
- * configured in the file are switched off: length handling is the datasets module's job.
- * Thread-safe.
+ * A model's Hugging Face tokenizer as data preparation needs it: ids with the code-point offset where
+ * each token starts (to draw loss masks), plus the end-of-sequence and pad tokens from
+ * {@code tokenizer_config.json} (to pad batches). Reads {@code tokenizer.json} through DJL's binding of
+ * the Rust library. Truncation and padding configured in the file are switched off: length handling is
+ * the datasets module's job. Every call says whether to add special tokens (a rendered chat template
+ * carries its own, raw text gets the tokenizer's), as {@code GenerationTokenizer} in the models module
+ * does. Thread-safe.
  */
-public final class ModelTokenizer implements AutoCloseable {
+public final class DatasetTokenizer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final HuggingFaceTokenizer tokenizer;
     private final String eosToken;
     private final String padToken;
 
-    private ModelTokenizer(HuggingFaceTokenizer tokenizer, String eosToken, String padToken) {
+    private DatasetTokenizer(HuggingFaceTokenizer tokenizer, String eosToken, String padToken) {
         this.tokenizer = tokenizer;
         this.eosToken = eosToken;
         this.padToken = padToken;
     }
 
-    public static ModelTokenizer load(Path modelDir) {
+    public static DatasetTokenizer load(Path modelDir) {
         Path file = modelDir.resolve("tokenizer.json");
         if (!Files.isRegularFile(file)) throw new SmeltException(file + ": no such file (the model's tokenizer is needed)");
         HuggingFaceTokenizer tok;
         try {
-            tok = HuggingFaceTokenizer.newInstance(file, Map.of(
-                    "addSpecialTokens", "false", "truncation", "false", "padding", "false"));
+            tok = HuggingFaceTokenizer.newInstance(file, Map.of("truncation", "false", "padding", "false"));
         } catch (IOException | RuntimeException e) {
             throw new SmeltException(file + ": cannot load tokenizer: " + e.getMessage(), e);
         }
         JsonNode config = readConfig(modelDir.resolve("tokenizer_config.json"));
-        return new ModelTokenizer(tok, tokenString(config, "eos_token"), tokenString(config, "pad_token"));
+        return new DatasetTokenizer(tok, tokenString(config, "eos_token"), tokenString(config, "pad_token"));
     }
 
     private static JsonNode readConfig(Path file) {
