@@ -1,0 +1,6 @@
+/**
+ * Tiny random models for tests, CI smoke runs and {@code smelt create-tiny}: {@link TinyModelWriter} writes a
+ * complete Hugging Face directory (config, byte-identical seeded weights, a real byte-level BPE tokenizer from
+ * {@link TinyTokenizer}, ChatML template) for every supported architecture.
+ */
+package dev.smelt.core.tiny;

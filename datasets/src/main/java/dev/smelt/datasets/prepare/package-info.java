@@ -1,0 +1,6 @@
+/**
+ * Task data to training rows: {@link DataPreparer} streams the sources through rendering and tokenization into a
+ * temporary token file and returns {@link PreparedData} (shuffled, split and optionally packed rows, with a report
+ * of what was dropped and why).
+ */
+package dev.smelt.datasets.prepare;
