@@ -1,7 +1,11 @@
 package dev.smelt.cli;
 
 import dev.smelt.core.SmeltException;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.ParseResult;
@@ -20,13 +24,13 @@ final class ErrorHandler implements IExecutionExceptionHandler {
 
     static String describe(Throwable ex) {
         if (ex instanceof SmeltException) return oneLine(ex.getMessage());
-        if (ex instanceof java.nio.file.NoSuchFileException) return oneLine(ex.getMessage()) + ": no such file";
-        if (ex instanceof java.nio.file.AccessDeniedException) return oneLine(ex.getMessage()) + ": permission denied";
-        if (ex instanceof java.io.IOException && ex.getMessage() != null
+        if (ex instanceof NoSuchFileException) return oneLine(ex.getMessage()) + ": no such file";
+        if (ex instanceof AccessDeniedException) return oneLine(ex.getMessage()) + ": permission denied";
+        if (ex instanceof IOException && ex.getMessage() != null
                 && ex.getMessage().contains("No space left on device")) {
             return "disk full: " + oneLine(ex.getMessage());
         }
-        if (ex instanceof java.io.UncheckedIOException && ex.getCause() != null) return describe(ex.getCause());
+        if (ex instanceof UncheckedIOException && ex.getCause() != null) return describe(ex.getCause());
         String msg = ex.getMessage();
         return ex.getClass().getSimpleName() + (msg == null ? "" : ": " + oneLine(msg));
     }

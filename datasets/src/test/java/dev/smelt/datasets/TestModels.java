@@ -8,6 +8,10 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Map;
 
 /** Test model directories: the tiny byte-level BPE tokenizer from core with a real Qwen chat template. */
@@ -42,9 +46,9 @@ public final class TestModels {
     }
 
     /** Writes the result of a DuckDB query as a Parquet file. */
-    public static void writeParquet(Path file, String select) throws java.sql.SQLException {
-        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:duckdb:");
-             java.sql.Statement s = c.createStatement()) {
+    public static void writeParquet(Path file, String select) throws SQLException {
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
+             Statement s = c.createStatement()) {
             s.execute("COPY (" + select + ") TO '" + file.toAbsolutePath().toString().replace("'", "''") + "' (FORMAT parquet)");
         }
     }

@@ -1,5 +1,6 @@
 package dev.smelt.hub;
 
+import dev.smelt.core.SmeltException;
 import dev.smelt.hub.download.DiskSpace;
 import dev.smelt.hub.download.PathFilter;
 import dev.smelt.hub.download.RepoInfo;
@@ -139,7 +140,7 @@ public final class HubClient {
 
         public HubClient build() {
             if (settings == null) settings = HubSettings.fromEnvironment();
-            if (maxWorkers < 1) throw new dev.smelt.core.SmeltException("max workers must be at least 1, got " + maxWorkers);
+            if (maxWorkers < 1) throw new SmeltException("max workers must be at least 1, got " + maxWorkers);
             return new HubClient(this);
         }
     }

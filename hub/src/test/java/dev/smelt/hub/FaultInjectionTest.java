@@ -8,8 +8,10 @@ import dev.smelt.hub.download.PathFilter;
 import dev.smelt.hub.progress.TransferProgress;
 import dev.smelt.hub.testserver.Fault;
 import dev.smelt.hub.testserver.FakeHub;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -203,8 +205,8 @@ class FaultInjectionTest {
 
     @Test
     void unreachableEndpointIsOneClearLine() throws Exception {
-        HubSettings s = new HubSettings(java.net.URI.create("http://127.0.0.1:9"), tmp, tmp.resolve("hub"), false,
-                Optional.empty(), java.time.Duration.ofSeconds(2), java.time.Duration.ofSeconds(2));
+        HubSettings s = new HubSettings(URI.create("http://127.0.0.1:9"), tmp, tmp.resolve("hub"), false,
+                Optional.empty(), Duration.ofSeconds(2), Duration.ofSeconds(2));
         HubClient c = HubClient.builder().settings(s).retry(HubFixture.FAST_RETRY).build();
         assertThatThrownBy(() -> c.snapshot("a/b", "main", PathFilter.ALL))
                 .isInstanceOf(SmeltException.class)

@@ -3,6 +3,7 @@ package dev.smelt.hub;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.smelt.core.io.AtomicFiles;
 import dev.smelt.hub.download.PathFilter;
 import dev.smelt.hub.progress.TransferProgress;
 import dev.smelt.hub.testserver.FakeHub;
@@ -11,6 +12,7 @@ import dev.smelt.hub.upload.PushRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -109,7 +111,7 @@ class PushTest {
             assertThat(f.bodyRequests()).isZero();
 
             // Without metadata, LFS files are recognised by their sha256; the two regular files are fetched again.
-            dev.smelt.core.io.AtomicFiles.deleteRecursively(out.resolve(".cache"));
+            AtomicFiles.deleteRecursively(out.resolve(".cache"));
             f.hub.clearLog();
             f.client().snapshotToDir(RepoType.MODEL, new RepoId(HubFixture.REPO), "main", PathFilter.ALL, out);
             assertThat(f.bodyRequests()).isEqualTo(2);
@@ -120,8 +122,8 @@ class PushTest {
     @Test
     void concurrentPullsInOneProcessDownloadEachBlobOnce() throws Exception {
         try (HubFixture f = new HubFixture(tmp).standardFiles()) {
-            var a = java.util.concurrent.CompletableFuture.supplyAsync(() -> f.client().snapshot(HubFixture.REPO, "main", PathFilter.ALL));
-            var b = java.util.concurrent.CompletableFuture.supplyAsync(() -> f.client().snapshot(HubFixture.REPO, "main", PathFilter.ALL));
+            var a = CompletableFuture.supplyAsync(() -> f.client().snapshot(HubFixture.REPO, "main", PathFilter.ALL));
+            var b = CompletableFuture.supplyAsync(() -> f.client().snapshot(HubFixture.REPO, "main", PathFilter.ALL));
             assertThat(a.get()).isEqualTo(b.get());
             assertThat(f.bodyRequests()).isEqualTo(4);
             for (var e : f.files.entrySet()) assertThat(Files.readAllBytes(a.get().resolve(e.getKey()))).isEqualTo(e.getValue());

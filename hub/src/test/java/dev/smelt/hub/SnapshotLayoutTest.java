@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.smelt.core.SmeltException;
 import dev.smelt.hub.download.PathFilter;
+import dev.smelt.hub.progress.TransferProgress;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
@@ -67,7 +69,7 @@ class SnapshotLayoutTest {
             assertThat(f.hub.requests()).hasSize(1).allMatch(l -> l.path().startsWith("/api/models/"));
 
             f.hub.close(); // offline must not need the server at all
-            HubClient offline = f.client(f.settings().withOffline(true), new dev.smelt.hub.progress.TransferProgress());
+            HubClient offline = f.client(f.settings().withOffline(true), new TransferProgress());
             assertThat(offline.snapshot(HubFixture.REPO, "main", PathFilter.ALL)).isEqualTo(first);
             assertThat(offline.snapshot(HubFixture.REPO, f.commit, PathFilter.ALL)).isEqualTo(first);
             assertThatThrownBy(() -> offline.snapshot(HubFixture.REPO, "dev", PathFilter.ALL))
@@ -106,7 +108,7 @@ class SnapshotLayoutTest {
         TreeMap<String, String> out = new TreeMap<>();
         try (Stream<Path> walk = Files.walk(root)) {
             for (Path p : walk.toList()) {
-                if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) continue;
+                if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) continue;
                 String rel = root.relativize(p).toString();
                 if (Files.isSymbolicLink(p)) out.put(rel, "link:" + Files.readSymbolicLink(p));
                 else if (rel.contains("/refs/")) out.put(rel, "file:" + Files.readString(p, StandardCharsets.UTF_8));

@@ -12,6 +12,7 @@ import dev.smelt.core.model.ModelDirectory;
 import dev.smelt.core.tiny.TinyModelSpec;
 import dev.smelt.core.tiny.TinyModelWriter;
 import dev.smelt.datasets.prepare.DataOptions;
+import dev.smelt.datasets.prepare.DataPreparer;
 import dev.smelt.datasets.prepare.PreparedData;
 import dev.smelt.models.TorchThreads;
 import dev.smelt.models.generate.GenerationResult;
@@ -84,7 +85,7 @@ public final class QuickstartCommand implements Callable<Integer> {
         Path adapter = out.resolve("adapter");
         DataOptions options = DataOptions.builder().seqLen(256).packing(false).seed(0).build();
         SftTrainer.Result r;
-        try (PreparedData prepared = dev.smelt.datasets.prepare.DataPreparer.builder().data(List.of(dataFile.toString()))
+        try (PreparedData prepared = DataPreparer.builder().data(List.of(dataFile.toString()))
                 .model(base.directory()).options(options).build()) {
             TrainConfig cfg = new TrainConfig(base.directory(), adapter,
                     new LoraSettings(16, 32, 0.0, false, new LoraSettings.Targets.AllLinear()),

@@ -6,6 +6,7 @@ import dev.smelt.cli.GlobalOptions;
 import dev.smelt.core.SmeltException;
 import dev.smelt.core.model.ModelDirectory;
 import dev.smelt.datasets.prepare.DataOptions;
+import dev.smelt.datasets.prepare.DataPreparer;
 import dev.smelt.datasets.prepare.PreparedData;
 import dev.smelt.models.Devices;
 import dev.smelt.models.Precision;
@@ -152,7 +153,7 @@ public final class TrainCommand implements Callable<Integer> {
                     + " matrix kernels); it is meant for GPUs");
         }
         if (log != null) log.println("smelt: preparing data from " + String.join(", ", dataOptions.data()));
-        try (PreparedData prepared = dev.smelt.datasets.prepare.DataPreparer.builder()
+        try (PreparedData prepared = DataPreparer.builder()
                 .data(dataOptions.data()).valData(valData).model(model).options(options).build()) {
             TrainingRows data = TrainingRows.of(prepared);
             LoraSettings lora = new LoraSettings(loraR, loraAlpha, loraDropout, rslora, LoraSettings.Targets.parse(targets));

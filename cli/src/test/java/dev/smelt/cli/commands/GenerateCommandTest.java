@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
 import dev.smelt.cli.Smelt;
+import dev.smelt.core.chat.ChatMessage;
 import dev.smelt.core.model.Architecture;
+import dev.smelt.core.model.DenseConfig;
 import dev.smelt.core.model.ModelDirectory;
 import dev.smelt.core.tiny.TinyModelSpec;
 import dev.smelt.core.tiny.TinyModelWriter;
@@ -18,6 +20,7 @@ import dev.smelt.trainer.peft.LoraPair;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -63,7 +66,7 @@ class GenerateCommandTest {
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.err()).isEmpty();
         try (LanguageModel lm = LanguageModel.open(ModelDirectory.open(model), Device.cpu(), DataType.FLOAT32)) {
-            long[] prompt = lm.encodeChat(List.of(dev.smelt.core.chat.ChatMessage.user("hi")));
+            long[] prompt = lm.encodeChat(List.of(ChatMessage.user("hi")));
             List<Integer> expected = lm.generate(prompt, SamplingParams.greedy(10, List.of()), null).tokenIds();
             assertThat(r.out().trim()).isEqualTo(String.join(" ", expected.stream().map(String::valueOf).toList()));
         }
@@ -113,11 +116,11 @@ class GenerateCommandTest {
         ModelDirectory md = ModelDirectory.open(model);
         int hidden = md.config().hiddenSize();
         int r = 4;
-        List<LoraPair> pairs = new java.util.ArrayList<>();
+        List<LoraPair> pairs = new ArrayList<>();
         Random rnd = new Random(9);
         for (int l = 0; l < md.config().numLayers(); l++) {
             String module = "model.layers." + l + ".mlp.down_proj";
-            int in = ((dev.smelt.core.model.DenseConfig) md.config()).intermediateSize();
+            int in = ((DenseConfig) md.config()).intermediateSize();
             float[] a = new float[r * in];
             float[] b = new float[hidden * r];
             for (int i = 0; i < a.length; i++) a[i] = (float) rnd.nextGaussian() * 0.3f;

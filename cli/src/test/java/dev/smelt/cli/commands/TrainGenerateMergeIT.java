@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
@@ -73,7 +74,7 @@ class TrainGenerateMergeIT {
         }
     }
 
-    @org.junit.jupiter.api.Test
+    @Test
     void fp16TrainingReproducesTheAnswersAndBf16IsRefused() throws Exception {
         Path model = tmp.resolve("model");
         assertThat(smelt("create-tiny", "--arch", "llama", "--out", model.toString()).code()).isZero();

@@ -2,6 +2,7 @@ package dev.smelt.converter.gguf;
 
 import dev.smelt.converter.gguf.vocab.GgufKeys;
 import dev.smelt.core.SmeltException;
+import dev.smelt.core.safetensors.DType;
 import dev.smelt.core.safetensors.Floats;
 import java.io.Closeable;
 import java.io.IOException;
@@ -336,10 +337,10 @@ public final class GgufReader implements Closeable {
         int n = Math.toIntExact(t.numElements());
         ByteBuffer b = bytes(name);
         return switch (t.type()) {
-            case F32 -> Floats.toFloats(b, dev.smelt.core.safetensors.DType.F32, n);
-            case F16 -> Floats.toFloats(b, dev.smelt.core.safetensors.DType.F16, n);
-            case BF16 -> Floats.toFloats(b, dev.smelt.core.safetensors.DType.BF16, n);
-            case F64 -> Floats.toFloats(b, dev.smelt.core.safetensors.DType.F64, n);
+            case F32 -> Floats.toFloats(b, DType.F32, n);
+            case F16 -> Floats.toFloats(b, DType.F16, n);
+            case BF16 -> Floats.toFloats(b, DType.BF16, n);
+            case F64 -> Floats.toFloats(b, DType.F64, n);
             default -> throw new SmeltException(path + ": tensor \"" + name + "\" is " + t.type()
                     + "; only F32, F16, BF16 and F64 tensors can be read as floats here");
         };

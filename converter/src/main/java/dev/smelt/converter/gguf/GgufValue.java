@@ -1,5 +1,6 @@
 package dev.smelt.converter.gguf;
 
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -76,7 +77,7 @@ public sealed interface GgufValue {
     /** Raw 64 bits; use {@link Long#toUnsignedString} to print. */
     record UInt64(long value) implements GgufValue {
         public GgufValueType type() { return GgufValueType.UINT64; }
-        public Object plain() { return value >= 0 ? (Object) value : new java.math.BigInteger(Long.toUnsignedString(value)); }
+        public Object plain() { return value >= 0 ? (Object) value : new BigInteger(Long.toUnsignedString(value)); }
     }
 
     record Int64(long value) implements GgufValue {

@@ -5,6 +5,7 @@ import dev.smelt.core.SmeltException;
 import dev.smelt.core.io.AtomicFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -12,6 +13,7 @@ import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -73,7 +75,7 @@ public final class GgufWriter {
         for (int i = 0; i < tensors.size(); i++) {
             GgufTensor t = tensors.get(i);
             listener.tensorStarted(i, tensors.size(), t);
-            if (Thread.currentThread().isInterrupted()) throw new java.io.InterruptedIOException("interrupted");
+            if (Thread.currentThread().isInterrupted()) throw new InterruptedIOException("interrupted");
             long expected = t.byteSize();
             long before = ch.position();
             if (before - dataStart != offsets[i]) {
@@ -84,7 +86,7 @@ public final class GgufWriter {
             long written = ch.position() - before;
             if (written != expected) {
                 throw new SmeltException("tensor \"" + t.name() + "\": source wrote " + written + " bytes, expected "
-                        + expected + " (" + t.type() + " " + java.util.Arrays.toString(t.dims()) + ")");
+                        + expected + " (" + t.type() + " " + Arrays.toString(t.dims()) + ")");
             }
             long pad = GgufFormat.align(written, alignment) - written;
             if (pad > 0) writeAll(ch, ByteBuffer.allocate((int) pad));

@@ -9,6 +9,7 @@ import dev.smelt.core.safetensors.Floats;
 import dev.smelt.core.safetensors.SafetensorsFile;
 import dev.smelt.core.safetensors.TensorInfo;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.WritableByteChannel;
@@ -112,7 +113,7 @@ public final class ConvertedTensor implements GgufTensor {
         if (isVerbatimCopy()) {
             long size = info.byteSize();
             for (long off = 0; off < size; off += WINDOW_BYTES) {
-                if (Thread.currentThread().isInterrupted()) throw new java.io.InterruptedIOException("interrupted");
+                if (Thread.currentThread().isInterrupted()) throw new InterruptedIOException("interrupted");
                 ByteBuffer b = source.window(info.name(), off, Math.min(WINDOW_BYTES, size - off));
                 while (b.hasRemaining()) out.write(b);
             }
@@ -126,7 +127,7 @@ public final class ConvertedTensor implements GgufTensor {
         short[] halves = type == GgmlType.F32 ? null : new short[cols];
         Rows reader = new Rows();
         for (int r0 = 0; r0 < rows; r0 += rowsPerBatch) {
-            if (Thread.currentThread().isInterrupted()) throw new java.io.InterruptedIOException("interrupted");
+            if (Thread.currentThread().isInterrupted()) throw new InterruptedIOException("interrupted");
             int r1 = Math.min(rows, r0 + rowsPerBatch);
             buf.clear();
             for (int r = r0; r < r1; r++) {

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -156,7 +157,7 @@ public final class LlamaCppHarness {
             p.destroyForcibly();
             Thread.currentThread().interrupt();
             throw new SmeltException(script + " interrupted", e);
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             throw new SmeltException(script + ": cannot read its output: " + e.getCause().getMessage(), e);
         }
     }

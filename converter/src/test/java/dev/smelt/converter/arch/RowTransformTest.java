@@ -2,6 +2,7 @@ package dev.smelt.converter.arch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 
 class RowTransformTest {
@@ -54,6 +55,6 @@ class RowTransformTest {
                 .withOp(RowTransform.ElementOp.PLUS_ONE);
         assertThat(t.apply(w, 2, 4)).containsExactly(1, 3, 2, 4, 11, 13, 12, 14);
         assertThat(RowTransform.ElementOp.NEG_EXP.apply(0f)).isEqualTo(-1f);
-        assertThat(RowTransform.ElementOp.NEG_EXP.apply((float) Math.log(2))).isEqualTo(-2f, org.assertj.core.data.Offset.offset(1e-6f));
+        assertThat(RowTransform.ElementOp.NEG_EXP.apply((float) Math.log(2))).isEqualTo(-2f, Offset.offset(1e-6f));
     }
 }

@@ -5,8 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.smelt.converter.gguf.vocab.GgufKeys;
 import dev.smelt.core.SmeltException;
+import dev.smelt.core.safetensors.Floats;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -68,7 +71,7 @@ class GgufRoundTripTest {
         float[] b = new float[2 * 5];
         for (int i = 0; i < b.length; i++) b[i] = i * 0.5f;
         ByteBuffer h = ByteBuffer.allocate(2 * 7).order(ByteOrder.LITTLE_ENDIAN);
-        for (int i = 0; i < 7; i++) h.putShort(dev.smelt.core.safetensors.Floats.floatToHalf(i - 3));
+        for (int i = 0; i < 7; i++) h.putShort(Floats.floatToHalf(i - 3));
         h.flip();
         Map<String, GgufValue> meta = new LinkedHashMap<>();
         meta.put("general.architecture", GgufValue.of("test"));
@@ -125,7 +128,7 @@ class GgufRoundTripTest {
         byte[] h = GgufWriter.encodeHeader(meta, List.of(GgufTensor.ofFloats("w", new long[] {2, 3}, new float[6])),
                 new long[] {0}, 32);
         ByteBuffer b = ByteBuffer.wrap(h).order(ByteOrder.LITTLE_ENDIAN);
-        assertThat(new String(h, 0, 4, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("GGUF");
+        assertThat(new String(h, 0, 4, StandardCharsets.US_ASCII)).isEqualTo("GGUF");
         b.position(4);
         assertThat(b.getInt()).isEqualTo(3);
         assertThat(b.getLong()).isEqualTo(1); // tensors
@@ -156,7 +159,7 @@ class GgufRoundTripTest {
         assertThat(dir.resolve("s.gguf")).doesNotExist();
         try (var s = Files.list(dir)) {
             assertThat(s.toList()).as("no temp files left").isEmpty();
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new AssertionError(e);
         }
     }

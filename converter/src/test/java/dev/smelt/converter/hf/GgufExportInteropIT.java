@@ -9,12 +9,16 @@ import dev.smelt.converter.gguf.GgufReader;
 import dev.smelt.converter.gguf.GgufTensorInfo;
 import dev.smelt.converter.gguf.GgufValue;
 import dev.smelt.converter.interop.LlamaCppHarness;
+import dev.smelt.core.model.ModelConfig;
 import dev.smelt.core.safetensors.DType;
+import dev.smelt.core.safetensors.SafetensorsModel;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -22,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Converted GGUFs checked against the reference tools: @huggingface/gguf must parse exactly the metadata and
@@ -84,7 +89,7 @@ class GgufExportInteropIT {
      * are right, not just loadable.
      */
     @ParameterizedTest(name = "{0}")
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"llama", "qwen2", "qwen3", "qwen3_5", "qwen3_5_text"})
+    @ValueSource(strings = {"llama", "qwen2", "qwen3", "qwen3_5", "qwen3_5_text"})
     void llamaCppMatchesAReferenceForwardPass(String arch) throws Exception {
         Path dir = TinyHfModels.write(tmp.resolve("ref-" + arch), arch, DType.BF16, 5);
         Path gguf = tmp.resolve("ref-" + arch + ".gguf");
@@ -110,8 +115,8 @@ class GgufExportInteropIT {
         int[] prompt = {72, 101, 108, 108, 111, 32, 119, 111, 114, 108, 100};
         int steps = 6;
         LlamaCppHarness.Generation g = harness.generate(gguf, prompt, steps, 5);
-        dev.smelt.core.model.ModelConfig cfg = dev.smelt.core.model.ModelConfig.parse(dir.resolve("config.json"));
-        try (dev.smelt.core.safetensors.SafetensorsModel w = dev.smelt.core.safetensors.SafetensorsModel.open(dir)) {
+        ModelConfig cfg = ModelConfig.parse(dir.resolve("config.json"));
+        try (SafetensorsModel w = SafetensorsModel.open(dir)) {
             ReferenceForward ref = new ReferenceForward(cfg, w);
             int[] seq = prompt;
             for (int s = 0; s < steps; s++) {
@@ -119,7 +124,7 @@ class GgufExportInteropIT {
                 LlamaCppHarness.Step step = g.steps().get(s);
                 for (double[] cand : step.top()) {
                     assertThat(cand[1]).as("%s step %d: p(token %d)", arch, s, (int) cand[0])
-                            .isCloseTo(p[(int) cand[0]], org.assertj.core.data.Offset.offset(2e-3 + 0.02 * p[(int) cand[0]]));
+                            .isCloseTo(p[(int) cand[0]], Offset.offset(2e-3 + 0.02 * p[(int) cand[0]]));
                 }
                 int best = 0;
                 for (int i = 1; i < p.length; i++) if (p[i] > p[best]) best = i;
@@ -128,7 +133,7 @@ class GgufExportInteropIT {
                 if (p[best] - second > 1e-3) {
                     assertThat(step.token()).as("%s step %d greedy token", arch, s).isEqualTo(best);
                 }
-                seq = java.util.Arrays.copyOf(seq, seq.length + 1);
+                seq = Arrays.copyOf(seq, seq.length + 1);
                 seq[seq.length - 1] = step.token();
             }
         }

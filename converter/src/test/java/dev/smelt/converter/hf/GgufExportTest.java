@@ -12,6 +12,8 @@ import dev.smelt.converter.gguf.GgufValue;
 import dev.smelt.core.SmeltException;
 import dev.smelt.core.safetensors.DType;
 import dev.smelt.core.safetensors.SafetensorsModel;
+import dev.smelt.core.safetensors.SafetensorsWriter;
+import dev.smelt.core.safetensors.TensorSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -189,8 +191,8 @@ class GgufExportTest {
     void unknownTensorFailsBeforeAnythingIsWritten() throws Exception {
         Path dir = TinyHfModels.write(tmp.resolve("odd"), "qwen3", DType.F32, 1);
         Path extra = dir.resolve("extra.safetensors");
-        dev.smelt.core.safetensors.SafetensorsWriter.write(extra, Map.of(), List.of(
-                dev.smelt.core.safetensors.TensorSource.ofFloats("model.layers.0.mystery.weight", new long[] {2}, new float[2])));
+        SafetensorsWriter.write(extra, Map.of(), List.of(
+                TensorSource.ofFloats("model.layers.0.mystery.weight", new long[] {2}, new float[2])));
         Path out = tmp.resolve("odd.gguf");
         assertThatThrownBy(() -> GgufExport.export(dir, out, GgufExport.Options.of(OutputType.F16), new GgufExport.Listener() {}))
                 .isInstanceOf(SmeltException.class).hasMessageContaining("\"model.layers.0.mystery.weight\"");

@@ -1,5 +1,6 @@
 package dev.smelt.converter.hf;
 
+import dev.smelt.converter.gguf.GgufTensor;
 import java.nio.file.Path;
 
 /** Test helper process: exports a model to GGUF slowly (a pause per tensor) so a test can stop it mid-write. */
@@ -11,7 +12,7 @@ public final class SlowExportMain {
         Path out = Path.of(args[1]);
         GgufExport.export(model, out, GgufExport.Options.of(OutputType.F16), new GgufExport.Listener() {
             @Override
-            public void tensorStarted(int index, int count, dev.smelt.converter.gguf.GgufTensor tensor) {
+            public void tensorStarted(int index, int count, GgufTensor tensor) {
                 if (index == 1) {
                     System.out.println("writing");
                     System.out.flush();

@@ -6,6 +6,7 @@ import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.LegacyOverrides;
 import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
+import com.hubspot.jinjava.interpret.Context;
 import com.hubspot.jinjava.interpret.InterpretException;
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.interpret.TemplateError;
@@ -22,6 +23,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import jinjava.javax.el.CompositeELResolver;
@@ -66,7 +68,7 @@ public final class ChatTemplate {
         // A child of the engine's global context: Jinjava's newInterpreter() re-registers every filter and
         // tag per call, which costs ~3x the render itself on short chats.
         JinjavaInterpreter interpreter = new JinjavaInterpreter(ENGINE,
-                new com.hubspot.jinjava.interpret.Context(ENGINE.getGlobalContext()), ENGINE.getGlobalConfig());
+                new Context(ENGINE.getGlobalContext()), ENGINE.getGlobalConfig());
         JinjavaInterpreter.pushCurrent(interpreter);
         try {
             Node root = interpreter.parse(translated);
@@ -158,7 +160,7 @@ public final class ChatTemplate {
                     + String.join(", ", names) + ")");
         }
         throw new SmeltException(origin + ": \"chat_template\" must be a string or a list of {name, template}, got "
-                + field.getNodeType().toString().toLowerCase(java.util.Locale.ROOT));
+                + field.getNodeType().toString().toLowerCase(Locale.ROOT));
     }
 
     /** Renders with only {@code messages}, {@code add_generation_prompt} and the special tokens defined. */
@@ -191,7 +193,7 @@ public final class ChatTemplate {
         // A child of the engine's global context: Jinjava's newInterpreter() re-registers every filter and
         // tag per call, which costs ~3x the render itself on short chats.
         JinjavaInterpreter interpreter = new JinjavaInterpreter(ENGINE,
-                new com.hubspot.jinjava.interpret.Context(ENGINE.getGlobalContext()), ENGINE.getGlobalConfig());
+                new Context(ENGINE.getGlobalContext()), ENGINE.getGlobalConfig());
         interpreter.getContext().putAll(vars);
         JinjavaInterpreter.pushCurrent(interpreter);
         String output;

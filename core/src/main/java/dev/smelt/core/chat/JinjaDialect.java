@@ -3,7 +3,9 @@ package dev.smelt.core.chat;
 import dev.smelt.core.SmeltException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -31,7 +33,7 @@ final class JinjaDialect {
     record Translation(String source, Set<String> filters) {}
 
     static Translation translate(String template) {
-        Set<String> filters = new java.util.TreeSet<>();
+        Set<String> filters = new TreeSet<>();
         String src = template.replace("\r\n", "\n").replace('\r', '\n');
         if (src.endsWith("\n")) src = src.substring(0, src.length() - 1); // keep_trailing_newline=False
         StringBuilder out = new StringBuilder(src.length() + 64);
@@ -344,7 +346,7 @@ final class JinjaDialect {
             if (t.kind != Kind.NAME || !(t.text.equals("True") || t.text.equals("False") || t.text.equals("None"))) continue;
             int p = prevSignificant(toks, i);
             if (p >= 0 && toks.get(p).is(".")) continue;
-            t.text = t.text.toLowerCase(java.util.Locale.ROOT);
+            t.text = t.text.toLowerCase(Locale.ROOT);
         }
     }
 

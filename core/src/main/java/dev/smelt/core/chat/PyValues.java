@@ -1,5 +1,6 @@
 package dev.smelt.core.chat;
 
+import java.lang.reflect.Array;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -27,8 +28,8 @@ final class PyValues {
         } else if (value instanceof Object[] arr) {
             out.addAll(Arrays.asList(arr));
         } else if (value.getClass().isArray()) {
-            int n = java.lang.reflect.Array.getLength(value);
-            for (int i = 0; i < n; i++) out.add(java.lang.reflect.Array.get(value, i));
+            int n = Array.getLength(value);
+            for (int i = 0; i < n; i++) out.add(Array.get(value, i));
         } else {
             out.add(value); // Jinjava iterates a scalar once
         }

@@ -2,6 +2,7 @@ package dev.smelt.core.safetensors;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.WritableByteChannel;
 
 /**
@@ -36,7 +37,7 @@ public interface TensorSource {
     }
 
     static TensorSource ofFloats(String name, long[] shape, float[] values) {
-        ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
         b.asFloatBuffer().put(values);
         return of(name, DType.F32, shape, b);
     }

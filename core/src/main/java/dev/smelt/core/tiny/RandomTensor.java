@@ -5,6 +5,7 @@ import dev.smelt.core.safetensors.Floats;
 import dev.smelt.core.safetensors.TensorInfo;
 import dev.smelt.core.safetensors.TensorSource;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.WritableByteChannel;
@@ -19,7 +20,7 @@ record RandomTensor(String name, DType dtype, long[] shape, WeightInit init, lon
         long n = TensorInfo.numElements(shape);
         ByteBuffer buf = ByteBuffer.allocate(CHUNK * dtype.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
         for (long done = 0; done < n; ) {
-            if (Thread.currentThread().isInterrupted()) throw new java.io.InterruptedIOException("interrupted writing " + name);
+            if (Thread.currentThread().isInterrupted()) throw new InterruptedIOException("interrupted writing " + name);
             int count = (int) Math.min(CHUNK, n - done);
             buf.clear();
             for (int i = 0; i < count; i++) {

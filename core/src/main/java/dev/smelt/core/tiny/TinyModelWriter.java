@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -135,7 +136,7 @@ public final class TinyModelWriter {
         facts.put("architecture", spec.architecture().modelType());
         facts.put("seed", spec.seed());
         facts.put("parameters", params);
-        facts.put("dtype", spec.dtype().name().toLowerCase(java.util.Locale.ROOT));
+        facts.put("dtype", spec.dtype().name().toLowerCase(Locale.ROOT));
         StringBuilder b = new StringBuilder();
         b.append("---\nlibrary_name: transformers\nlicense: apache-2.0\ntags:\n- smelt\n- tiny-random\n---\n\n");
         b.append("# Tiny random ").append(spec.architecture().modelType()).append(" model\n\n");

@@ -12,8 +12,13 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,7 +38,7 @@ class ChatTemplateTest {
     }
 
     static ChatTemplate template(String name) {
-        return ChatTemplate.of(BuiltinChatTemplates.valueOf(name.toUpperCase(java.util.Locale.ROOT)).source(), QWEN_TOKENS);
+        return ChatTemplate.of(BuiltinChatTemplates.valueOf(name.toUpperCase(Locale.ROOT)).source(), QWEN_TOKENS);
     }
 
     /**
@@ -96,7 +101,7 @@ class ChatTemplateTest {
     @Test
     void oneInstanceRendersRepeatedlyAndConcurrently() throws Exception {
         ChatTemplate t = template("qwen3_5");
-        List<List<ChatMessage>> convs = new java.util.ArrayList<>();
+        List<List<ChatMessage>> convs = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
             convs.add(List.of(ChatMessage.system("s" + i), ChatMessage.user("u" + i),
                     ChatMessage.assistant("a" + i, "r" + i), ChatMessage.user("v" + i)));
@@ -104,9 +109,9 @@ class ChatTemplateTest {
         List<String> sequential = convs.stream().map(c -> t.render(c, true)).toList();
         assertThat(sequential.get(7)).isEqualTo("<|im_start|>system\ns7<|im_end|>\n<|im_start|>user\nu7<|im_end|>\n"
                 + "<|im_start|>assistant\na7<|im_end|>\n<|im_start|>user\nv7<|im_end|>\n<|im_start|>assistant\n<think>\n");
-        var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        var pool = Executors.newFixedThreadPool(4);
         try {
-            List<java.util.concurrent.Future<String>> futures = new java.util.ArrayList<>();
+            List<Future<String>> futures = new ArrayList<>();
             for (List<ChatMessage> c : convs) futures.add(pool.submit(() -> t.render(c, true)));
             for (int i = 0; i < convs.size(); i++) assertThat(futures.get(i).get()).isEqualTo(sequential.get(i));
         } finally {
@@ -153,7 +158,7 @@ class ChatTemplateTest {
     @Test
     void tojsonMatchesPythonJsonDumps() {
         ChatTemplate t = ChatTemplate.of("{{ x | tojson }}|{{ x | tojson(indent=2) }}|{{ y | tojson(ensure_ascii=true) }}", Map.of());
-        Map<String, Object> x = new java.util.LinkedHashMap<>();
+        Map<String, Object> x = new LinkedHashMap<>();
         x.put("b", List.of(1, 2.5, 1e-7, true));
         x.put("a", null);
         x.put("e", Map.of());

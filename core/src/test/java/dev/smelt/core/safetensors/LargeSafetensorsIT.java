@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -78,7 +79,7 @@ class LargeSafetensorsIT {
         SafetensorsWriter.write(file, Map.of(), List.of(patterned("huge", size, 9)));
         try (SafetensorsFile f = SafetensorsFile.open(file)) {
             assertThat(f.info("huge").byteSize()).isEqualTo(size);
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> f.bytes("huge"))
+            Assertions.assertThatThrownBy(() -> f.bytes("huge"))
                     .hasMessageContaining("read it in windows");
             long checked = 0;
             for (long off = 0; off < size; off += GIB) {

@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.assertj.core.data.Percentage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -109,8 +110,8 @@ class SafetensorsTest {
     void halfAndBf16Conversions() {
         float[] samples = {0f, -0f, 1f, -2.5f, 65504f, 6.1035156e-5f, 5.9604645e-8f, 3.14159f, 1e-3f};
         for (float f : samples) {
-            assertThat(Floats.halfToFloat(Floats.floatToHalf(f))).isCloseTo(f, org.assertj.core.data.Percentage.withPercentage(0.1));
-            assertThat(Floats.bf16ToFloat(Floats.floatToBf16(f))).isCloseTo(f, org.assertj.core.data.Percentage.withPercentage(0.8));
+            assertThat(Floats.halfToFloat(Floats.floatToHalf(f))).isCloseTo(f, Percentage.withPercentage(0.1));
+            assertThat(Floats.bf16ToFloat(Floats.floatToBf16(f))).isCloseTo(f, Percentage.withPercentage(0.8));
         }
         assertThat(Floats.floatToHalf(1f)).isEqualTo((short) 0x3c00);
         assertThat(Floats.floatToHalf(70000f)).isEqualTo((short) 0x7c00);

@@ -1,6 +1,7 @@
 package dev.smelt.datasets.bench;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.sun.management.OperatingSystemMXBean;
 import dev.smelt.core.chat.BuiltinChatTemplates;
 import dev.smelt.core.io.AtomicFiles;
 import dev.smelt.core.tiny.TinyTokenizer;
@@ -15,10 +16,13 @@ import dev.smelt.datasets.source.TextSampling;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -92,7 +96,7 @@ public final class DataBenchmark {
             log.accept("writing " + rows + " synthetic chat rows to " + data + "…");
             Path tmp = workDir.resolve(data.getFileName() + ".tmp");
             SyntheticChats.write(tmp, rows, 2026);
-            Files.move(tmp, data, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.move(tmp, data, StandardCopyOption.REPLACE_EXISTING);
         }
         Path rendered = workDir.resolve("rendered-" + rows + ".txt");
         DataOptions options = DataOptions.builder().threads(threads).seqLen(Integer.MAX_VALUE).build();
@@ -133,8 +137,8 @@ public final class DataBenchmark {
     }
 
     private static long processCpuNanos() {
-        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
-                instanceof com.sun.management.OperatingSystemMXBean os) {
+        if (ManagementFactory.getOperatingSystemMXBean()
+                instanceof OperatingSystemMXBean os) {
             return os.getProcessCpuTime();
         }
         return System.nanoTime(); // no CPU clock: fall back to wall time
@@ -194,7 +198,7 @@ public final class DataBenchmark {
             f.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted");
+            throw new InterruptedIOException("interrupted");
         } catch (ExecutionException e) {
             throw new IOException(e.getCause());
         }

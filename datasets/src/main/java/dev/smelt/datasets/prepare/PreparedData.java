@@ -1,5 +1,7 @@
 package dev.smelt.datasets.prepare;
 
+import dev.smelt.datasets.djl.SftDataset;
+
 /**
  * The result of {@link DataPreparer#build}: training and validation rows ready for the trainer,
  * and what happened to the data. Holds temporary token files; close it when training is done.
@@ -12,12 +14,12 @@ public record PreparedData(SequenceSet train, SequenceSet validation, Preparatio
                            PreparationReport validationReport, DataOptions options, int padTokenId, Resources resources)
         implements AutoCloseable {
     /** Training rows as a DJL dataset in their seeded order (sequential sampling), {@code batchSize} rows a batch. */
-    public dev.smelt.datasets.djl.SftDataset trainDataset(int batchSize) {
-        return dev.smelt.datasets.djl.SftDataset.builder(train, padTokenId).setSampling(batchSize, false).build();
+    public SftDataset trainDataset(int batchSize) {
+        return SftDataset.builder(train, padTokenId).setSampling(batchSize, false).build();
     }
 
-    public dev.smelt.datasets.djl.SftDataset validationDataset(int batchSize) {
-        return dev.smelt.datasets.djl.SftDataset.builder(validation, padTokenId).setSampling(batchSize, false).build();
+    public SftDataset validationDataset(int batchSize) {
+        return SftDataset.builder(validation, padTokenId).setSampling(batchSize, false).build();
     }
 
     /** Temporary files behind the rows; closing deletes them. */

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.smelt.datasets.TestModels;
 import dev.smelt.datasets.format.Sample;
 import dev.smelt.datasets.format.Turn;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 class ChatRendererTest {
@@ -87,14 +89,14 @@ class ChatRendererTest {
 
     @Test
     void shapeShortcutGivesTheSameSpansAsIncrementalRendering() {
-        java.util.SplittableRandom rnd = new java.util.SplittableRandom(5);
+        SplittableRandom rnd = new SplittableRandom(5);
         String[] contents = {"Hi.", "  padded  ", "multi\nline\n", "<think>\nhmm\n</think>\n\nYes.", "ünïcödé 🙂", "a", "x y z"};
         for (String name : List.of("qwen2_5", "qwen3", "qwen3_5")) {
             for (TrainOn mode : TrainOn.values()) {
                 for (boolean think : new boolean[] {false, true}) {
                     ChatRenderer renderer = new ChatRenderer(TestModels.chatTemplate(name), mode, think, null);
                     for (int k = 0; k < 10; k++) {
-                        List<Turn> turns = new java.util.ArrayList<>();
+                        List<Turn> turns = new ArrayList<>();
                         if (rnd.nextBoolean()) turns.add(Turn.system(contents[rnd.nextInt(contents.length)]));
                         int exchanges = 1 + rnd.nextInt(3);
                         for (int e = 0; e < exchanges; e++) {

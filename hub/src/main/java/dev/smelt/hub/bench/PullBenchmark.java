@@ -1,5 +1,6 @@
 package dev.smelt.hub.bench;
 
+import dev.smelt.core.SmeltException;
 import dev.smelt.core.io.AtomicFiles;
 import dev.smelt.hub.HubClient;
 import dev.smelt.hub.HubSettings;
@@ -21,6 +22,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
@@ -48,7 +50,7 @@ public final class PullBenchmark {
     private final Consumer<String> log;
 
     public PullBenchmark(Path workDir, long totalBytes, int files, int workers, int runs, Consumer<String> log) {
-        if (files < 1 || totalBytes < files) throw new dev.smelt.core.SmeltException("bench needs at least one byte per file");
+        if (files < 1 || totalBytes < files) throw new SmeltException("bench needs at least one byte per file");
         this.workDir = workDir;
         this.totalBytes = totalBytes;
         this.files = files;
@@ -71,7 +73,7 @@ public final class PullBenchmark {
                 for (int i = 1; i <= runs; i++) {
                     double base = baseline(client, concat, root.resolve("baseline.bin"));
                     double pull = pull(hub, repo.id(), root.resolve("cache-" + i));
-                    log.accept(String.format(java.util.Locale.ROOT, "run %d: single stream %.0f MiB/s, pull %.0f MiB/s",
+                    log.accept(String.format(Locale.ROOT, "run %d: single stream %.0f MiB/s, pull %.0f MiB/s",
                             i, base / (1 << 20), pull / (1 << 20)));
                     bestBase = Math.max(bestBase, base);
                     bestPull = Math.max(bestPull, pull);

@@ -9,6 +9,7 @@ import dev.smelt.hub.cache.RepoCache;
 import dev.smelt.hub.http.HubHttp;
 import dev.smelt.hub.http.HubHttpException;
 import dev.smelt.hub.http.RequestTarget;
+import dev.smelt.hub.progress.ProgressPrinter;
 import dev.smelt.hub.progress.TransferProgress;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -26,6 +27,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 /**
  * Downloads a repository revision into the huggingface_hub cache (like {@code snapshot_download}) or into a
@@ -211,7 +213,7 @@ public final class SnapshotDownloader {
         return new ExpectedContent(f.size(), f.lfsSha256(), f.isLfs() ? null : f.blobId());
     }
 
-    private void checkSpace(Path dir, List<RepoFile> files, java.util.function.Function<RepoFile, Path> partial)
+    private void checkSpace(Path dir, List<RepoFile> files, Function<RepoFile, Path> partial)
             throws IOException {
         long need = 0;
         for (RepoFile f : files) {
@@ -223,8 +225,8 @@ public final class SnapshotDownloader {
         long free = disk.usableBytes(dir);
         if (need > free) {
             throw new SmeltException("not enough disk space in " + dir + ": the download needs "
-                    + dev.smelt.hub.progress.ProgressPrinter.bytes(need) + " more, only "
-                    + dev.smelt.hub.progress.ProgressPrinter.bytes(free) + " free");
+                    + ProgressPrinter.bytes(need) + " more, only "
+                    + ProgressPrinter.bytes(free) + " free");
         }
     }
 

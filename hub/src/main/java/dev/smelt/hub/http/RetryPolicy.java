@@ -1,5 +1,6 @@
 package dev.smelt.hub.http;
 
+import java.io.InterruptedIOException;
 import java.net.http.HttpHeaders;
 import java.time.Duration;
 import java.time.ZonedDateTime;
@@ -47,12 +48,12 @@ public record RetryPolicy(int maxAttempts, Duration baseDelay, Duration maxDelay
         }
     }
 
-    public static void sleep(Duration d) throws java.io.InterruptedIOException {
+    public static void sleep(Duration d) throws InterruptedIOException {
         try {
             Thread.sleep(d.toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted");
+            throw new InterruptedIOException("interrupted");
         }
     }
 }

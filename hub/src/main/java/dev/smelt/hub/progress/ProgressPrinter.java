@@ -1,5 +1,6 @@
 package dev.smelt.hub.progress;
 
+import dev.smelt.core.io.ByteSizes;
 import java.io.PrintWriter;
 import java.util.ArrayDeque;
 import java.util.Locale;
@@ -78,7 +79,7 @@ public final class ProgressPrinter implements AutoCloseable {
     }
 
     public static String bytes(long n) {
-        return dev.smelt.core.io.ByteSizes.format(n);
+        return ByteSizes.format(n);
     }
 
     static String duration(long secs) {

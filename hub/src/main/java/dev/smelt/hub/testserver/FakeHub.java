@@ -29,12 +29,14 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -390,13 +392,13 @@ public final class FakeHub implements AutoCloseable {
         if (denied != null) return denied;
         String commit = repo.resolve(rev);
         if (commit == null) return Response.error(404, "RevisionNotFound", "Invalid rev id: " + rev);
-        java.util.Set<String> wanted = null;
+        Set<String> wanted = null;
         if (pathsQuery != null) {
-            wanted = new java.util.HashSet<>();
+            wanted = new HashSet<>();
             for (JsonNode p : pathsQuery.path("paths")) wanted.add(p.asText());
         }
         ArrayNode out = JSON.createArrayNode();
-        java.util.Set<String> dirs = new java.util.TreeSet<>();
+        Set<String> dirs = new TreeSet<>();
         for (FakeRepo.Entry e : repo.files(commit)) {
             for (int i = e.path().indexOf('/'); i > 0; i = e.path().indexOf('/', i + 1)) dirs.add(e.path().substring(0, i));
         }

@@ -6,11 +6,15 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.smelt.core.SmeltException;
 import dev.smelt.hub.RepoPaths;
+import dev.smelt.hub.RepoType;
 import dev.smelt.hub.http.HubHttp;
 import dev.smelt.hub.http.HubHttpException;
 import dev.smelt.hub.http.RequestTarget;
 import dev.smelt.hub.progress.TransferProgress;
+import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.FileNotFoundException;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -97,7 +101,7 @@ public final class RepoUploader {
         if (req.repo().namespace() != null) body.put("organization", req.repo().namespace());
         else body.putNull("organization");
         if (req.makePrivate()) body.put("private", true);
-        if (req.type() != dev.smelt.hub.RepoType.MODEL) body.put("type", req.type().id());
+        if (req.type() != RepoType.MODEL) body.put("type", req.type().id());
         try {
             postJson(URI.create(http.settings().endpointUrl() + "/api/repos/create"), body, Map.of(), target, false);
         } catch (HubHttpException e) {
@@ -293,7 +297,7 @@ public final class RepoUploader {
     private static BodyPublisher ofFile(Path p) {
         try {
             return HttpRequest.BodyPublishers.ofFile(p);
-        } catch (java.io.FileNotFoundException e) {
+        } catch (FileNotFoundException e) {
             throw new UncheckedIOException(e);
         }
     }
@@ -303,7 +307,7 @@ public final class RepoUploader {
             try {
                 FileChannel ch = FileChannel.open(p, StandardOpenOption.READ);
                 ch.position(offset);
-                return new java.io.BufferedInputStream(
+                return new BufferedInputStream(
                         new LimitedInputStream(Channels.newInputStream(ch), len), 1 << 16);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
@@ -312,7 +316,7 @@ public final class RepoUploader {
         return HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(in), len);
     }
 
-    private static final class LimitedInputStream extends java.io.FilterInputStream {
+    private static final class LimitedInputStream extends FilterInputStream {
         private long left;
 
         LimitedInputStream(InputStream in, long limit) {

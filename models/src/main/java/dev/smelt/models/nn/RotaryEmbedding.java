@@ -1,5 +1,6 @@
 package dev.smelt.models.nn;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -130,7 +131,7 @@ public final class RotaryEmbedding {
         return new NDList(cos, sin);
     }
 
-    private synchronized NDArray constants(ai.djl.Device device) {
+    private synchronized NDArray constants(Device device) {
         if (invFreqArray == null || !invFreqArray.getDevice().equals(device)) {
             if (constants != null) constants.close();
             constants = NDManager.newBaseManager(device);

@@ -22,6 +22,7 @@ import dev.smelt.models.nn.RotaryEmbedding;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -109,9 +110,9 @@ public final class Qwen35Model extends DecoderModel<Qwen35Config> {
     }
 
     /** A one-line note on the vision-tower / MTP tensors the text model does not run, or empty when there are none. */
-    public java.util.Optional<String> skippedNote() {
-        if (skippedVision == 0 && skippedMtp == 0) return java.util.Optional.empty();
-        return java.util.Optional.of("qwen3_5: " + skippedVision + " vision-tower (model.visual.*) and " + skippedMtp
+    public Optional<String> skippedNote() {
+        if (skippedVision == 0 && skippedMtp == 0) return Optional.empty();
+        return Optional.of("qwen3_5: " + skippedVision + " vision-tower (model.visual.*) and " + skippedMtp
                 + " MTP (mtp.*) tensors are not used for text; convert and merge carry them over unchanged");
     }
 

@@ -16,6 +16,7 @@ import dev.smelt.models.generate.TokenStreamer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -29,6 +30,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
 /**
  * HTTP front end of a {@link LanguageModel} (JDK HTTP server, no extra dependencies):
@@ -65,7 +67,7 @@ public final class GenerationServer implements AutoCloseable {
         HttpServer server;
         try {
             server = HttpServer.create(new InetSocketAddress(host, port), 64);
-        } catch (java.net.BindException e) {
+        } catch (BindException e) {
             throw new SmeltException(host + ":" + port + ": cannot listen (" + e.getMessage() + ")");
         }
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(2, handlerThreads), r -> {
@@ -192,7 +194,7 @@ public final class GenerationServer implements AutoCloseable {
         out.flush();
     }
 
-    private GenerationResult runExclusive(java.util.function.Supplier<GenerationResult> work) {
+    private GenerationResult runExclusive(Supplier<GenerationResult> work) {
         waiting.incrementAndGet();
         modelLock.lock();
         try {

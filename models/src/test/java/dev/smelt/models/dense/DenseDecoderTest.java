@@ -5,21 +5,30 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import dev.smelt.core.SmeltException;
 import dev.smelt.core.model.Architecture;
 import dev.smelt.core.model.DenseConfig;
 import dev.smelt.core.model.ModelDirectory;
 import dev.smelt.core.model.RopeScaling;
+import dev.smelt.core.safetensors.DType;
+import dev.smelt.core.safetensors.SafetensorsModel;
+import dev.smelt.core.tiny.TinyModelSpec;
+import dev.smelt.core.tiny.TinyModelWriter;
 import dev.smelt.models.CausalLM;
 import dev.smelt.models.DecoderCache;
 import dev.smelt.models.ModelLoader;
 import dev.smelt.models.TestModels;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import java.util.stream.Stream;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -70,10 +79,10 @@ class DenseDecoderTest {
             try (DecoderCache cache = model.newCache(m, 1)) {
                 int pos = 0;
                 for (int chunk : new int[] {4, 3, 1, 1, 1}) {
-                    long[] part = java.util.Arrays.copyOfRange(ids, pos, pos + chunk);
+                    long[] part = Arrays.copyOfRange(ids, pos, pos + chunk);
                     float[] got = model.step(ps, m.create(part).reshape(1, chunk), cache, false).toFloatArray();
                     for (int i = 0; i < chunk * v; i++) {
-                        assertThat((double) got[i]).isCloseTo(full[pos * v + i], org.assertj.core.data.Offset.offset(1e-4));
+                        assertThat((double) got[i]).isCloseTo(full[pos * v + i], Offset.offset(1e-4));
                     }
                     pos += chunk;
                 }
@@ -102,8 +111,8 @@ class DenseDecoderTest {
             float[] la = model.logits(ps, m.create(a).reshape(1, 4), null, null, false).toFloatArray();
             float[] lb = model.logits(ps, m.create(b).reshape(1, 3), null, null, false).toFloatArray();
             int v = c.vocabSize();
-            for (int i = 0; i < 4 * v; i++) assertThat(got[i]).isCloseTo(la[i], org.assertj.core.data.Offset.offset(1e-4f));
-            for (int i = 0; i < 3 * v; i++) assertThat(got[4 * v + i]).isCloseTo(lb[i], org.assertj.core.data.Offset.offset(1e-4f));
+            for (int i = 0; i < 4 * v; i++) assertThat(got[i]).isCloseTo(la[i], Offset.offset(1e-4f));
+            for (int i = 0; i < 3 * v; i++) assertThat(got[4 * v + i]).isCloseTo(lb[i], Offset.offset(1e-4f));
             for (int i = 7 * v; i < 8 * v; i++) assertThat(Float.isFinite(got[i])).isTrue();
         }
     }
@@ -120,11 +129,11 @@ class DenseDecoderTest {
                     false).singletonOrThrow();
             assertThat(named.sub(expected).abs().max().getFloat()).isZero();
             long[] pos = {0, 1, 2, 0, 1, 2};
-            NDArray positional = model.forward(ps, new ai.djl.ndarray.NDList(m.create(ids).reshape(1, 6),
+            NDArray positional = model.forward(ps, new NDList(m.create(ids).reshape(1, 6),
                     m.create(pos).reshape(1, 6), m.create(seg).reshape(1, 6)), false).singletonOrThrow();
             assertThat(positional.sub(expected).abs().max().getFloat()).isZero();
-            assertThat(model.getOutputShapes(new ai.djl.ndarray.types.Shape[] {new ai.djl.ndarray.types.Shape(2, 6)})[0])
-                    .isEqualTo(new ai.djl.ndarray.types.Shape(2, 6, c.vocabSize()));
+            assertThat(model.getOutputShapes(new Shape[] {new Shape(2, 6)})[0])
+                    .isEqualTo(new Shape(2, 6, c.vocabSize()));
         }
     }
 
@@ -146,7 +155,7 @@ class DenseDecoderTest {
         Path dir = TestModels.write(tmp.resolve("bad"), c, 3);
         DenseConfig wider = new DenseConfig(c.architecture(), c.vocabSize(), c.hiddenSize(), c.intermediateSize() + 8,
                 c.numLayers(), c.numHeads(), c.numKvHeads(), c.headDim(), c.rmsNormEps(), c.ropeTheta(), null,
-                c.maxPositionEmbeddings(), false, false, false, false, 1, java.util.List.of(2));
+                c.maxPositionEmbeddings(), false, false, false, false, 1, List.of(2));
         Files.writeString(dir.resolve("config.json"), wider.toJson().toPrettyString());
         assertThatThrownBy(() -> ModelLoader.load(ModelDirectory.open(dir), Device.cpu(), DataType.FLOAT32))
                 .isInstanceOf(SmeltException.class)
@@ -157,15 +166,15 @@ class DenseDecoderTest {
     @Test
     void shardedBf16CheckpointIsWidenedOnLoad() throws Exception {
         Path dir = tmp.resolve("sharded-bf16");
-        dev.smelt.core.tiny.TinyModelWriter.write(dev.smelt.core.tiny.TinyModelSpec.builder(Architecture.QWEN2).seed(2)
-                .dtype(dev.smelt.core.safetensors.DType.BF16).maxShardBytes(40_000).build(), dir);
+        TinyModelWriter.write(TinyModelSpec.builder(Architecture.QWEN2).seed(2)
+                .dtype(DType.BF16).maxShardBytes(40_000).build(), dir);
         assertThat(dir.resolve("model.safetensors.index.json")).exists();
         try (CausalLM model = ModelLoader.load(ModelDirectory.open(dir), Device.cpu(), DataType.FLOAT32);
-                var weights = dev.smelt.core.safetensors.SafetensorsModel.open(dir)) {
+                var weights = SafetensorsModel.open(dir)) {
             String name = "model.layers.1.self_attn.k_proj";
             var lin = model.linearModules().get(name);
             assertThat(lin.weight().getArray().getDataType()).isEqualTo(DataType.FLOAT32);
-            assertThat(weights.info(name + ".weight").dtype()).isEqualTo(dev.smelt.core.safetensors.DType.BF16);
+            assertThat(weights.info(name + ".weight").dtype()).isEqualTo(DType.BF16);
             assertThat(lin.weight().getArray().toFloatArray()).containsExactly(weights.floats(name + ".weight"));
             assertThat(lin.bias().getArray().toFloatArray()).containsExactly(weights.floats(name + ".bias"));
         }

@@ -12,7 +12,9 @@ import dev.smelt.core.model.ModelDirectory;
 import dev.smelt.models.TestModels;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -65,11 +67,11 @@ class GeneratorTest {
 
     @Test
     void seededSamplingIsReproducibleAndFiltersApply() {
-        SamplingParams p = new SamplingParams(16, 1.3, 5, 0.9, 1.2, 42L, java.util.Set.of());
+        SamplingParams p = new SamplingParams(16, 1.3, 5, 0.9, 1.2, 42L, Set.of());
         long[] prompt = lm.encodePrompt("xyz");
         assertThat(lm.generate(prompt, p, null).tokenIds()).isEqualTo(lm.generate(prompt, p, null).tokenIds());
         // top-k 1 is greedy whatever the temperature
-        SamplingParams k1 = new SamplingParams(8, 2.0, 1, 1.0, 1.0, 7L, java.util.Set.of());
+        SamplingParams k1 = new SamplingParams(8, 2.0, 1, 1.0, 1.0, 7L, Set.of());
         assertThat(lm.generate(prompt, k1, null).tokenIds())
                 .isEqualTo(lm.generate(prompt, SamplingParams.greedy(8, List.of()), null).tokenIds());
     }
@@ -113,7 +115,7 @@ class GeneratorTest {
     }
 
     private static long[] append(long[] a, long v) {
-        long[] out = java.util.Arrays.copyOf(a, a.length + 1);
+        long[] out = Arrays.copyOf(a, a.length + 1);
         out[a.length] = v;
         return out;
     }

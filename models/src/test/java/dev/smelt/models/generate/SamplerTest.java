@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import java.util.Set;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 
 class SamplerTest {
@@ -33,7 +34,7 @@ class SamplerTest {
         double z = 0;
         for (float l : LOGITS) z += Math.exp(l);
         for (int i = 0; i < LOGITS.length; i++) {
-            assertThat(c[i] / (double) n).as("token " + i).isCloseTo(Math.exp(LOGITS[i]) / z, org.assertj.core.data.Offset.offset(0.01));
+            assertThat(c[i] / (double) n).as("token " + i).isCloseTo(Math.exp(LOGITS[i]) / z, Offset.offset(0.01));
         }
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -11,6 +12,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import dev.smelt.core.SmeltException;
 import dev.smelt.core.model.ModelDirectory;
@@ -22,8 +24,11 @@ import dev.smelt.models.CausalLM;
 import dev.smelt.models.DecoderCache;
 import dev.smelt.models.ModelLoader;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -86,8 +91,8 @@ class Qwen35ModelTest {
             // Prefill 5 tokens, then a 3-token step, then single tokens: every step equals the full pass.
             try (DecoderCache cache = model.newCache(manager, 1)) {
                 NDList parts = new NDList();
-                parts.add(model.step(ps, ids(java.util.Arrays.copyOfRange(TOKENS, 0, 5)), cache, false));
-                parts.add(model.step(ps, ids(java.util.Arrays.copyOfRange(TOKENS, 5, 8)), cache, false));
+                parts.add(model.step(ps, ids(Arrays.copyOfRange(TOKENS, 0, 5)), cache, false));
+                parts.add(model.step(ps, ids(Arrays.copyOfRange(TOKENS, 5, 8)), cache, false));
                 for (int t = 8; t < TOKENS.length; t++) parts.add(model.step(ps, ids(TOKENS[t]), cache, false));
                 assertThat(cache.length()).isEqualTo(TOKENS.length);
                 assertThat(maxDiff(NDArrays.concat(parts, 1), full)).as("incremental vs full").isLessThan(1e-4f);
@@ -153,7 +158,7 @@ class Qwen35ModelTest {
             float scale = ref.abs().max().getFloat();
             assertThat(maxDiff(half.toType(DataType.FLOAT32, false), ref) / scale).isLessThan(5e-2f);
             try (DecoderCache cache = f16.newCache(manager, 1)) {
-                f16.step(ps, ids(java.util.Arrays.copyOf(TOKENS, 6)), cache, false);
+                f16.step(ps, ids(Arrays.copyOf(TOKENS, 6)), cache, false);
                 NDArray next = f16.step(ps, ids(TOKENS[6]), cache, false).toType(DataType.FLOAT32, false);
                 assertThat(maxDiff(next, ref.get(new NDIndex(":, 6:7"))) / scale).isLessThan(5e-2f);
             }
@@ -182,7 +187,7 @@ class Qwen35ModelTest {
     private static NDArray[] grads(Qwen35Model model, boolean naive, NDArray... weights) {
         model.useDeltaRule(naive, 4);
         for (NDArray w : weights) w.setRequiresGradient(true);
-        try (ai.djl.training.GradientCollector gc = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
+        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             NDArray logits = model.logits(new ParameterStore(manager, false), ids(TOKENS), null, null, true);
             gc.backward(logits.logSoftmax(2).get(new NDIndex(":, :, 7")).sum().neg());
         }
@@ -201,7 +206,7 @@ class Qwen35ModelTest {
         Qwen35Config c = TinyQwen35.config(true, true, 2, 4);
         Path dir = tmp.resolve("extra");
         TinyQwen35 tiny = TinyQwen35.write(dir, c, 9);
-        List<TensorSource> tensors = new java.util.ArrayList<>();
+        List<TensorSource> tensors = new ArrayList<>();
         tiny.weights.forEach((n, v) -> tensors.add(TensorSource.ofFloats(n, shapeOf(c, n, v), v)));
         tensors.add(TensorSource.ofFloats("model.language_model.layers.0.linear_attn.in_proj_qkvz.weight",
                 new long[] {2, 2}, new float[4]));
@@ -212,7 +217,7 @@ class Qwen35ModelTest {
     }
 
     private static long[] shapeOf(Qwen35Config c, String name, float[] v) {
-        return java.util.stream.Stream.of(c.tensorSpecs(), c.mtpTensorSpecs(),
+        return Stream.of(c.tensorSpecs(), c.mtpTensorSpecs(),
                         Qwen35VisionTower.fromJson("x", c.visionConfig()).tensorSpecs())
                 .flatMap(List::stream).filter(s -> s.name().equals(name)).findFirst().orElseThrow().shape();
     }

@@ -6,6 +6,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.smelt.core.chat.ChatMessage;
 import dev.smelt.core.model.Architecture;
 import dev.smelt.core.model.ModelDirectory;
 import dev.smelt.models.TestModels;
@@ -80,7 +81,7 @@ class GenerationServerIT {
         JsonNode choice = body.get("choices").get(0);
         assertThat(choice.get("message").get("role").asText()).isEqualTo("assistant");
         assertThat(choice.get("finish_reason").asText()).isIn("stop", "length");
-        var expected = lm.generate(lm.encodeChat(List.of(dev.smelt.core.chat.ChatMessage.user("hi"))),
+        var expected = lm.generate(lm.encodeChat(List.of(ChatMessage.user("hi"))),
                 lm.defaultSampling(6).withTemperature(0), null);
         assertThat(choice.get("message").get("content").asText()).isEqualTo(expected.text());
         assertThat(body.get("usage").get("completion_tokens").asInt()).isEqualTo(expected.tokenIds().size());

@@ -6,6 +6,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.core.Linear;
+import dev.smelt.core.SmeltException;
+import dev.smelt.core.io.AtomicFiles;
 import dev.smelt.core.model.Architecture;
 import dev.smelt.core.model.DenseConfig;
 import dev.smelt.core.model.ModelConfig;
@@ -102,7 +105,7 @@ public final class TrainBenchmark {
         Process p = pb.start();
         int code = p.waitFor();
         if (code != 0 || !Files.isRegularFile(result)) {
-            throw new dev.smelt.core.SmeltException("bench train: the measuring process failed (exit " + code + ")");
+            throw new SmeltException("bench train: the measuring process failed (exit " + code + ")");
         }
         String[] f = Files.readString(result).trim().split(" ");
         return new Report(Long.parseLong(f[0]), Long.parseLong(f[1]), Long.parseLong(f[2]), seqLen, batchSize, measuredSteps,
@@ -116,7 +119,7 @@ public final class TrainBenchmark {
         Report r = measure(workDir, Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]),
                 Integer.parseInt(args[4]), Integer.parseInt(args[5]), Devices.parseOne(args[6]),
                 DataType.valueOf(args[7]), System.err);
-        dev.smelt.core.io.AtomicFiles.writeString(workDir.resolve("result.txt"), r.frozenParameters() + " " + r.matmulParameters() + " "
+        AtomicFiles.writeString(workDir.resolve("result.txt"), r.frozenParameters() + " " + r.matmulParameters() + " "
                 + r.loraParameters() + " " + r.tokensPerSecond() + " " + r.flopsPerToken() + " " + r.flopsPerToken6N() + " "
                 + r.matmulFlops() + " " + r.peakRssBytes() + " " + r.weightBytes() + "\n");
         System.exit(0);
@@ -206,7 +209,7 @@ public final class TrainBenchmark {
     }
 
     private static NDArray project(NDArray x, NDArray w) {
-        return ai.djl.nn.core.Linear.linear(x, w).singletonOrThrow();
+        return Linear.linear(x, w).singletonOrThrow();
     }
 
     /** Reads one element, which waits until the array has been computed. */
@@ -219,7 +222,7 @@ public final class TrainBenchmark {
     private static final class AtomicDelete {
         static void quietly(Path p) {
             try {
-                dev.smelt.core.io.AtomicFiles.deleteRecursively(p);
+                AtomicFiles.deleteRecursively(p);
             } catch (RuntimeException ignored) {
                 // a temp run directory; leaving it is harmless
             }

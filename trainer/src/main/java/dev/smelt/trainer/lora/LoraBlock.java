@@ -1,5 +1,6 @@
 package dev.smelt.trainer.lora;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -132,7 +133,7 @@ public final class LoraBlock extends AbstractBlock {
         this.dropoutCalls = 0;
     }
 
-    private NDArray dropoutMask(NDManager manager, Shape shape, ai.djl.Device device) {
+    private NDArray dropoutMask(NDManager manager, Shape shape, Device device) {
         SplittableRandom rnd = new SplittableRandom(dropoutSeed * 0x9E3779B97F4A7C15L + module.hashCode() * 31L + dropoutCalls++);
         float[] m = new float[Math.toIntExact(shape.size())];
         float keep = 1f / (1f - dropout);

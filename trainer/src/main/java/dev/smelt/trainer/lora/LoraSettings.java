@@ -1,6 +1,7 @@
 package dev.smelt.trainer.lora;
 
 import dev.smelt.core.SmeltException;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -45,7 +46,7 @@ public record LoraSettings(int r, double alpha, double dropout, boolean useRslor
         static Targets parse(String spec) {
             String s = spec.trim();
             if (s.equalsIgnoreCase("all-linear")) return new AllLinear();
-            List<String> names = java.util.Arrays.stream(s.split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList();
+            List<String> names = Arrays.stream(s.split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList();
             return new Names(names);
         }
     }

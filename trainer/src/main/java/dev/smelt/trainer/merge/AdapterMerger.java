@@ -23,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -112,7 +113,7 @@ public final class AdapterMerger {
             if (shape.length != 2 || shape[0] != p.out() || shape[1] != p.in()) {
                 throw new SmeltException(adapterDir.resolve(AdapterFiles.WEIGHTS) + ": module \"" + p.module()
                         + "\" adapts [" + p.out() + ", " + p.in() + "] but the base weight " + tensor + " is "
-                        + java.util.Arrays.toString(shape) + " (adapter made for another model?)");
+                        + Arrays.toString(shape) + " (adapter made for another model?)");
             }
             byTensor.put(tensor, p);
         }

@@ -2,6 +2,7 @@ package dev.smelt.trainer.optim;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import dev.smelt.core.SmeltException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -83,8 +84,8 @@ public final class AdamW implements AutoCloseable {
      * that way.
      */
     public static float[] copyToHost(NDArray a) {
-        try (NDArray c = a.getDataType() == ai.djl.ndarray.types.DataType.FLOAT32 ? a.add(0f)
-                : a.toType(ai.djl.ndarray.types.DataType.FLOAT32, true)) {
+        try (NDArray c = a.getDataType() == DataType.FLOAT32 ? a.add(0f)
+                : a.toType(DataType.FLOAT32, true)) {
             return c.toFloatArray();
         }
     }

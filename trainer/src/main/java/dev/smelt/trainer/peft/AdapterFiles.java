@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -73,8 +74,8 @@ public final class AdapterFiles {
             long[] sa = aShape.get(m);
             long[] sb = bShape.get(m);
             if (sb[1] != sa[0]) {
-                throw new SmeltException(file + ": module \"" + m + "\": lora_A " + java.util.Arrays.toString(sa)
-                        + " and lora_B " + java.util.Arrays.toString(sb) + " disagree on the rank");
+                throw new SmeltException(file + ": module \"" + m + "\": lora_A " + Arrays.toString(sa)
+                        + " and lora_B " + Arrays.toString(sb) + " disagree on the rank");
             }
             pairs.put(m, new LoraPair(m, (int) sa[0], (int) sa[1], (int) sb[0], as.get(m), bs.get(m)));
         }

@@ -1,6 +1,7 @@
 package dev.smelt.trainer.peft;
 
 import dev.smelt.core.SmeltException;
+import java.util.Arrays;
 
 /**
  * The two factors of one module's adapter on the host, row-major: {@code a} is [r, in], {@code b} is
@@ -17,7 +18,7 @@ public record LoraPair(String module, int rank, int in, int out, float[] a, floa
         float s = (float) scaling;
         float[] tmp = new float[in];
         for (int o = 0; o < rows; o++) {
-            java.util.Arrays.fill(tmp, 0f);
+            Arrays.fill(tmp, 0f);
             int bRow = (row0 + o) * rank;
             for (int k = 0; k < rank; k++) {
                 float bk = b[bRow + k];

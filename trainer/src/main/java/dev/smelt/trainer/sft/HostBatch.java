@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.smelt.datasets.length.TrainingSequence;
 import dev.smelt.datasets.tokenize.TokenizedExample;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -25,8 +26,8 @@ record HostBatch(int rows, int length, long[] ids, long[] positions, long[] segm
         long[] pos = new long[rows * len];
         long[] seg = new long[rows * len];
         long[] tgt = new long[rows * len];
-        java.util.Arrays.fill(seg, -1);
-        java.util.Arrays.fill(tgt, TokenizedExample.IGNORE);
+        Arrays.fill(seg, -1);
+        Arrays.fill(tgt, TokenizedExample.IGNORE);
         int trained = 0;
         int real = 0;
         for (int r = 0; r < rows; r++) {
@@ -55,13 +56,13 @@ record HostBatch(int rows, int length, long[] ids, long[] positions, long[] segm
         int n = to - from;
         int a = from * length;
         int b = to * length;
-        long[] t = java.util.Arrays.copyOfRange(targets, a, b);
+        long[] t = Arrays.copyOfRange(targets, a, b);
         int trained = 0;
         for (long v : t) if (v != TokenizedExample.IGNORE) trained++;
         int real = 0;
-        long[] s = java.util.Arrays.copyOfRange(segments, a, b);
+        long[] s = Arrays.copyOfRange(segments, a, b);
         for (long v : s) if (v != -1) real++;
-        return new HostBatch(n, length, java.util.Arrays.copyOfRange(ids, a, b), java.util.Arrays.copyOfRange(positions, a, b),
+        return new HostBatch(n, length, Arrays.copyOfRange(ids, a, b), Arrays.copyOfRange(positions, a, b),
                 s, t, trained, real);
     }
 

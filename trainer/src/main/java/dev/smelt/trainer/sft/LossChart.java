@@ -1,6 +1,7 @@
 package dev.smelt.trainer.sft;
 
 import dev.smelt.core.io.AtomicFiles;
+import java.awt.Color;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -11,6 +12,7 @@ import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /** Renders the loss curves of a {@code metrics.jsonl} as a PNG (headless AWT, XChart) for model cards. */
@@ -37,8 +39,8 @@ public final class LossChart {
         }
         XYChart chart = new XYChartBuilder().width(800).height(480).title("Training loss")
                 .xAxisTitle("step").yAxisTitle("loss").build();
-        chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
-        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNE);
+        chart.getStyler().setChartBackgroundColor(Color.WHITE);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
         chart.getStyler().setXAxisTickMarkSpacingHint(90);
         chart.getStyler().setXAxisDecimalPattern("#");
         if (!xs.isEmpty()) {

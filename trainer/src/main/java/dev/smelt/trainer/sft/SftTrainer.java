@@ -6,12 +6,15 @@ import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import dev.smelt.core.SmeltException;
 import dev.smelt.core.model.ModelDirectory;
 import dev.smelt.datasets.length.TrainingSequence;
+import dev.smelt.datasets.split.SeededShuffle;
 import dev.smelt.models.CausalLM;
 import dev.smelt.models.ModelLoader;
 import dev.smelt.models.nn.Scalars;
@@ -33,6 +36,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -41,6 +45,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * LoRA supervised fine-tuning with DJL's autograd ({@link GradientCollector}; DJL's {@code Trainer} does
@@ -69,7 +75,7 @@ public final class SftTrainer {
     private final boolean live;
     private volatile boolean stopRequested;
     /** Test hook: sees the first replica after loading and again before it is closed. */
-    java.util.function.Consumer<CausalLM> modelObserver = m -> {};
+    Consumer<CausalLM> modelObserver = m -> {};
     private final CountDownLatch finished = new CountDownLatch(1);
     /** One thread per device when training on several (null on one): their shards run at the same time. */
     private ExecutorService deviceThreads;
@@ -106,7 +112,7 @@ public final class SftTrainer {
         // grad mode is per thread in libtorch and on by default in threads DJL did not start: updates, evaluation
         // and checkpoint copies must run without it, and only the gradient collector turns it on
         Engine.getInstance(); // loads libtorch before the direct JNI call
-        ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+        JniUtils.setGradMode(false);
         try {
             return doRun();
         } finally {
@@ -138,7 +144,7 @@ public final class SftTrainer {
         try (NDManager host = NDManager.newBaseManager(cfg.devices().get(0))) {
             for (Device d : cfg.devices()) replicas.add(Replica.load(md, d, cfg, resumed == null ? null : resumed.adapter()));
             if (replicas.size() > 1) {
-                java.util.concurrent.atomic.AtomicInteger id = new java.util.concurrent.atomic.AtomicInteger();
+                AtomicInteger id = new AtomicInteger();
                 deviceThreads = Executors.newFixedThreadPool(replicas.size(), task -> {
                     Thread t = new Thread(task, "smelt-device-" + id.getAndIncrement());
                     t.setDaemon(true);
@@ -147,7 +153,7 @@ public final class SftTrainer {
             }
             Replica master = replicas.get(0);
             modelObserver.accept(master.model);
-            LossScaler scaler = cfg.precision() == ai.djl.ndarray.types.DataType.FLOAT16 ? LossScaler.fp16() : LossScaler.disabled();
+            LossScaler scaler = cfg.precision() == DataType.FLOAT16 ? LossScaler.fp16() : LossScaler.disabled();
             int step = 0;
             int epoch = 0;
             int batchInEpoch = 0;
@@ -164,10 +170,10 @@ public final class SftTrainer {
             }
             ProgressLine progress = new ProgressLine(log, live, Math.max(1, total / 20));
             if (resumed != null) progress.message("resuming from " + resumed.dir() + " (step " + step + "/" + total + ")");
-            progress.message(String.format(java.util.Locale.ROOT,
+            progress.message(String.format(Locale.ROOT,
                     "training %d adapters (%,d trainable parameters, %,d frozen) on %s, %d rows, %d steps",
                     master.blocks.size(), master.trainableParameters(), md.config().parameterCount(),
-                    cfg.deviceNames() + (cfg.precision() == ai.djl.ndarray.types.DataType.FLOAT16 ? " in fp16" : ""),
+                    cfg.deviceNames() + (cfg.precision() == DataType.FLOAT16 ? " in fp16" : ""),
                     data.train().size(), total));
             double lastLoss = Double.NaN;
             Double lastEval = null;
@@ -216,7 +222,7 @@ public final class SftTrainer {
                     if (!data.validation().isEmpty() && ((cfg.evalEvery() > 0 && step % cfg.evalEvery() == 0) || last)) {
                         lastEval = evaluate(master);
                         metrics.eval(step, lastEval);
-                        progress.message(String.format(java.util.Locale.ROOT, "step %d: eval loss %.4f, perplexity %.3f",
+                        progress.message(String.format(Locale.ROOT, "step %d: eval loss %.4f, perplexity %.3f",
                                 step, lastEval, Math.exp(lastEval)));
                     }
                     if (cfg.saveEvery() > 0 && step % cfg.saveEvery() == 0 && !last) {
@@ -307,11 +313,11 @@ public final class SftTrainer {
                     } else {
                         // each device works on its shard at the same time; grad mode is per thread in libtorch
                         running.add(deviceThreads.submit(() -> {
-                            ai.djl.pytorch.jni.JniUtils.setGradMode(true);
+                            JniUtils.setGradMode(true);
                             try {
                                 losses[slot] = forwardBackward(gc, r, shard, lossFactor);
                             } finally {
-                                ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+                                JniUtils.setGradMode(false);
                             }
                         }));
                     }
@@ -320,7 +326,7 @@ public final class SftTrainer {
                 for (double l : losses) lossSum += l; // in device order, so the sum does not depend on timing
             }
         }
-        ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+        JniUtils.setGradMode(false);
         return lossSum;
     }
 
@@ -414,7 +420,7 @@ public final class SftTrainer {
     }
 
     private int[] epochOrder(int epoch) {
-        return dev.smelt.datasets.split.SeededShuffle.permutation(data.train().size(), cfg.seed() * 1_000_003L + epoch);
+        return SeededShuffle.permutation(data.train().size(), cfg.seed() * 1_000_003L + epoch);
     }
 
     private HostBatch batch(int[] order, int index) {

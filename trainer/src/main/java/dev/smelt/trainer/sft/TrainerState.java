@@ -7,6 +7,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.smelt.core.SmeltException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Where a run stands, saved with each checkpoint: optimizer steps done, the data-loader position
@@ -34,7 +37,7 @@ public record TrainerState(int step, int epoch, int batchInEpoch, long tokensSee
         o.put("loss_scale_good_steps", lossScaleGoodSteps);
         o.put("best_eval_loss", Double.isFinite(bestEvalLoss) ? bestEvalLoss : -1);
         ObjectNode f = o.putObject("config");
-        new java.util.TreeMap<>(fingerprint).forEach(f::put);
+        new TreeMap<>(fingerprint).forEach(f::put);
         try {
             return JSON.writeValueAsString(o) + "\n";
         } catch (Exception e) {
@@ -62,12 +65,12 @@ public record TrainerState(int step, int epoch, int batchInEpoch, long tokensSee
 
     /** Refuses a resume whose settings differ, naming the first differing field. */
     public void requireSameRun(String checkpoint, Map<String, String> current) {
-        java.util.TreeSet<String> keys = new java.util.TreeSet<>(fingerprint.keySet());
+        TreeSet<String> keys = new TreeSet<>(fingerprint.keySet());
         keys.addAll(current.keySet());
         for (String k : keys) {
             String was = fingerprint.get(k);
             String now = current.get(k);
-            if (!java.util.Objects.equals(was, now)) {
+            if (!Objects.equals(was, now)) {
                 throw new SmeltException("cannot resume from " + checkpoint + ": setting \"" + k + "\" was "
                         + (was == null ? "absent" : "\"" + was + "\"") + " and is now "
                         + (now == null ? "absent" : "\"" + now + "\"") + " (start a fresh --out or restore the setting)");

@@ -2,20 +2,23 @@ package dev.smelt.trainer.sft;
 
 import dev.smelt.core.SmeltException;
 import dev.smelt.datasets.length.TrainingSequence;
+import dev.smelt.datasets.prepare.PreparedData;
+import dev.smelt.datasets.prepare.SequenceSet;
 import dev.smelt.datasets.tokenize.TokenizedExample;
+import java.util.AbstractList;
 import java.util.List;
 import java.util.zip.CRC32;
 
 /** The rows a run trains and validates on, already tokenized, masked and (optionally) packed. */
 public record TrainingRows(List<TrainingSequence> train, List<TrainingSequence> validation) {
     /** Rows of a prepared data set, read on demand from its token store (nothing is copied). */
-    public static TrainingRows of(dev.smelt.datasets.prepare.PreparedData prepared) {
+    public static TrainingRows of(PreparedData prepared) {
         return new TrainingRows(view(prepared.train()), view(prepared.validation()));
     }
 
-    private static List<TrainingSequence> view(dev.smelt.datasets.prepare.SequenceSet set) {
+    private static List<TrainingSequence> view(SequenceSet set) {
         if (set == null) return List.of();
-        return new java.util.AbstractList<>() {
+        return new AbstractList<>() {
             public TrainingSequence get(int i) {
                 return set.get(i);
             }

@@ -8,10 +8,12 @@ import dev.smelt.core.safetensors.SafetensorsWriter;
 import dev.smelt.core.safetensors.TensorSource;
 import dev.smelt.trainer.lora.LoraSettings;
 import dev.smelt.trainer.lora.TargetMatcher;
+import dev.smelt.trainer.optim.LrSchedule;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -69,13 +71,13 @@ class PeftAdapterTest {
 
     @Test
     void scheduleAndScaling() {
-        var s = new dev.smelt.trainer.optim.LrSchedule(1.0, 10, 110, dev.smelt.trainer.optim.LrSchedule.Kind.COSINE);
+        var s = new LrSchedule(1.0, 10, 110, LrSchedule.Kind.COSINE);
         assertThat(s.lr(0)).isEqualTo(0.0);
         assertThat(s.lr(5)).isEqualTo(0.5);
         assertThat(s.lr(10)).isEqualTo(1.0);
-        assertThat(s.lr(60)).isCloseTo(0.5, org.assertj.core.data.Offset.offset(1e-12));
-        assertThat(s.lr(110)).isCloseTo(0.0, org.assertj.core.data.Offset.offset(1e-12));
-        var lin = new dev.smelt.trainer.optim.LrSchedule(1.0, 0, 100, dev.smelt.trainer.optim.LrSchedule.Kind.LINEAR);
+        assertThat(s.lr(60)).isCloseTo(0.5, Offset.offset(1e-12));
+        assertThat(s.lr(110)).isCloseTo(0.0, Offset.offset(1e-12));
+        var lin = new LrSchedule(1.0, 0, 100, LrSchedule.Kind.LINEAR);
         assertThat(lin.lr(25)).isEqualTo(0.75);
         assertThat(LoraSettings.scaling(16, 4, false)).isEqualTo(4.0);
         assertThat(LoraSettings.scaling(16, 4, true)).isEqualTo(8.0);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
+import ai.djl.engine.EngineException;
 import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -58,7 +59,7 @@ class OutOfMemoryTest {
                 new LoraSettings.Targets.AllLinear()), 1, 0, 8, 1, 512, 1e-3, LrSchedule.Kind.COSINE, 0, 0.0, 1.0, 7,
                 List.of(Device.gpu(0)), DataType.FLOAT32, 0, 0, 1, false, "m", null);
         HostBatch batch = HostBatch.of(TinyDense.qa(8, 1));
-        RuntimeException e = OutOfMemory.wrap(new ai.djl.engine.EngineException("CUDA out of memory. Tried to allocate 2.00 GiB"
+        RuntimeException e = OutOfMemory.wrap(new EngineException("CUDA out of memory. Tried to allocate 2.00 GiB"
                 + " (GPU 0; 79.15 GiB total capacity; 77.50 GiB already allocated)"), batch, cfg);
         assertThat(e).isInstanceOf(SmeltException.class).hasMessage("out of memory on gpu0 on a micro-batch of 8 rows × 10"
                 + " tokens (tried to allocate 2.00 GiB) (--batch-size 8, --seq-len 512, --precision fp32): lower --batch-size"

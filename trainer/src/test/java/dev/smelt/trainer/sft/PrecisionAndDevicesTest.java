@@ -7,18 +7,28 @@ import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import dev.smelt.core.SmeltException;
+import dev.smelt.core.model.Architecture;
+import dev.smelt.core.tiny.TinyModelSpec;
+import dev.smelt.core.tiny.TinyModelWriter;
 import dev.smelt.models.CausalLM;
 import dev.smelt.trainer.TinyDense;
 import dev.smelt.trainer.lora.LoraSettings;
 import dev.smelt.trainer.optim.LrSchedule;
+import dev.smelt.trainer.peft.AdapterFiles;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
+import org.assertj.core.data.Offset;
+import org.assertj.core.data.Percentage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** fp16 mixed precision, the bf16 refusal, and data parallelism across model replicas. */
 class PrecisionAndDevicesTest {
@@ -53,8 +63,8 @@ class PrecisionAndDevicesTest {
         assertThat(Files.readAllLines(tmp.resolve("fp16/metrics.jsonl"))).noneMatch(l -> l.contains("NaN"));
     }
 
-    @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"llama", "qwen3", "qwen3_5"})
+    @ParameterizedTest
+    @ValueSource(strings = {"llama", "qwen3", "qwen3_5"})
     void fp16FollowsTheFp32RunClosely(String arch) throws Exception {
         // Dynamic loss scaling starts at 65536: steps whose fp16 gradients overflow are skipped (adapters untouched)
         // and halve the scale. The first applied step therefore sees the initial adapters, as fp32 step 1 does, and
@@ -77,17 +87,17 @@ class PrecisionAndDevicesTest {
         }
         assertThat(first).as("skipped steps").isLessThan(5);
         assertThat(field(b.get(first), "loss_scale")).isEqualTo(scale);
-        assertThat(field(b.get(first), "loss")).isCloseTo(field(a.get(0), "loss"), org.assertj.core.data.Offset.offset(0.02));
+        assertThat(field(b.get(first), "loss")).isCloseTo(field(a.get(0), "loss"), Offset.offset(0.02));
         if (arch.equals("qwen3_5")) {
             // this random tiny hybrid is badly conditioned (loss 13.4 at the start): rounding only its weights to fp16
             // moves the first gradient norm from 37.5 to 45.9, so a close match is not expected; it must learn instead
             assertThat(r.lastLoss()).isLessThan(0.5);
         } else {
             assertThat(field(b.get(first), "grad_norm")).isCloseTo(field(a.get(0), "grad_norm"),
-                    org.assertj.core.data.Percentage.withPercentage(5));
+                    Percentage.withPercentage(5));
         }
         // every adapter, down to layer 0, got a gradient: nothing on the fp16 path cut the backward pass
-        dev.smelt.trainer.peft.AdapterFiles.read(tmp.resolve("fp16")).pairs().forEach((module, p) -> {
+        AdapterFiles.read(tmp.resolve("fp16")).pairs().forEach((module, p) -> {
             double sum = 0;
             for (float f : p.b()) sum += Math.abs(f);
             assertThat(sum).as(module).isGreaterThan(0);
@@ -140,14 +150,14 @@ class PrecisionAndDevicesTest {
         List<String> a = Files.readAllLines(tmp.resolve("one/metrics.jsonl"));
         List<String> b = Files.readAllLines(tmp.resolve("two/metrics.jsonl"));
         for (int i = 0; i < a.size(); i++) {
-            assertThat(field(b.get(i), "loss")).isCloseTo(field(a.get(i), "loss"), org.assertj.core.data.Offset.offset(1e-5));
+            assertThat(field(b.get(i), "loss")).isCloseTo(field(a.get(i), "loss"), Offset.offset(1e-5));
         }
         assertThat(SftTrainerTest.maxAbsDiff(tmp.resolve("one"), tmp.resolve("two"))).isLessThan(1e-5);
     }
 
-    static Path tinyQwen35(Path dir) throws java.io.IOException {
-        return dev.smelt.core.tiny.TinyModelWriter.write(dev.smelt.core.tiny.TinyModelSpec
-                .builder(dev.smelt.core.model.Architecture.QWEN3_5).seed(3).hiddenSize(64).numLayers(4)
+    static Path tinyQwen35(Path dir) throws IOException {
+        return TinyModelWriter.write(TinyModelSpec
+                .builder(Architecture.QWEN3_5).seed(3).hiddenSize(64).numLayers(4)
                 .linearKeyHeads(2).linearValueHeads(4).linearHeadDim(16).build(), dir).directory();
     }
 
@@ -162,7 +172,7 @@ class PrecisionAndDevicesTest {
     }
 
     static double field(String jsonLine, String name) {
-        var m = java.util.regex.Pattern.compile("\"" + name + "\"\\s*:\\s*([-0-9.eE+]+)").matcher(jsonLine);
+        var m = Pattern.compile("\"" + name + "\"\\s*:\\s*([-0-9.eE+]+)").matcher(jsonLine);
         if (!m.find()) throw new AssertionError("no " + name + " in " + jsonLine);
         return Double.parseDouble(m.group(1));
     }

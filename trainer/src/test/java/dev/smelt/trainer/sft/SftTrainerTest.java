@@ -12,6 +12,7 @@ import dev.smelt.datasets.tokenize.TokenizedExample;
 import dev.smelt.models.CausalLM;
 import dev.smelt.trainer.TinyDense;
 import dev.smelt.trainer.lora.LoraSettings;
+import dev.smelt.trainer.optim.AdamW;
 import dev.smelt.trainer.optim.LrSchedule;
 import dev.smelt.trainer.peft.AdapterFiles;
 import dev.smelt.trainer.peft.LoraPair;
@@ -155,7 +156,7 @@ class SftTrainerTest {
             Parameter p = e.getValue();
             if (p.getName().startsWith("lora_")) continue;
             assertThat(p.requiresGradient()).as(e.getKey()).isFalse();
-            for (float f : dev.smelt.trainer.optim.AdamW.copyToHost(p.getArray())) {
+            for (float f : AdamW.copyToHost(p.getArray())) {
                 int bits = Float.floatToRawIntBits(f);
                 crc.update(bits);
                 crc.update(bits >>> 8);
