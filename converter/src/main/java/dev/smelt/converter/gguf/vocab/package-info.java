@@ -1,6 +1,6 @@
 /**
- * The GGUF vocabulary, in the manner of gguf-py's constants.py and tensor_mapping.py: every metadata key
- * ({@code general.*}, {@code {arch}.*} templates, {@code tokenizer.ggml.*}), the tensor kinds with their GGUF name
- * templates, and the one table from Hugging Face tensor names to (kind, block, name).
+ * What GGUF calls things, after gguf-py's constants.py and tensor_mapping.py: every metadata key
+ * ({@link GgufKeys}), the tensor kinds with their name templates ({@link TensorKind}), and the one table from
+ * Hugging Face spellings to (kind, block, GGUF name) ({@link TensorNameMap}).
  */
 package dev.smelt.converter.gguf.vocab;
