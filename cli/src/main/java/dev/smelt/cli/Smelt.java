@@ -11,6 +11,7 @@ import dev.smelt.cli.commands.PullCommand;
 import dev.smelt.cli.commands.PushCommand;
 import dev.smelt.cli.commands.ServeCommand;
 import dev.smelt.cli.commands.TrainCommand;
+import dev.smelt.core.privacy.DjlTelemetry;
 import dev.smelt.cli.commands.MergeCommand;
 import dev.smelt.cli.commands.QuickstartCommand;
 import java.io.PrintWriter;
@@ -43,6 +44,11 @@ import picocli.CommandLine.Command;
             QuickstartCommand.class,
         })
 public final class Smelt implements Runnable {
+    static {
+        // before any command class touches DJL, which calls home on engine and tokenizer creation otherwise
+        DjlTelemetry.disable();
+    }
+
     public static final int EXIT_OK = 0;
     public static final int EXIT_FAILURE = 1;
     public static final int EXIT_USAGE = 2;

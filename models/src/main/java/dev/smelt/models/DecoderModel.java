@@ -10,6 +10,7 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import dev.smelt.core.model.ModelConfig;
+import dev.smelt.core.privacy.DjlTelemetry;
 import dev.smelt.models.nn.Attention;
 import dev.smelt.models.nn.Linear;
 import dev.smelt.models.nn.Positions;
@@ -25,6 +26,10 @@ import java.util.Map;
  * plumbing around {@link #logits}. Subclasses add their layers and the forward pass between embedding and head.
  */
 public abstract class DecoderModel<C extends ModelConfig> extends AbstractBlock implements CausalLM {
+    static {
+        DjlTelemetry.disable(); // before this class creates DJL objects
+    }
+
     protected final C config;
     protected final NDManager manager;
     protected final DataType dtype;

@@ -7,11 +7,16 @@ import dev.smelt.core.model.DenseConfig;
 import dev.smelt.core.model.ModelConfig;
 import dev.smelt.core.model.ModelDirectory;
 import dev.smelt.core.model.Qwen35Config;
+import dev.smelt.core.privacy.DjlTelemetry;
 import dev.smelt.models.dense.DenseDecoder;
 import dev.smelt.models.qwen35.Qwen35Model;
 
 /** Builds the right {@link CausalLM} for a model directory and loads its weights. */
 public final class ModelLoader {
+    static {
+        DjlTelemetry.disable(); // before this class creates DJL objects
+    }
+
     private ModelLoader() {}
 
     /**

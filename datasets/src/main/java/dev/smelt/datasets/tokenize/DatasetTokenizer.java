@@ -6,6 +6,7 @@ import ai.djl.huggingface.tokenizers.jni.CharSpan;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.smelt.core.SmeltException;
+import dev.smelt.core.privacy.DjlTelemetry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,6 +22,10 @@ import java.util.Map;
  * does. Thread-safe.
  */
 public final class DatasetTokenizer implements AutoCloseable {
+    static {
+        DjlTelemetry.disable(); // before this class creates DJL objects
+    }
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final HuggingFaceTokenizer tokenizer;

@@ -3,6 +3,7 @@ package dev.smelt.models.generate;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import dev.smelt.core.SmeltException;
 import dev.smelt.core.model.ModelDirectory;
+import dev.smelt.core.privacy.DjlTelemetry;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
@@ -14,6 +15,10 @@ import java.util.Map;
  * {@code DatasetTokenizer} in the datasets module does.
  */
 public final class GenerationTokenizer implements AutoCloseable {
+    static {
+        DjlTelemetry.disable(); // before this class creates DJL objects
+    }
+
     private final HuggingFaceTokenizer tokenizer;
 
     private GenerationTokenizer(HuggingFaceTokenizer tokenizer) {

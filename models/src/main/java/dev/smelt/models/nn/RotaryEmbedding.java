@@ -8,6 +8,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.smelt.core.model.RopeScaling;
+import dev.smelt.core.privacy.DjlTelemetry;
 
 /**
  * Rotary position embedding in the Hugging Face "rotate half" layout (pairs {@code (j, j + rot/2)}), over the
@@ -16,6 +17,10 @@ import dev.smelt.core.model.RopeScaling;
  * double precision in Java; cos/sin tables are built per call from the position ids.
  */
 public final class RotaryEmbedding {
+    static {
+        DjlTelemetry.disable(); // before this class creates DJL objects
+    }
+
     private final int headDim;
     private final int rotaryDim;
     private final float[] invFreq;

@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import dev.smelt.core.SmeltException;
+import dev.smelt.core.privacy.DjlTelemetry;
 import dev.smelt.models.nn.Linear;
 import java.util.Random;
 import java.util.function.Consumer;
@@ -21,6 +22,10 @@ import java.util.function.Consumer;
  * compared too, so a fast but wrong chunked form cannot pass unnoticed.
  */
 public final class DeltaRuleBenchmark {
+    static {
+        DjlTelemetry.disable(); // before this class creates DJL objects
+    }
+
     private final Qwen35Model model;
     private final Consumer<String> log;
 

@@ -14,6 +14,7 @@ import dev.smelt.core.model.DenseConfig;
 import dev.smelt.core.model.ModelConfig;
 import dev.smelt.core.model.ModelDirectory;
 import dev.smelt.core.model.TensorSpec;
+import dev.smelt.core.privacy.DjlTelemetry;
 import dev.smelt.core.tiny.TinyModelSpec;
 import dev.smelt.core.tiny.TinyModelWriter;
 import dev.smelt.datasets.bench.PeakRss;
@@ -44,6 +45,10 @@ import java.util.SplittableRandom;
  * The baseline GEMM runs on the same device and in the same precision as the training.
  */
 public final class TrainBenchmark {
+    static {
+        DjlTelemetry.disable(); // also the entry point of the measuring child JVM
+    }
+
     private TrainBenchmark() {}
 
     /** What was measured. */
@@ -87,7 +92,8 @@ public final class TrainBenchmark {
         Path result = workDir.resolve("result.txt");
         Files.deleteIfExists(result);
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:MaxDirectMemorySize=2g", "-XX:+UseSerialGC", "-Dai.djl.offline=true"));
+        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:MaxDirectMemorySize=2g", "-XX:+UseSerialGC"));
+        cmd.addAll(DjlTelemetry.childJvmOptions());
         for (String prop : new String[] {"ai.djl.pytorch.num_threads", "ai.djl.pytorch.num_interop_threads"}) {
             if (System.getProperty(prop) != null) cmd.add("-D" + prop + "=" + System.getProperty(prop));
         }

@@ -13,6 +13,7 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import dev.smelt.core.SmeltException;
 import dev.smelt.core.model.ModelDirectory;
+import dev.smelt.core.privacy.DjlTelemetry;
 import dev.smelt.datasets.length.TrainingSequence;
 import dev.smelt.datasets.split.SeededShuffle;
 import dev.smelt.models.CausalLM;
@@ -65,6 +66,10 @@ import java.util.function.Consumer;
  * with the same adapter as an uninterrupted one.
  */
 public final class SftTrainer {
+    static {
+        DjlTelemetry.disable(); // before this class creates DJL objects
+    }
+
     /** What a run produced. */
     public record Result(Path outDir, int steps, int totalSteps, double lastLoss, Double lastEvalLoss, boolean stopped,
             long tokens, double seconds, Path checkpoint) {}
