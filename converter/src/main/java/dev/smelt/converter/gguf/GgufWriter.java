@@ -11,15 +11,12 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 /**
  * Writes GGUF v3 files in one pass: header, metadata and tensor infos first (their offsets are computed from
@@ -53,18 +50,8 @@ public final class GgufWriter {
         long[] offsets = new long[tensors.size()];
         long dataSize = layout(tensors, alignment, offsets);
         byte[] header = encodeHeader(metadata, tensors, offsets, alignment);
-        Path abs = target.toAbsolutePath();
-        Thread cleanup = temporaryFileCleanup(abs);
-        Runtime.getRuntime().addShutdownHook(cleanup);
-        try {
-            AtomicFiles.write(abs, ch -> writeBody(ch, header, tensors, offsets, alignment, dataSize, listener));
-        } finally {
-            try {
-                Runtime.getRuntime().removeShutdownHook(cleanup);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook is running or has run; nothing to undo
-            }
-        }
+        // a stopped conversion (SIGTERM, Ctrl-C) leaves nothing; a killed one leaves a temp that the next run removes
+        AtomicFiles.writeDiscardingOnExit(target, ch -> writeBody(ch, header, tensors, offsets, alignment, dataSize, listener));
     }
 
     private static void writeBody(FileChannel ch, byte[] header, List<? extends GgufTensor> tensors, long[] offsets,
@@ -195,39 +182,6 @@ public final class GgufWriter {
 
     private static void writeAll(WritableByteChannel ch, ByteBuffer b) throws IOException {
         while (b.hasRemaining()) ch.write(b);
-    }
-
-    /**
-     * Deletes this write's temp file if the JVM exits while it is being written. AtomicFiles names temp files
-     * {@code .<name>.<random>.tmp} next to the target; those present before the write started are left alone.
-     */
-    private static Thread temporaryFileCleanup(Path target) {
-        Path dir = target.getParent();
-        String prefix = "." + target.getFileName() + ".";
-        Set<Path> before = listTemps(dir, prefix);
-        return new Thread(() -> {
-            for (Path p : listTemps(dir, prefix)) {
-                if (!before.contains(p)) {
-                    try {
-                        Files.deleteIfExists(p);
-                    } catch (IOException ignored) {
-                        // best effort at exit
-                    }
-                }
-            }
-        }, "gguf-writer-cleanup");
-    }
-
-    private static Set<Path> listTemps(Path dir, String prefix) {
-        if (dir == null || !Files.isDirectory(dir)) return Set.of();
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(p -> {
-                String n = p.getFileName().toString();
-                return n.startsWith(prefix) && n.endsWith(".tmp");
-            }).collect(Collectors.toSet());
-        } catch (IOException e) {
-            return Set.of();
-        }
     }
 
     private static final class Progress {

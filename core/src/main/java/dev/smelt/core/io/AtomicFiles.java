@@ -16,24 +16,47 @@ import java.util.stream.Stream;
 /**
  * Write-then-rename helpers so that no reader ever sees a half-written file or directory: content
  * goes to a sibling temporary path, is fsynced, and is moved into place atomically.
+ *
+ * <p>Temporaries are named after their target and their writer
+ * ({@code .<target>.smelt-<host hash>-<pid>-<start>-<random>.tmp}, see {@link OwnedTemps}). A writer killed mid-write (SIGKILL, OOM killer, power loss) leaves its temporary
+ * behind; the next write of the same target removes it once its process is gone (process id free or reused by a
+ * later process, and no lock held on the file), and never touches the temporary of a writer that may still be alive.
  */
 public final class AtomicFiles {
     private AtomicFiles() {}
 
     /** Writes a file through {@code writer}; on any failure the target is untouched and the temp file removed. */
     public static void write(Path target, IOConsumer<FileChannel> writer) throws IOException {
-        Path parent = target.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
-        Path tmp = Files.createTempFile(parent, "." + target.getFileName() + ".", ".tmp");
+        write(target, writer, false);
+    }
+
+    /**
+     * As {@link #write}, and if the JVM shuts down while writing (SIGTERM, Ctrl-C) a shutdown hook deletes the temp
+     * file. For writes that nothing finishes during shutdown (a conversion), not for those a stopping program still
+     * completes (a checkpoint saved on stop).
+     */
+    public static void writeDiscardingOnExit(Path target, IOConsumer<FileChannel> writer) throws IOException {
+        write(target, writer, true);
+    }
+
+    private static void write(Path target, IOConsumer<FileChannel> writer, boolean discardOnExit) throws IOException {
+        Path abs = target.toAbsolutePath();
+        Files.createDirectories(abs.getParent());
+        OwnedTemps.removeStale(abs);
+        Path tmp = OwnedTemps.createFile(abs);
+        Thread discard = discardOnExit ? registerDiscard(tmp) : null;
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                holdWriterLock(ch);
                 writer.accept(ch);
                 ch.force(true);
             }
-            move(tmp, target);
+            move(tmp, abs);
         } catch (IOException | RuntimeException | Error e) {
             Files.deleteIfExists(tmp);
             throw e;
+        } finally {
+            if (discard != null) unregister(discard);
         }
     }
 
@@ -52,11 +75,12 @@ public final class AtomicFiles {
     public static void writeDirectory(Path target, IOConsumer<Path> builder) throws IOException {
         Path abs = target.toAbsolutePath();
         Files.createDirectories(abs.getParent());
-        Path tmp = Files.createTempDirectory(abs.getParent(), "." + abs.getFileName() + ".");
+        OwnedTemps.removeStale(abs);
+        Path tmp = OwnedTemps.createDirectory(abs);
         try {
             builder.accept(tmp);
             if (Files.exists(abs)) {
-                Path old = abs.resolveSibling("." + abs.getFileName() + ".old-" + System.nanoTime());
+                Path old = OwnedTemps.oldSibling(abs);
                 Files.move(abs, old, StandardCopyOption.ATOMIC_MOVE);
                 move(tmp, abs);
                 deleteRecursively(old);
@@ -66,6 +90,43 @@ public final class AtomicFiles {
         } catch (IOException | RuntimeException | Error e) {
             deleteRecursively(tmp);
             throw e;
+        }
+    }
+
+    /**
+     * The writer keeps an exclusive lock on its temp file while writing, so that a process that cannot tell from
+     * the name whether the writer lives (another PID namespace) leaves the file alone. Where the file system has no
+     * locks the write goes on without.
+     */
+    private static void holdWriterLock(FileChannel ch) {
+        try {
+            ch.tryLock();
+        } catch (IOException e) {
+            // no lock support: the process check alone protects the file
+        }
+    }
+
+    private static Thread registerDiscard(Path tmp) {
+        Thread hook = new Thread(() -> {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // best effort at exit; the next write of the target removes it
+            }
+        }, "atomic-write-discard");
+        try {
+            Runtime.getRuntime().addShutdownHook(hook);
+            return hook;
+        } catch (IllegalStateException shuttingDown) {
+            return null;
+        }
+    }
+
+    private static void unregister(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook is running or has run; nothing to undo
         }
     }
 

@@ -15,7 +15,8 @@ import java.util.Arrays;
  * Tokenized examples spilled to a temporary file so that preparing a large dataset does not hold it
  * on the heap: 4 bytes per token (the id, with the sign bit set when the token is trained) plus an
  * 8-byte offset per example in memory. Reads are positional, so concurrent {@link #get} calls are
- * safe once writing is finished. The file is deleted on {@link #close}.
+ * safe once writing is finished. The file is unlinked as soon as it is open (on POSIX systems), so not even
+ * a killed process leaves it behind; elsewhere it is deleted on {@link #close} or exit.
  */
 public final class TokenStore implements AutoCloseable {
     private static final int TRAINED = 0x8000_0000;
@@ -35,7 +36,12 @@ public final class TokenStore implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        file.toFile().deleteOnExit();
+        // unlinked while open (POSIX): the data lives as long as the channel, and a killed process leaves no file
+        try {
+            Files.delete(file);
+        } catch (IOException e) {
+            file.toFile().deleteOnExit(); // Windows: an open file cannot be deleted
+        }
     }
 
     public static TokenStore temporary() {
