@@ -13,6 +13,7 @@ import dev.smelt.cli.commands.ServeCommand;
 import dev.smelt.cli.commands.TrainCommand;
 import dev.smelt.core.privacy.DjlTelemetry;
 import dev.smelt.cli.commands.MergeCommand;
+import dev.smelt.cli.commands.QuantizeCommand;
 import dev.smelt.cli.commands.QuickstartCommand;
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -35,6 +36,7 @@ import picocli.CommandLine.Command;
             BenchCommand.class,
             InspectCommand.class,
             ConvertCommand.class,
+            QuantizeCommand.class,
             CreateTinyCommand.class,
             DataCommand.class,
             GenerateCommand.class,

@@ -5,6 +5,13 @@ import dev.smelt.converter.gguf.GgufTensor;
 import dev.smelt.converter.gguf.vocab.GgufKeys;
 import dev.smelt.converter.hf.GgufExport;
 import dev.smelt.converter.hf.OutputType;
+import dev.smelt.core.SmeltException;
+import dev.smelt.core.model.ModelDirectory;
+import dev.smelt.core.safetensors.SafetensorsModel;
+import dev.smelt.quantizer.gguf.GgufQuantizer;
+import dev.smelt.quantizer.gguf.QuantizeOptions;
+import dev.smelt.quantizer.mix.QuantMix;
+import java.nio.file.Files;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -41,9 +48,14 @@ public final class ConvertCommand implements Runnable {
         @Option(names = {"--out", "-o"}, required = true, paramLabel = "FILE", description = "Output .gguf file.")
         Path out;
 
-        @Option(names = "--type", defaultValue = "f16", paramLabel = "TYPE",
-                description = "Weight type: f32, f16 or bf16 (default: ${DEFAULT-VALUE}).")
-        OutputType type;
+        @Option(names = "--type", defaultValue = "f16", paramLabel = "TYPE", converter = TypeConverter.class,
+                description = {"Weight type: f32, f16 or bf16 (default: ${DEFAULT-VALUE}), or a llama-quantize mix",
+                        "(Q4_K_M, Q8_0, ... see `smelt quantize --help`): the F32 weights are quantized as they stream,",
+                        "giving the same file as converting to f32 and running `smelt quantize`."})
+        Target type;
+
+        @Option(names = "--threads", paramLabel = "N", description = "Quantization threads (default: all cores).")
+        Integer threads;
 
         @Option(names = "--name", paramLabel = "NAME", description = GgufKeys.General.NAME + " (default: the directory's name).")
         String name;
@@ -72,11 +84,49 @@ public final class ConvertCommand implements Runnable {
                     err.flush();
                 }
             };
-            GgufExport.Result r = GgufExport.export(model, out, new GgufExport.Options(type, name, tokenizerPre), listener);
+            if (type.mix() != null) return quantized(listener, stdout);
+            GgufExport.Result r = GgufExport.export(model, out, new GgufExport.Options(type.plain(), name, tokenizerPre), listener);
             stdout.printf("wrote %s (%s, %d tensors, %s of tensor data)%n", r.output(), r.architecture(), r.tensorCount(),
                     InspectCommand.humanBytes(r.dataBytes()));
             stdout.flush();
             return 0;
+        }
+
+        /** One pass: safetensors rows → F32 conversion → quantization → GGUF, a slab of rows at a time. */
+        private Integer quantized(GgufExport.Listener listener, PrintWriter stdout) throws Exception {
+            int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+            if (n < 1) throw new SmeltException("--threads must be >= 1, got " + n);
+            if (Files.isDirectory(out)) {
+                throw new SmeltException(out + ": is a directory; give the output file name, e.g. " + out.resolve("model.gguf"));
+            }
+            ModelDirectory dir = ModelDirectory.open(model);
+            try (SafetensorsModel weights = dir.weights()) {
+                GgufExport.Plan plan = GgufExport.plan(dir, weights, new GgufExport.Options(OutputType.F32, name, tokenizerPre));
+                for (String note : plan.notes()) listener.note(note);
+                GgufQuantizer.Result r = GgufQuantizer.write(model.toString(), plan.metadata(), plan.tensors(), out,
+                        new QuantizeOptions(type.mix(), n, false, false, null), listener);
+                stdout.printf("wrote %s (%s %s, %d tensors, %s of tensor data)%n", out, plan.architecture(), type.mix(),
+                        r.tensors().size(), InspectCommand.humanBytes(r.outputBytes()));
+                stdout.flush();
+                return 0;
+            }
+        }
+    }
+
+    /** --type: a plain element type, or a quantization mix. */
+    record Target(OutputType plain, QuantMix mix) {}
+
+    static final class TypeConverter implements CommandLine.ITypeConverter<Target> {
+        @Override
+        public Target convert(String value) {
+            for (OutputType t : OutputType.values()) {
+                if (t.name().equalsIgnoreCase(value)) return new Target(t, null);
+            }
+            try {
+                return new Target(null, QuantMix.parse(value));
+            } catch (SmeltException e) {
+                throw new CommandLine.TypeConversionException("expected f32, f16, bf16 or a quantization mix: " + e.getMessage());
+            }
         }
     }
 }

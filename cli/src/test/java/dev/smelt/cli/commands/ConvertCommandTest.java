@@ -55,7 +55,7 @@ class ConvertCommandTest {
         Result missing = run("convert", "gguf", "--model", tmp.resolve("nope").toString(), "--out", tmp.resolve("x.gguf").toString());
         assertThat(missing.code()).isEqualTo(1);
         assertThat(missing.err()).startsWith("smelt: error: ").contains("nope").hasLineCount(1);
-        Result badType = run("convert", "gguf", "--model", tmp.toString(), "--out", "x.gguf", "--type", "q4_k");
+        Result badType = run("convert", "gguf", "--model", tmp.toString(), "--out", "x.gguf", "--type", "q9_z");
         assertThat(badType.code()).isEqualTo(2);
         assertThat(run("convert").code()).isEqualTo(2);
         Files.writeString(tmp.resolve("not.gguf"), "hello world, definitely not gguf");

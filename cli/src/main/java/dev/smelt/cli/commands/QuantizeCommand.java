@@ -1,0 +1,92 @@
+package dev.smelt.cli.commands;
+
+import dev.smelt.cli.GlobalOptions;
+import dev.smelt.converter.gguf.GgufTensor;
+import dev.smelt.converter.gguf.GgufWriter;
+import dev.smelt.core.SmeltException;
+import dev.smelt.quantizer.gguf.GgufQuantizer;
+import dev.smelt.quantizer.gguf.QuantizeOptions;
+import dev.smelt.quantizer.mix.QuantMix;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "quantize", description = {
+        "Quantize a GGUF file like llama.cpp's llama-quantize: same per-tensor type choices, same bytes.",
+        "TYPE: Q2_K, Q3_K_S, Q3_K_M, Q3_K_L, Q4_0, Q4_1, Q4_K_S, Q4_K_M, Q5_0, Q5_1, Q5_K_S, Q5_K_M, Q6_K, Q8_0,",
+        "IQ4_NL, IQ4_XS (Q3_K, Q4_K, Q5_K are the _M mixes). The input is memory-mapped; the output appears",
+        "atomically."})
+public final class QuantizeCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "IN.gguf", description = "GGUF file to quantize (F32, F16 or BF16 weights).")
+    Path input;
+
+    @Parameters(index = "1", paramLabel = "OUT.gguf", description = "Output file.")
+    Path output;
+
+    @Parameters(index = "2", paramLabel = "TYPE", converter = MixConverter.class, description = "Quantization mix.")
+    QuantMix mix;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: all cores).")
+    Integer threads;
+
+    @Option(names = "--allow-requantize", description = "Allow re-quantizing tensors that are already quantized.")
+    boolean allowRequantize;
+
+    @Option(names = "--pure", description = "Give every quantizable tensor the mix's default type (llama-quantize --pure).")
+    boolean pure;
+
+    @Override
+    public Integer call() throws Exception {
+        int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        if (n < 1) throw new SmeltException("--threads must be >= 1, got " + n);
+        if (Files.isDirectory(output)) throw new SmeltException(output + ": is a directory; give the output file name");
+        if (input.toAbsolutePath().normalize().equals(output.toAbsolutePath().normalize())) {
+            throw new SmeltException(output + ": the output must not be the input file");
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        GgufQuantizer.Result r = GgufQuantizer.quantize(input, output,
+                new QuantizeOptions(mix, n, allowRequantize, pure, null), progress(err));
+        out.printf("wrote %s (%s, %d tensors, %s → %s)%n", output, mix, r.tensors().size(),
+                InspectCommand.humanBytes(r.inputBytes()), InspectCommand.humanBytes(r.outputBytes()));
+        out.flush();
+        return 0;
+    }
+
+    /** One line per tensor on stderr, as llama-quantize prints; nothing with --quiet. */
+    static GgufWriter.Listener progress(PrintWriter err) {
+        boolean quiet = GlobalOptions.quiet();
+        return new GgufWriter.Listener() {
+            @Override
+            public void tensorStarted(int index, int count, GgufTensor t) {
+                if (quiet) return;
+                int w = String.valueOf(count).length();
+                err.printf("[%" + w + "d/%d] %-40s %-6s %s%n", index + 1, count, t.name(), t.type(), Arrays.toString(t.dims()));
+                err.flush();
+            }
+        };
+    }
+
+    /** Parses TYPE; an unknown name is a usage error (exit 2). */
+    public static final class MixConverter implements CommandLine.ITypeConverter<QuantMix> {
+        @Override
+        public QuantMix convert(String value) {
+            try {
+                return QuantMix.parse(value);
+            } catch (SmeltException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+}

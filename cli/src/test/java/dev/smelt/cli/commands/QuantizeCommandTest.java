@@ -1,0 +1,81 @@
+package dev.smelt.cli.commands;
+
+import static dev.smelt.cli.commands.ConvertCommandTest.run;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.smelt.converter.gguf.GgmlType;
+import dev.smelt.converter.gguf.GgufReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class QuantizeCommandTest {
+    @TempDir
+    Path tmp;
+
+    private Path tinyF32(String arch, String... extra) {
+        Path model = tmp.resolve(arch);
+        String[] args = new String[] {"create-tiny", "--arch", arch, "--out", model.toString(), "--hidden", "256",
+                "--intermediate", "512", "--layers", "8"};
+        String[] all = java.util.stream.Stream.concat(java.util.Arrays.stream(args), java.util.Arrays.stream(extra))
+                .toArray(String[]::new);
+        assertThat(run(all).code()).isZero();
+        Path f32 = tmp.resolve(arch + "-f32.gguf");
+        ConvertCommandTest.Result r = run("-q", "convert", "gguf", "--model", model.toString(), "--out", f32.toString(),
+                "--type", "f32");
+        assertThat(r.code()).as(r.err()).isZero();
+        return f32;
+    }
+
+    @Test
+    void q4KMFollowsLlamaQuantizeRulesAndConvertingDirectlyGivesTheSameFile() throws Exception {
+        Path f32 = tinyF32("llama", "--no-tie");
+        Path q = tmp.resolve("q4km.gguf");
+        ConvertCommandTest.Result r = run("quantize", f32.toString(), q.toString(), "Q4_K_M", "--threads", "2");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).startsWith("wrote " + q + " (Q4_K_M, ");
+        assertThat(r.err()).contains("] blk.0.attn_v.weight").contains("Q6_K");
+        try (GgufReader g = GgufReader.open(q)) {
+            assertThat(g.metadata().get("general.file_type").asLong()).isEqualTo(15);
+            assertThat(g.metadata().get("general.quantization_version").asLong()).isEqualTo(2);
+            assertThat(g.tensor("output.weight").type()).isEqualTo(GgmlType.Q6_K);
+            assertThat(g.tensor("token_embd.weight").type()).isEqualTo(GgmlType.Q4_K);
+            assertThat(g.tensor("output_norm.weight").type()).isEqualTo(GgmlType.F32);
+            // use_more_bits(i, 8): layers 0, 7 and (i - 1) % 3 == 2, i.e. 3 and 6
+            for (int i = 0; i < 8; i++) {
+                GgmlType expected = i == 0 || i == 3 || i == 6 || i == 7 ? GgmlType.Q6_K : GgmlType.Q4_K;
+                assertThat(g.tensor("blk." + i + ".attn_v.weight").type()).as("attn_v %d", i).isEqualTo(expected);
+                assertThat(g.tensor("blk." + i + ".ffn_down.weight").type()).as("ffn_down %d", i).isEqualTo(expected);
+                assertThat(g.tensor("blk." + i + ".attn_q.weight").type()).isEqualTo(GgmlType.Q4_K);
+            }
+        }
+
+        Path direct = tmp.resolve("direct.gguf");
+        ConvertCommandTest.Result c = run("-q", "convert", "gguf", "--model", tmp.resolve("llama").toString(), "--out",
+                direct.toString(), "--type", "q4_k_m");
+        assertThat(c.code()).as(c.err()).isZero();
+        assertThat(Files.mismatch(direct, q)).isEqualTo(-1);
+
+        Path one = tmp.resolve("one-thread.gguf");
+        assertThat(run("-q", "quantize", f32.toString(), one.toString(), "Q4_K_M", "--threads", "1").code()).isZero();
+        assertThat(Files.mismatch(one, q)).isEqualTo(-1);
+    }
+
+    @Test
+    void refusesToRequantizeUnlessAskedAndRejectsUnknownTypes() {
+        Path f32 = tinyF32("qwen3");
+        Path q8 = tmp.resolve("q8.gguf");
+        assertThat(run("-q", "quantize", f32.toString(), q8.toString(), "q8_0").code()).isZero();
+        Path q4 = tmp.resolve("q4.gguf");
+        ConvertCommandTest.Result refused = run("quantize", q8.toString(), q4.toString(), "Q4_0");
+        assertThat(refused.code()).isEqualTo(1);
+        assertThat(refused.err()).startsWith("smelt: error: ").contains("already Q8_0").contains("--allow-requantize")
+                .hasLineCount(1);
+        assertThat(q4).doesNotExist();
+        ConvertCommandTest.Result allowed = run("-q", "quantize", q8.toString(), q4.toString(), "Q4_0", "--allow-requantize");
+        assertThat(allowed.code()).as(allowed.err()).isZero();
+        ConvertCommandTest.Result bad = run("quantize", f32.toString(), q4.toString(), "Q9_Z");
+        assertThat(bad.code()).isEqualTo(2);
+    }
+}

@@ -1,0 +1,170 @@
+package dev.smelt.quantizer.gguf;
+
+import dev.smelt.converter.gguf.GgmlType;
+import dev.smelt.converter.gguf.GgufReader;
+import dev.smelt.converter.gguf.GgufTensor;
+import dev.smelt.converter.gguf.GgufTensorInfo;
+import dev.smelt.converter.gguf.GgufValue;
+import dev.smelt.converter.gguf.GgufWriter;
+import dev.smelt.core.SmeltException;
+import dev.smelt.quantizer.block.BlockQuantizer;
+import dev.smelt.quantizer.mix.ModelFacts;
+import dev.smelt.quantizer.mix.TensorTypePlanner;
+import dev.smelt.quantizer.mix.TensorTypePlanner.Planned;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.WritableByteChannel;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * Quantizes a model into a GGUF file like llama-quantize: tensors in llama.cpp's order, each with the type
+ * {@link TensorTypePlanner} chooses, metadata copied with {@code general.quantization_version} and
+ * {@code general.file_type} set (moved last, as llama.cpp's gguf_set_val does). Sources stream their bytes
+ * (a memory-mapped GGUF, or safetensors rows during conversion) through a {@link QuantizingChannel} that
+ * holds one slab of rows at a time, so heap use does not grow with the model; the output appears atomically.
+ */
+public final class GgufQuantizer {
+    private GgufQuantizer() {}
+
+    /** What was written: every tensor's plan, in file order, and the data sizes before and after. */
+    public record Result(List<Planned> tensors, long inputBytes, long outputBytes) {}
+
+    /** Quantizes the GGUF file {@code input} into {@code output}. */
+    public static Result quantize(Path input, Path output, QuantizeOptions options, GgufWriter.Listener listener)
+            throws IOException {
+        try (GgufReader reader = GgufReader.open(input)) {
+            List<GgufTensor> sources = new ArrayList<>();
+            for (GgufTensorInfo info : reader.tensors()) sources.add(new MappedTensor(reader, info));
+            return write(input.toString(), reader.metadata(), sources, output, options, listener);
+        }
+    }
+
+    /**
+     * Writes {@code sources} (F32, F16, BF16 or Smelt-readable quantized tensors, any order) quantized per
+     * {@code options}. {@code origin} names the input in error messages.
+     */
+    public static Result write(String origin, Map<String, GgufValue> sourceMetadata, List<? extends GgufTensor> sources,
+            Path output, QuantizeOptions options, GgufWriter.Listener listener) throws IOException {
+        List<GgufTensor> ordered = new ArrayList<>(sources);
+        ordered.sort(Comparator.comparing(GgufTensor::name, TensorTypePlanner.LLAMA_ORDER));
+        List<TensorTypePlanner.Tensor> tensors = new ArrayList<>();
+        for (GgufTensor t : ordered) tensors.add(new TensorTypePlanner.Tensor(t.name(), t.dims(), t.type()));
+        ModelFacts facts = ModelFacts.of(sourceMetadata);
+        List<Planned> plan = new TensorTypePlanner(options.mix(), facts, options.pure(), options.imatrix() != null)
+                .plan(tensors);
+        for (Planned p : plan) check(origin, p, options);
+
+        Map<String, GgufValue> metadata = new LinkedHashMap<>(sourceMetadata);
+        metadata.remove("general.quantization_version");
+        metadata.put("general.quantization_version", GgufValue.u32(2));
+        metadata.remove("general.file_type");
+        metadata.put("general.file_type", GgufValue.u32(options.mix().fileType()));
+
+        ExecutorService pool = Executors.newFixedThreadPool(options.threads(), r -> {
+            Thread t = new Thread(r, "smelt-quantize");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<GgufTensor> out = new ArrayList<>();
+            long in = 0;
+            long written = 0;
+            for (int i = 0; i < plan.size(); i++) {
+                Planned p = plan.get(i);
+                GgufTensor source = ordered.get(i);
+                out.add(p.changes()
+                        ? new QuantizedTensor(source, p.target(), weightsFor(p, options), pool, options.threads())
+                        : source);
+                in += source.byteSize();
+                written += p.target().byteSize(source.numElements());
+            }
+            GgufWriter.write(output, metadata, out, listener);
+            return new Result(plan, in, written);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static void check(String origin, Planned p, QuantizeOptions options) {
+        if (!p.changes()) return;
+        GgmlType from = p.tensor().type();
+        if (from.isQuantized() && !options.allowRequantize()) {
+            throw new SmeltException(origin + ": tensor \"" + p.tensor().name() + "\" is already " + from
+                    + "; requantizing loses quality, pass --allow-requantize to do it anyway");
+        }
+        if (from.isQuantized() ? !BlockQuantizer.supports(from)
+                : from != GgmlType.F32 && from != GgmlType.F16 && from != GgmlType.BF16) {
+            throw new SmeltException(origin + ": tensor \"" + p.tensor().name() + "\" is " + from
+                    + "; Smelt quantizes from F32, F16, BF16 and the block types it writes");
+        }
+    }
+
+    private static float[] weightsFor(Planned p, QuantizeOptions options) {
+        if (options.imatrix() == null) return null;
+        String name = p.tensor().name();
+        float[] w = options.imatrix().forTensor(name).orElse(null);
+        if (w == null) return null;
+        long[] d = p.tensor().dims();
+        long expected = d[0] * (d.length > 2 ? d[2] : 1);
+        if (w.length != expected) {
+            if (name.equals("token_embd.weight") || name.equals("per_layer_token_embd.weight")) return null;
+            throw new SmeltException("importance matrix for \"" + name + "\" has " + w.length
+                    + " values, the tensor needs " + expected + " (row length × experts)");
+        }
+        return w;
+    }
+
+    /** A tensor of a memory-mapped GGUF, streamed in windows. */
+    private record MappedTensor(GgufReader reader, GgufTensorInfo info) implements GgufTensor {
+        public String name() {
+            return info.name();
+        }
+
+        public long[] dims() {
+            return info.dims();
+        }
+
+        public GgmlType type() {
+            return info.type();
+        }
+
+        public void writeTo(WritableByteChannel out) throws IOException {
+            long size = info.byteSize();
+            long chunk = 16L << 20;
+            for (long off = 0; off < size; off += chunk) {
+                ByteBuffer b = reader.window(info.name(), off, Math.min(chunk, size - off));
+                while (b.hasRemaining()) out.write(b);
+            }
+        }
+    }
+
+    /** A source tensor re-encoded to {@code target} on its way to the file. */
+    private record QuantizedTensor(GgufTensor source, GgmlType target, float[] importance, ExecutorService pool,
+            int threads) implements GgufTensor {
+        public String name() {
+            return source.name();
+        }
+
+        public long[] dims() {
+            return source.dims();
+        }
+
+        public GgmlType type() {
+            return target;
+        }
+
+        public void writeTo(WritableByteChannel out) throws IOException {
+            QuantizingChannel ch = new QuantizingChannel(source.name(), source.type(), target, source.dims(), importance,
+                    out, pool, threads);
+            source.writeTo(ch);
+            ch.finish();
+        }
+    }
+}
