@@ -5,6 +5,7 @@ import dev.smelt.converter.gguf.GgufTensor;
 import dev.smelt.converter.gguf.GgufWriter;
 import dev.smelt.core.SmeltException;
 import dev.smelt.quantizer.gguf.GgufQuantizer;
+import dev.smelt.quantizer.gguf.ImportanceMatrix;
 import dev.smelt.quantizer.gguf.QuantizeOptions;
 import dev.smelt.quantizer.mix.QuantMix;
 import java.io.PrintWriter;
@@ -21,6 +22,7 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "quantize", description = {
         "Quantize a GGUF file like llama.cpp's llama-quantize: same per-tensor type choices, same bytes.",
+        "With --imatrix the importance-weighted quantizers are used, as llama-quantize --imatrix does.",
         "TYPE: Q2_K, Q3_K_S, Q3_K_M, Q3_K_L, Q4_0, Q4_1, Q4_K_S, Q4_K_M, Q5_0, Q5_1, Q5_K_S, Q5_K_M, Q6_K, Q8_0,",
         "IQ4_NL, IQ4_XS (Q3_K, Q4_K, Q5_K are the _M mixes). The input is memory-mapped; the output appears",
         "atomically."})
@@ -43,6 +45,10 @@ public final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--allow-requantize", description = "Allow re-quantizing tensors that are already quantized.")
     boolean allowRequantize;
 
+    @Option(names = "--imatrix", paramLabel = "FILE",
+            description = "Importance matrix (llama.cpp GGUF imatrix or legacy .dat) for the weighted quantizers.")
+    String imatrix;
+
     @Option(names = "--pure", description = "Give every quantizable tensor the mix's default type (llama-quantize --pure).")
     boolean pure;
 
@@ -57,7 +63,8 @@ public final class QuantizeCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         GgufQuantizer.Result r = GgufQuantizer.quantize(input, output,
-                new QuantizeOptions(mix, n, allowRequantize, pure, null), progress(err));
+                new QuantizeOptions(mix, n, allowRequantize, pure,
+                        imatrix == null ? null : ImportanceMatrix.read(Path.of(imatrix))), progress(err));
         out.printf("wrote %s (%s, %d tensors, %s → %s)%n", output, mix, r.tensors().size(),
                 InspectCommand.humanBytes(r.inputBytes()), InspectCommand.humanBytes(r.outputBytes()));
         out.flush();

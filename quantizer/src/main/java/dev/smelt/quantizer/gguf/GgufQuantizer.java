@@ -66,6 +66,12 @@ public final class GgufQuantizer {
         metadata.put("general.quantization_version", GgufValue.u32(2));
         metadata.remove("general.file_type");
         metadata.put("general.file_type", GgufValue.u32(options.mix().fileType()));
+        if (options.imatrix() != null) {
+            options.imatrix().outputMetadata().forEach((k, v) -> {
+                metadata.remove(k);
+                metadata.put(k, v);
+            });
+        }
 
         ExecutorService pool = Executors.newFixedThreadPool(options.threads(), r -> {
             Thread t = new Thread(r, "smelt-quantize");
