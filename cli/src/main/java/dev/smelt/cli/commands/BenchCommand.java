@@ -17,6 +17,7 @@ import picocli.CommandLine.Spec;
             BenchGenerateCommand.class,
             BenchDataCommand.class,
             BenchTrainCommand.class,
+            BenchQuantizeCommand.class,
         })
 public final class BenchCommand implements Runnable {
     @Spec

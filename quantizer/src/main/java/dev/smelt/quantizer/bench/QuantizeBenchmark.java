@@ -1,0 +1,97 @@
+package dev.smelt.quantizer.bench;
+
+import dev.smelt.converter.gguf.GgufReader;
+import dev.smelt.converter.gguf.GgufTensorInfo;
+import dev.smelt.converter.gguf.GgufWriter;
+import dev.smelt.core.SmeltException;
+import dev.smelt.quantizer.gguf.GgufQuantizer;
+import dev.smelt.quantizer.gguf.QuantizeOptions;
+import dev.smelt.quantizer.mix.QuantMix;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Quantization throughput of Smelt against llama.cpp's llama-quantize on the same F32 GGUF, with the same
+ * thread count, in the same run: MB/s of F32 tensor data read, best of {@code runs} for each side. Both
+ * write a complete file to the same scratch folder; llama-quantize's time includes its process start and
+ * model load (it is how users run it), Smelt's is the in-process quantization of the same file.
+ */
+public final class QuantizeBenchmark {
+    /** One type's result: input megabytes per second for both tools and their ratio (Smelt / llama.cpp). */
+    public record Row(QuantMix mix, double smeltMBps, double llamaMBps) {
+        public double ratio() {
+            return smeltMBps / llamaMBps;
+        }
+    }
+
+    private final Path input;
+    private final Path llamaQuantize;
+    private final Path scratch;
+    private final int threads;
+    private final int runs;
+    private final Consumer<String> log;
+
+    public QuantizeBenchmark(Path input, Path llamaQuantize, Path scratch, int threads, int runs, Consumer<String> log) {
+        if (threads < 1) throw new SmeltException("--threads must be >= 1, got " + threads);
+        if (runs < 1) throw new SmeltException("--runs must be >= 1, got " + runs);
+        this.input = input;
+        this.llamaQuantize = llamaQuantize;
+        this.scratch = scratch;
+        this.threads = threads;
+        this.runs = runs;
+        this.log = log;
+    }
+
+    /** Bytes of F32 tensor data in the input (the work both tools do). */
+    public long inputBytes() {
+        try (GgufReader r = GgufReader.open(input)) {
+            long n = 0;
+            for (GgufTensorInfo t : r.tensors()) n += t.byteSize();
+            return n;
+        }
+    }
+
+    public List<Row> run(List<QuantMix> mixes) throws IOException, InterruptedException {
+        long bytes = inputBytes();
+        List<Row> rows = new ArrayList<>();
+        Path out = scratch.resolve("smelt-bench-quantize-" + ProcessHandle.current().pid() + ".gguf");
+        try {
+            for (QuantMix mix : mixes) {
+                double smelt = Double.MAX_VALUE;
+                double llama = Double.MAX_VALUE;
+                for (int i = 0; i < runs; i++) {
+                    long t0 = System.nanoTime();
+                    GgufQuantizer.quantize(input, out, new QuantizeOptions(mix, threads, false, false, null),
+                            GgufWriter.Listener.NONE);
+                    smelt = Math.min(smelt, (System.nanoTime() - t0) / 1e9);
+                    Files.deleteIfExists(out);
+                    t0 = System.nanoTime();
+                    runLlamaQuantize(mix, out);
+                    llama = Math.min(llama, (System.nanoTime() - t0) / 1e9);
+                    Files.deleteIfExists(out);
+                    log.accept(String.format(java.util.Locale.ROOT, "%s run %d: smelt %.2f s, llama-quantize %.2f s", mix, i + 1,
+                            smelt, llama));
+                }
+                rows.add(new Row(mix, bytes / 1e6 / smelt, bytes / 1e6 / llama));
+            }
+        } finally {
+            Files.deleteIfExists(out);
+        }
+        return rows;
+    }
+
+    private void runLlamaQuantize(QuantMix mix, Path out) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(llamaQuantize.toString(), input.toString(), out.toString(), mix.name(),
+                Integer.toString(threads)).redirectErrorStream(true).start();
+        byte[] log = p.getInputStream().readAllBytes();
+        if (!p.waitFor(1, TimeUnit.HOURS) || p.exitValue() != 0) {
+            throw new SmeltException("llama-quantize failed on " + input + ": "
+                    + new String(log, java.nio.charset.StandardCharsets.UTF_8).lines().reduce((a, b) -> b).orElse(""));
+        }
+    }
+}
