@@ -85,9 +85,9 @@ public final class GgufQuantizer {
             for (int i = 0; i < plan.size(); i++) {
                 Planned p = plan.get(i);
                 GgufTensor source = ordered.get(i);
-                out.add(p.changes()
+                out.add(new Reshaped(p.changes()
                         ? new QuantizedTensor(source, p.target(), weightsFor(p, options), pool, options.threads())
-                        : source);
+                        : source));
                 in += source.byteSize();
                 written += p.target().byteSize(source.numElements());
             }
@@ -125,6 +125,31 @@ public final class GgufQuantizer {
                     + " values, the tensor needs " + expected + " (row length × experts)");
         }
         return w;
+    }
+
+    /**
+     * A tensor written with ggml's {@code n_dims} (trailing dimensions of 1 dropped), as llama.cpp's gguf
+     * writer records every tensor it writes.
+     */
+    private record Reshaped(GgufTensor inner) implements GgufTensor {
+        public String name() {
+            return inner.name();
+        }
+
+        public long[] dims() {
+            long[] d = inner.dims();
+            int n = d.length;
+            while (n > 1 && d[n - 1] == 1) n--;
+            return java.util.Arrays.copyOf(d, n);
+        }
+
+        public GgmlType type() {
+            return inner.type();
+        }
+
+        public void writeTo(WritableByteChannel out) throws IOException {
+            inner.writeTo(out);
+        }
     }
 
     /** A tensor of a memory-mapped GGUF, streamed in windows. */
