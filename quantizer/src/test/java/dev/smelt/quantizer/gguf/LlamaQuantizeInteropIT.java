@@ -37,8 +37,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Smelt's quantizer against llama.cpp's own llama-quantize (built from node-llama-cpp's llama.cpp source by
  * interop/build-llama-tools.sh): create-tiny llama, qwen3 and qwen3_5 models converted to F32 by Smelt, then
- * every mix and every single type (--pure) quantized by both tools must give identical files. The quantized
- * files must load and generate in llama.cpp, and Q8_0's greedy tokens must agree with F32's.
+ * every mix and every single type (--pure) quantized by both tools, without and with an importance matrix
+ * (llama.cpp's GGUF and legacy formats), must give identical files.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class LlamaQuantizeInteropIT {
@@ -46,7 +46,6 @@ class LlamaQuantizeInteropIT {
     static Path tmp;
 
     private Path llamaQuantize;
-    private LlamaCppHarness harness;
     private final Map<String, Path> f32 = new LinkedHashMap<>();
 
     /** Models: a 256-wide llama with 8 layers (per-layer rules), a 64-wide one (block fallbacks), qwen3, qwen3_5. */
@@ -57,17 +56,16 @@ class LlamaQuantizeInteropIT {
     @BeforeAll
     void tools() throws IOException {
         llamaQuantize = LlamaTools.binary("llama-quantize").orElse(null);
-        harness = LlamaCppHarness.locate().orElse(null);
-        String why = llamaQuantize == null ? LlamaTools.missing("llama-quantize")
-                : harness == null ? LlamaCppHarness.missingReason() : null;
+        String why = llamaQuantize == null ? LlamaTools.missing("llama-quantize") : null;
         if (why != null) {
             if (LlamaCppHarness.required()) fail("interop required but " + why);
             assumeTrue(false, "skipping llama-quantize interop: " + why);
         }
-        for (String m : models().toList()) f32.put(m, convert(m));
+        for (String m : models().toList()) f32.put(m, convert(m, tmp));
     }
 
-    private static Path convert(String name) throws IOException {
+    /** Creates the named tiny model and converts it to an F32 GGUF in {@code dir}. */
+    static Path convert(String name, Path dir) throws IOException {
         TinyModelSpec.Builder b = switch (name) {
             case "llama" -> TinyModelSpec.builder(Architecture.LLAMA).hiddenSize(256).intermediateSize(768).numLayers(8)
                     .numHeads(4).numKvHeads(1).tieWordEmbeddings(false);
@@ -78,8 +76,8 @@ class LlamaQuantizeInteropIT {
                     .numLayers(8).linearKeyHeads(2).linearValueHeads(4).fullAttentionInterval(4);
             default -> throw new IllegalArgumentException(name);
         };
-        TinyModelWriter.Result model = TinyModelWriter.write(b.seed(7).build(), tmp.resolve(name));
-        Path out = tmp.resolve(name + "-f32.gguf");
+        TinyModelWriter.Result model = TinyModelWriter.write(b.seed(7).build(), dir.resolve(name));
+        Path out = dir.resolve(name + "-f32.gguf");
         GgufExport.export(model.directory(), out, GgufExport.Options.of(OutputType.F32), new GgufExport.Listener() {});
         return out;
     }
@@ -110,10 +108,6 @@ class LlamaQuantizeInteropIT {
         runLlamaQuantize(input, theirs, mix.name(), pure);
         assertSameTensors(ours, theirs);
         assertThat(Files.mismatch(ours, theirs)).as("whole file identical").isEqualTo(-1);
-        if (!pure) {
-            LlamaCppHarness.Generation g = harness.generate(ours, new int[] {1, 2, 3}, 4, 1);
-            assertThat(g.tokens()).as("llama.cpp generates from " + tag).hasSize(4);
-        }
     }
 
     /** Every mix with an importance matrix, in llama.cpp's GGUF format and in its legacy .dat format. */
@@ -141,20 +135,6 @@ class LlamaQuantizeInteropIT {
         runLlamaQuantize(input, theirs, mix.name(), false, "--imatrix", imatrix.toString());
         assertSameTensors(ours, theirs);
         assertThat(Files.mismatch(ours, theirs)).as("whole file identical").isEqualTo(-1);
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("models")
-    void q8_0GreedyTokensAgreeWithF32(String model) throws Exception {
-        Path q8 = tmp.resolve(model + "-greedy-q8.gguf");
-        GgufQuantizer.quantize(f32.get(model), q8, new QuantizeOptions(QuantMix.Q8_0, 2, false, false, null),
-                GgufWriter.Listener.NONE);
-        int[] prompt = {5, 17, 42, 99, 7};
-        int[] a = harness.generate(f32.get(model), prompt, 64, 1).tokens();
-        int[] b = harness.generate(q8, prompt, 64, 1).tokens();
-        int same = 0;
-        for (int i = 0; i < 64; i++) if (a[i] == b[i]) same++;
-        assertThat(same).as("Q8_0 tokens equal to F32's, of 64").isGreaterThanOrEqualTo(58);
     }
 
     private void runLlamaQuantize(Path in, Path out, String type, boolean pure, String... options) throws Exception {
