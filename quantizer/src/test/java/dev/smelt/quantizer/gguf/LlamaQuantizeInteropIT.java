@@ -58,7 +58,7 @@ class LlamaQuantizeInteropIT {
         llamaQuantize = LlamaTools.binary("llama-quantize").orElse(null);
         String why = llamaQuantize == null ? LlamaTools.missing("llama-quantize") : null;
         if (why != null) {
-            if (LlamaCppHarness.required()) fail("interop required but " + why);
+            if (LlamaTools.required()) fail("interop required but " + why);
             assumeTrue(false, "skipping llama-quantize interop: " + why);
         }
         for (String m : models().toList()) f32.put(m, convert(m, tmp));

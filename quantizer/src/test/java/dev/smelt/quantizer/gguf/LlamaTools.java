@@ -33,6 +33,15 @@ final class LlamaTools {
         }
     }
 
+    /**
+     * Whether a missing tool is a failure: when the interop tier is required and the tools were meant to be
+     * there (a tools directory was given, as .ci/run does once interop/build-llama-tools.sh exists).
+     */
+    static boolean required() {
+        String dir = System.getProperty("smelt.llama.tools", System.getenv("SMELT_LLAMA_TOOLS"));
+        return Boolean.getBoolean("smelt.interop.required") && dir != null && !dir.isBlank();
+    }
+
     static String missing(String name) {
         return name + " not found: run interop/build-llama-tools.sh and pass its output directory as "
                 + "-Dsmelt.llama.tools or SMELT_LLAMA_TOOLS";
