@@ -10,7 +10,6 @@ import dev.smelt.converter.gguf.GgufTensorInfo;
 import dev.smelt.converter.gguf.GgufWriter;
 import dev.smelt.converter.hf.GgufExport;
 import dev.smelt.converter.hf.OutputType;
-import dev.smelt.converter.interop.LlamaCppHarness;
 import dev.smelt.core.model.Architecture;
 import dev.smelt.core.tiny.TinyModelSpec;
 import dev.smelt.core.tiny.TinyModelWriter;
