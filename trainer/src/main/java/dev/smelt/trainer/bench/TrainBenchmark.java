@@ -147,8 +147,9 @@ public final class TrainBenchmark {
         }
         Path out = workDir.resolve("run-" + System.nanoTime());
         LoraSettings lora = new LoraSettings(loraRank, 2.0 * loraRank, 0.0, false, new LoraSettings.Targets.AllLinear());
-        TrainConfig tc = new TrainConfig(modelDir, out, lora, 1, steps, batchSize, 1, seqLen, 1e-4, LrSchedule.Kind.CONSTANT,
-                0, 0.0, 1.0, 1, List.of(device), precision, 0, 0, 1, false, modelDir.toString(), null);
+        TrainConfig tc = TrainConfig.builder(modelDir, out).lora(lora).maxSteps(steps).batchSize(batchSize).seqLen(seqLen)
+                .learningRate(1e-4).schedule(LrSchedule.Kind.CONSTANT).warmupSteps(0).seed(1).devices(List.of(device))
+                .precision(precision).saveEvery(0).keepCheckpoints(1).build();
         // the matmul baseline is taken before and after training and averaged, so that both see the same machine
         double matmulBefore = matmulFlops(cfg.hiddenSize(), cfg instanceof DenseConfig dd ? dd.intermediateSize() : 4 * cfg.hiddenSize(),
                 seqLen * batchSize, device, precision);

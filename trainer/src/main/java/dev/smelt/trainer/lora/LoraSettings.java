@@ -1,6 +1,6 @@
 package dev.smelt.trainer.lora;
 
-import dev.smelt.core.SmeltException;
+import dev.smelt.trainer.SettingException;
 import java.util.Arrays;
 import java.util.List;
 
@@ -12,9 +12,9 @@ import java.util.List;
 public record LoraSettings(int r, double alpha, double dropout, boolean useRslora, Targets targets) {
 
     public LoraSettings {
-        if (r <= 0) throw new SmeltException("--lora-r must be a positive integer, got " + r);
-        if (!(alpha > 0)) throw new SmeltException("--lora-alpha must be positive, got " + alpha);
-        if (dropout < 0 || dropout >= 1) throw new SmeltException("--lora-dropout must be in [0, 1), got " + dropout);
+        if (r <= 0) throw new SettingException("{lora.r} must be a positive integer, got " + r);
+        if (!(alpha > 0)) throw new SettingException("{lora.alpha} must be positive, got " + alpha);
+        if (dropout < 0 || dropout >= 1) throw new SettingException("{lora.dropout} must be in [0, 1), got " + dropout);
     }
 
     /** Multiplier of B·A: α/r, or α/√r with rsLoRA. */
@@ -35,7 +35,7 @@ public record LoraSettings(int r, double alpha, double dropout, boolean useRslor
         record Names(List<String> names) implements Targets {
             public Names {
                 names = List.copyOf(names);
-                if (names.isEmpty()) throw new SmeltException("--targets must name at least one module");
+                if (names.isEmpty()) throw new SettingException("{lora.targets} must name at least one module");
             }
         }
 

@@ -1,6 +1,7 @@
 package dev.smelt.trainer.lora;
 
 import dev.smelt.core.SmeltException;
+import dev.smelt.trainer.SettingException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -42,7 +43,7 @@ public final class TargetMatcher {
             if (!unmatched.isEmpty()) {
                 Set<String> leaves = new TreeSet<>();
                 candidates.forEach(m -> leaves.add(leaf(m)));
-                throw new SmeltException("--targets: module \"" + unmatched.iterator().next()
+                throw new SettingException("{lora.targets}: module \"" + unmatched.iterator().next()
                         + "\" does not exist in this model (linear modules: " + String.join(", ", leaves) + ")");
             }
         }

@@ -1,6 +1,7 @@
 package dev.smelt.trainer.optim;
 
 import dev.smelt.core.SmeltException;
+import dev.smelt.trainer.SettingException;
 
 /**
  * Learning rate per optimizer step, as transformers' schedulers compute it: linear warm-up from 0 over
@@ -11,8 +12,8 @@ public record LrSchedule(double peak, int warmupSteps, int totalSteps, Kind kind
     public enum Kind { COSINE, LINEAR, CONSTANT }
 
     public LrSchedule {
-        if (!(peak > 0)) throw new SmeltException("--lr must be positive, got " + peak);
-        if (warmupSteps < 0) throw new SmeltException("--warmup-steps must be >= 0, got " + warmupSteps);
+        if (!(peak > 0)) throw new SettingException("{learningRate} must be > 0, got " + peak);
+        if (warmupSteps < 0) throw new SettingException("{warmupSteps} must be >= 0, got " + warmupSteps);
         if (totalSteps <= 0) throw new SmeltException("the run has no optimizer steps (total " + totalSteps + ")");
     }
 

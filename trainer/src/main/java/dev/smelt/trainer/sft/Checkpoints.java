@@ -2,6 +2,7 @@ package dev.smelt.trainer.sft;
 
 import dev.smelt.core.SmeltException;
 import dev.smelt.core.io.AtomicFiles;
+import dev.smelt.trainer.SettingException;
 import dev.smelt.core.safetensors.SafetensorsFile;
 import dev.smelt.core.safetensors.SafetensorsWriter;
 import dev.smelt.core.safetensors.TensorSource;
@@ -36,7 +37,7 @@ public final class Checkpoints {
     private final int keepLast;
 
     public Checkpoints(Path outDir, int keepLast) {
-        if (keepLast < 1) throw new SmeltException("--keep-checkpoints must be >= 1, got " + keepLast);
+        if (keepLast < 1) throw new SettingException("{keepCheckpoints} must be >= 1, got " + keepLast);
         this.root = outDir.resolve(DIR);
         this.keepLast = keepLast;
     }
@@ -49,7 +50,7 @@ public final class Checkpoints {
             Map<String, float[]> optimizerState) throws IOException {
         Files.createDirectories(root);
         removeTempDirs();
-        Path target = root.resolve(String.format("step-%08d", state.step()));
+        Path target = root.resolve(String.format("step-%08d", state.run().step()));
         AtomicFiles.writeDirectory(target, tmp -> {
             AdapterFiles.write(tmp, config, pairs);
             List<TensorSource> tensors = new ArrayList<>();

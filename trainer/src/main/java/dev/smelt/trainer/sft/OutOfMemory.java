@@ -1,9 +1,9 @@
 package dev.smelt.trainer.sft;
 
 import ai.djl.ndarray.types.DataType;
-import dev.smelt.core.SmeltException;
 import dev.smelt.core.io.ByteSizes;
 import dev.smelt.models.Precision;
+import dev.smelt.trainer.SettingException;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -26,10 +26,10 @@ final class OutOfMemory {
                 : "on a micro-batch of " + batch.rows() + " rows × " + batch.length() + " tokens";
         String tried = e instanceof OutOfMemoryError ? " (Java heap)" : requested(msg);
         boolean singleGpu = cfg.devices().size() == 1 && cfg.devices().get(0).isGpu();
-        return new SmeltException("out of memory on " + devices + " " + where + tried + " (--batch-size " + cfg.batchSize()
-                + ", --seq-len " + cfg.seqLen() + ", --precision " + Precision.name(cfg.precision())
-                + "): lower --batch-size or --seq-len and raise --grad-accum to keep the effective batch"
-                + (singleGpu && cfg.precision() == DataType.FLOAT32 ? ", or use --precision fp16" : ""), e);
+        return new SettingException("out of memory on " + devices + " " + where + tried + " ({batchSize} " + cfg.batchSize()
+                + ", {seqLen} " + cfg.seqLen() + ", {precision} " + Precision.name(cfg.precision())
+                + "): lower {batchSize} or {seqLen} and raise {gradAccum} to keep the effective batch"
+                + (singleGpu && cfg.precision() == DataType.FLOAT32 ? ", or use {precision} fp16" : ""), e);
     }
 
     private static String requested(String msg) {

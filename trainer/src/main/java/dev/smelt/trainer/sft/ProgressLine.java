@@ -1,20 +1,56 @@
 package dev.smelt.trainer.sft;
 
+import ai.djl.ndarray.types.DataType;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Optional;
 
-/** The one live status line: step/total, loss, lr, tokens/s, ETA; rewritten in place on a terminal. */
-final class ProgressLine {
+/**
+ * The run as the user watches it: what is trained on what, then one status line (step/total, loss, lr,
+ * tokens/s, ETA), rewritten in place on a terminal and printed every 5% of the run otherwise, with
+ * evaluations and the end on lines of their own. Prints nothing when {@code out} is null.
+ */
+final class ProgressLine implements TrainingListener {
     private final PrintStream out;
     private final boolean live;
-    private final int logEvery;
+    private int logEvery = 1;
     private int lastWidth;
 
-    ProgressLine(PrintStream out, boolean live, int logEvery) {
+    ProgressLine(PrintStream out, boolean live) {
         this.out = out;
         this.live = live;
-        this.logEvery = Math.max(1, logEvery);
+    }
+
+    @Override
+    public void onTrainingBegin(Start start) {
+        logEvery = Math.max(1, start.totalSteps() / 20);
+        start.resumedFrom().ifPresent(dir -> message("resuming from " + dir + " (step " + start.state().step() + "/"
+                + start.totalSteps() + ")"));
+        TrainConfig cfg = start.config();
+        message(String.format(Locale.ROOT, "training %d adapters (%,d trainable parameters, %,d frozen) on %s, %d rows, %d steps",
+                start.adapters(), start.trainableParameters(), start.frozenParameters(),
+                cfg.deviceNames() + (cfg.precision() == DataType.FLOAT16 ? " in fp16" : ""), start.trainRows(),
+                start.totalSteps()));
+    }
+
+    @Override
+    public void onStep(Step s) {
+        double tokensPerSecond = s.runTokens() / Math.max(1e-9, s.runSeconds());
+        double eta = s.runSeconds() / s.runSteps() * (s.totalSteps() - s.step());
+        update(s.step(), s.totalSteps(), s.loss(), s.learningRate(), tokensPerSecond, eta);
+    }
+
+    @Override
+    public void onEval(int step, double evalLoss) {
+        message(String.format(Locale.ROOT, "step %d: eval loss %.4f, perplexity %.3f", step, evalLoss, Math.exp(evalLoss)));
+    }
+
+    @Override
+    public void onTrainingEnd(Optional<SftTrainer.Result> result) {
+        result.filter(SftTrainer.Result::stopped).ifPresent(r -> message("stopped: checkpoint " + r.checkpoint()
+                + " (continue it with resume set)"));
+        finish();
     }
 
     void update(int step, int total, double loss, double lr, double tokensPerSecond, double etaSeconds) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.smelt.core.SmeltException;
+import dev.smelt.trainer.SettingException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -12,13 +13,10 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * Where a run stands, saved with each checkpoint: optimizer steps done, the data-loader position
- * (epoch and next batch within it; the shuffle order is a function of seed and epoch), the loss scale,
- * the tokens trained so far, and the run's fingerprint (the settings a resume must match). The dropout
- * RNG is reseeded from (seed, step, micro-batch) before every forward pass, so the step is its state.
+ * {@code trainer_state.json} of a checkpoint: the {@link RunState} and the run's fingerprint (the settings a
+ * resume must match, {@link TrainConfig#fingerprint}).
  */
-public record TrainerState(int step, int epoch, int batchInEpoch, long tokensSeen, double lossScale,
-        int lossScaleGoodSteps, double bestEvalLoss, Map<String, String> fingerprint) {
+public record TrainerState(RunState run, double bestEvalLoss, Map<String, String> fingerprint) {
 
     public static final String FILE = "trainer_state.json";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -29,12 +27,12 @@ public record TrainerState(int step, int epoch, int batchInEpoch, long tokensSee
 
     public String toJson() {
         ObjectNode o = JSON.createObjectNode();
-        o.put("step", step);
-        o.put("epoch", epoch);
-        o.put("batch_in_epoch", batchInEpoch);
-        o.put("tokens_seen", tokensSeen);
-        o.put("loss_scale", lossScale);
-        o.put("loss_scale_good_steps", lossScaleGoodSteps);
+        o.put("step", run.step());
+        o.put("epoch", run.epoch());
+        o.put("batch_in_epoch", run.batchInEpoch());
+        o.put("tokens_seen", run.tokensSeen());
+        o.put("loss_scale", run.lossScale());
+        o.put("loss_scale_good_steps", run.lossScaleGoodSteps());
         o.put("best_eval_loss", Double.isFinite(bestEvalLoss) ? bestEvalLoss : -1);
         ObjectNode f = o.putObject("config");
         new TreeMap<>(fingerprint).forEach(f::put);
@@ -58,9 +56,9 @@ public record TrainerState(int step, int epoch, int batchInEpoch, long tokensSee
         Map<String, String> fp = new LinkedHashMap<>();
         o.get("config").fields().forEachRemaining(e -> fp.put(e.getKey(), e.getValue().asText()));
         double best = o.path("best_eval_loss").asDouble(-1);
-        return new TrainerState(o.get("step").asInt(), o.get("epoch").asInt(), o.get("batch_in_epoch").asInt(),
-                o.get("tokens_seen").asLong(), o.path("loss_scale").asDouble(1.0), o.path("loss_scale_good_steps").asInt(0),
-                best < 0 ? Double.NaN : best, fp);
+        RunState run = new RunState(o.get("step").asInt(), o.get("epoch").asInt(), o.get("batch_in_epoch").asInt(),
+                o.get("tokens_seen").asLong(), o.path("loss_scale").asDouble(1.0), o.path("loss_scale_good_steps").asInt(0));
+        return new TrainerState(run, best < 0 ? Double.NaN : best, fp);
     }
 
     /** Refuses a resume whose settings differ, naming the first differing field. */
@@ -71,9 +69,9 @@ public record TrainerState(int step, int epoch, int batchInEpoch, long tokensSee
             String was = fingerprint.get(k);
             String now = current.get(k);
             if (!Objects.equals(was, now)) {
-                throw new SmeltException("cannot resume from " + checkpoint + ": setting \"" + k + "\" was "
+                throw new SettingException("cannot resume from " + checkpoint + ": setting \"" + k + "\" was "
                         + (was == null ? "absent" : "\"" + was + "\"") + " and is now "
-                        + (now == null ? "absent" : "\"" + now + "\"") + " (start a fresh --out or restore the setting)");
+                        + (now == null ? "absent" : "\"" + now + "\"") + " (start a fresh {outDir} or restore the setting)");
             }
         }
     }

@@ -1,6 +1,7 @@
 package dev.smelt.trainer.sft;
 
 import dev.smelt.core.SmeltException;
+import dev.smelt.trainer.SettingException;
 import dev.smelt.datasets.length.TrainingSequence;
 import dev.smelt.datasets.prepare.PreparedData;
 import dev.smelt.datasets.prepare.SequenceSet;
@@ -32,14 +33,14 @@ public record TrainingRows(List<TrainingSequence> train, List<TrainingSequence> 
     /** Checks the rows against the model's context and refuses data that trains nothing. */
     public void validate(int seqLen, int modelContext) {
         if (seqLen > modelContext) {
-            throw new SmeltException("--seq-len " + seqLen + " exceeds the model's context (max_position_embeddings "
+            throw new SettingException("{seqLen} " + seqLen + " exceeds the model's context (max_position_embeddings "
                     + modelContext + ")");
         }
         if (train.isEmpty()) throw new SmeltException("the training set is empty");
         long trainable = 0;
         for (TrainingSequence s : train) {
             if (s.length() > seqLen) {
-                throw new SmeltException("a training row has " + s.length() + " tokens, more than --seq-len " + seqLen);
+                throw new SettingException("a training row has " + s.length() + " tokens, more than {seqLen} " + seqLen);
             }
             trainable += trainableTokens(s);
         }

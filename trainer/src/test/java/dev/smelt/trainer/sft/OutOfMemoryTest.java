@@ -5,15 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
 import ai.djl.engine.EngineException;
-import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.smelt.core.SmeltException;
 import dev.smelt.datasets.length.TrainingSequence;
 import dev.smelt.datasets.tokenize.TokenizedExample;
+import dev.smelt.trainer.SettingException;
 import dev.smelt.trainer.TinyDense;
-import dev.smelt.trainer.lora.LoraSettings;
-import dev.smelt.trainer.optim.LrSchedule;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -41,29 +39,34 @@ class OutOfMemoryTest {
             labels[i] = i < 4 ? TokenizedExample.IGNORE : ids[i];
         }
         TrainingRows data = new TrainingRows(List.of(TrainingSequence.single(new TokenizedExample(ids, labels))), List.of());
-        TrainConfig config = new TrainConfig(model, tmp.resolve("out"),
-                new LoraSettings(4, 8, 0.0, false, new LoraSettings.Targets.AllLinear()), 0, 1, 1, 1, t, 1e-3,
-                LrSchedule.Kind.COSINE, 0, 0.0, 1.0, 7, List.of(Device.cpu()), DataType.FLOAT32, 0, 0, 1, false, "tiny", null);
+        TrainConfig config = TrainConfig.builder(model, tmp.resolve("out")).loraRank(4).loraAlpha(8).loraDropout(0)
+                .maxSteps(1).batchSize(1).seqLen(t).learningRate(1e-3).warmupSteps(0).seed(7).saveEvery(0).keepCheckpoints(1)
+                .build();
         assertThatThrownBy(() -> new SftTrainer(config, data, null, false).run())
                 .isInstanceOf(SmeltException.class)
                 .hasMessageStartingWith("out of memory on cpu on a micro-batch of 1 rows × 16777216 tokens"
-                        + " (tried to allocate 256 TiB) (--batch-size 1, --seq-len 16777216, --precision fp32)")
-                .hasMessageContaining("lower --batch-size or --seq-len")
+                        + " (tried to allocate 256 TiB) (batchSize 1, seqLen 16777216, precision fp32)")
+                .hasMessageContaining("lower batchSize or seqLen")
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
     }
 
     @Test
     void cudaOutOfMemoryTextIsRecognised() {
         // the text libtorch's CUDA caching allocator throws (no GPU here to make it for real)
-        TrainConfig cfg = new TrainConfig(tmp, tmp.resolve("o"), new LoraSettings(4, 8, 0.0, false,
-                new LoraSettings.Targets.AllLinear()), 1, 0, 8, 1, 512, 1e-3, LrSchedule.Kind.COSINE, 0, 0.0, 1.0, 7,
-                List.of(Device.gpu(0)), DataType.FLOAT32, 0, 0, 1, false, "m", null);
+        TrainConfig cfg = TrainConfig.builder(tmp, tmp.resolve("o")).loraRank(4).loraAlpha(8).loraDropout(0).epochs(1)
+                .batchSize(8).seqLen(512).learningRate(1e-3).warmupSteps(0).seed(7).devices(List.of(Device.gpu(0)))
+                .saveEvery(0).keepCheckpoints(1).baseModel("m", null).build();
         HostBatch batch = HostBatch.of(TinyDense.qa(8, 1));
         RuntimeException e = OutOfMemory.wrap(new EngineException("CUDA out of memory. Tried to allocate 2.00 GiB"
                 + " (GPU 0; 79.15 GiB total capacity; 77.50 GiB already allocated)"), batch, cfg);
-        assertThat(e).isInstanceOf(SmeltException.class).hasMessage("out of memory on gpu0 on a micro-batch of 8 rows × 10"
-                + " tokens (tried to allocate 2.00 GiB) (--batch-size 8, --seq-len 512, --precision fp32): lower --batch-size"
-                + " or --seq-len and raise --grad-accum to keep the effective batch, or use --precision fp16");
+        assertThat(e).isInstanceOf(SettingException.class).hasMessage("out of memory on gpu0 on a micro-batch of 8 rows × 10"
+                + " tokens (tried to allocate 2.00 GiB) (batchSize 8, seqLen 512, precision fp32): lower batchSize"
+                + " or seqLen and raise gradAccum to keep the effective batch, or use precision fp16");
+        // as the command line shows it, each setting spelled as its flag
+        assertThat(((SettingException) e).spelled(n -> "--" + n.replaceAll("([A-Z])", "-$1").toLowerCase()))
+                .isEqualTo("out of memory on gpu0 on a micro-batch of 8 rows × 10 tokens (tried to allocate 2.00 GiB)"
+                        + " (--batch-size 8, --seq-len 512, --precision fp32): lower --batch-size or --seq-len and raise"
+                        + " --grad-accum to keep the effective batch, or use --precision fp16");
         RuntimeException other = new IllegalStateException("shape mismatch");
         assertThat(OutOfMemory.wrap(other, batch, cfg)).isSameAs(other);
     }

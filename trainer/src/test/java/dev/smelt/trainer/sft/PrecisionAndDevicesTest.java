@@ -12,8 +12,6 @@ import dev.smelt.core.tiny.TinyModelSpec;
 import dev.smelt.core.tiny.TinyModelWriter;
 import dev.smelt.models.CausalLM;
 import dev.smelt.trainer.TinyDense;
-import dev.smelt.trainer.lora.LoraSettings;
-import dev.smelt.trainer.optim.LrSchedule;
 import dev.smelt.trainer.peft.AdapterFiles;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -35,9 +33,9 @@ class PrecisionAndDevicesTest {
     @TempDir Path tmp;
 
     static TrainConfig config(Path model, Path out, int maxSteps, int batchSize, List<Device> devices, DataType precision) {
-        return new TrainConfig(model, out, new LoraSettings(8, 16, 0.0, false, new LoraSettings.Targets.AllLinear()),
-                0, maxSteps, batchSize, 2, 64, 2e-2, LrSchedule.Kind.COSINE, 2, 0.01, 1.0, 7, devices, precision, 0, 0, 2,
-                false, "tiny", null);
+        return TrainConfig.builder(model, out).loraRank(8).loraAlpha(16).loraDropout(0).maxSteps(maxSteps)
+                .batchSize(batchSize).gradAccum(2).seqLen(64).learningRate(2e-2).warmupSteps(2).weightDecay(0.01).seed(7)
+                .devices(devices).precision(precision).saveEvery(0).keepCheckpoints(2).baseModel("tiny", null).build();
     }
 
     @Test
@@ -48,10 +46,7 @@ class PrecisionAndDevicesTest {
                 data, null, false);
         Map<String, DataType> types = new TreeMap<>();
         List<Long> digests = new ArrayList<>();
-        t.modelObserver = m -> {
-            digests.add(SftTrainerTest.frozenDigest(m));
-            types.putAll(parameterTypes(m));
-        };
+        t.addListener(SftTrainerTest.frozenDigests(digests, m -> types.putAll(parameterTypes(m))));
         SftTrainer.Result r = t.run();
         assertThat(types).isNotEmpty();
         types.forEach((name, type) -> assertThat(type).as(name)
@@ -112,14 +107,11 @@ class PrecisionAndDevicesTest {
         Path model = tinyQwen35(tmp.resolve("m"));
         TrainingRows data = new TrainingRows(TinyDense.qa(8, 3), List.of());
         Path out = tmp.resolve("run");
-        TrainConfig first = new TrainConfig(model, out, new LoraSettings(8, 16, 0.0, false, new LoraSettings.Targets.AllLinear()),
-                0, 12, 4, 2, 64, 2e-2, LrSchedule.Kind.COSINE, 2, 0.01, 1.0, 7, List.of(Device.cpu()), DataType.FLOAT16, 0, 6, 2,
-                false, "tiny", null);
+        TrainConfig first = config(model, out, 12, 4, List.of(Device.cpu()), DataType.FLOAT16).toBuilder().saveEvery(6).build();
         new SftTrainer(first, data, null, false).run();
         assertThat(Files.readString(out.resolve("metrics.jsonl"))).contains("\"skipped\":true");
         Path straight = Files.copy(out.resolve("adapter_model.safetensors"), tmp.resolve("straight.safetensors"));
-        TrainConfig resumed = new TrainConfig(model, out, first.lora(), 0, 12, 4, 2, 64, 2e-2, LrSchedule.Kind.COSINE, 2,
-                0.01, 1.0, 7, List.of(Device.cpu()), DataType.FLOAT16, 0, 6, 2, true, "tiny", null);
+        TrainConfig resumed = first.toBuilder().resume(true).build();
         SftTrainer.Result r = new SftTrainer(resumed, data, null, false).run();
         assertThat(r.steps()).isEqualTo(12);
         Path again = tmp.resolve("again");
@@ -133,7 +125,7 @@ class PrecisionAndDevicesTest {
     void bf16IsRefusedWithTheReason() {
         Path model = tmp.resolve("m");
         assertThatThrownBy(() -> config(model, tmp.resolve("o"), 2, 4, List.of(Device.cpu()), DataType.BFLOAT16))
-                .isInstanceOf(SmeltException.class).hasMessageContaining("--precision bf16 is not available")
+                .isInstanceOf(SmeltException.class).hasMessageContaining("precision bf16 is not available")
                 .hasMessageContaining("dtype table");
     }
 

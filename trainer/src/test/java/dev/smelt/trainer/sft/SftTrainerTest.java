@@ -3,8 +3,6 @@ package dev.smelt.trainer.sft;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import ai.djl.Device;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import dev.smelt.core.SmeltException;
 import dev.smelt.datasets.length.TrainingSequence;
@@ -13,13 +11,14 @@ import dev.smelt.models.CausalLM;
 import dev.smelt.trainer.TinyDense;
 import dev.smelt.trainer.lora.LoraSettings;
 import dev.smelt.trainer.optim.AdamW;
-import dev.smelt.trainer.optim.LrSchedule;
 import dev.smelt.trainer.peft.AdapterFiles;
 import dev.smelt.trainer.peft.LoraPair;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32;
 import org.junit.jupiter.api.Test;
@@ -36,9 +35,10 @@ class SftTrainerTest {
 
     static TrainConfig config(Path model, Path out, int maxSteps, int saveEvery, boolean resume,
             LoraSettings.Targets targets, int seqLen, double dropout) {
-        return new TrainConfig(model, out, new LoraSettings(8, 16, dropout, false, targets),
-                0, maxSteps, 4, 2, seqLen, 2e-2, LrSchedule.Kind.COSINE, 2, 0.01, 1.0, 7, List.of(Device.cpu()),
-                DataType.FLOAT32, 10, saveEvery, 2, resume, "tiny", null);
+        return TrainConfig.builder(model, out).loraRank(8).loraAlpha(16).loraDropout(dropout).targets(targets)
+                .maxSteps(maxSteps).batchSize(4).gradAccum(2).seqLen(seqLen).learningRate(2e-2).warmupSteps(2)
+                .weightDecay(0.01).seed(7).evalEvery(10).saveEvery(saveEvery).keepCheckpoints(2).resume(resume)
+                .baseModel("tiny", null).build();
     }
 
     @ParameterizedTest
@@ -48,7 +48,7 @@ class SftTrainerTest {
         TrainingRows data = new TrainingRows(TinyDense.qa(8, 3), TinyDense.qa(2, 4));
         SftTrainer t = new SftTrainer(config(model, tmp.resolve("out"), 60, 0, false), data, null, false);
         List<Long> digests = new ArrayList<>();
-        t.modelObserver = m -> digests.add(frozenDigest(m));
+        t.addListener(frozenDigests(digests, m -> {}));
         SftTrainer.Result r = t.run();
         assertThat(r.lastLoss()).isLessThan(0.05);
         assertThat(r.lastEvalLoss()).isNotNull();
@@ -111,13 +111,11 @@ class SftTrainerTest {
         Path model = TinyDense.write(tmp.resolve("m"), "llama", 1);
         TrainingRows data = new TrainingRows(TinyDense.qa(8, 3), List.of());
         new SftTrainer(config(model, tmp.resolve("o"), 4, 2, false), data, null, false).run();
-        TrainConfig other = new TrainConfig(model, tmp.resolve("o"), new LoraSettings(4, 16, 0, false,
-                new LoraSettings.Targets.AllLinear()), 0, 4, 4, 2, 64, 2e-2, LrSchedule.Kind.COSINE, 2, 0.01, 1.0, 7,
-                List.of(Device.cpu()), DataType.FLOAT32, 10, 2, 2, true, "tiny", null);
+        TrainConfig other = config(model, tmp.resolve("o"), 4, 2, true).toBuilder().loraRank(4).build();
         assertThatThrownBy(() -> new SftTrainer(other, data, null, false).run())
                 .isInstanceOf(SmeltException.class).hasMessageContaining("\"lora_r\"");
         assertThatThrownBy(() -> new SftTrainer(config(model, tmp.resolve("o"), 4, 2, false), data, null, false).run())
-                .isInstanceOf(SmeltException.class).hasMessageContaining("--resume");
+                .isInstanceOf(SmeltException.class).hasMessageContaining("use resume to continue");
     }
 
     @Test
@@ -135,6 +133,28 @@ class SftTrainerTest {
         TrainingRows masked = new TrainingRows(List.of(TrainingSequence.single(new TokenizedExample(ids, none))), List.of());
         assertThatThrownBy(() -> new SftTrainer(config(model, tmp.resolve("o3"), 2, 0, false), masked, null, false).run())
                 .isInstanceOf(SmeltException.class).hasMessageContaining("zero trainable tokens");
+    }
+
+    /** Records the digest of the frozen base weights when training begins and when it completes. */
+    static TrainingListener frozenDigests(List<Long> digests, Consumer<CausalLM> alsoSee) {
+        return new TrainingListener() {
+            CausalLM model;
+
+            @Override
+            public void onTrainingBegin(Start start) {
+                model = start.model();
+                digests.add(frozenDigest(model));
+                alsoSee.accept(model);
+            }
+
+            @Override
+            public void onTrainingEnd(Optional<SftTrainer.Result> result) {
+                if (result.isPresent() && !result.get().stopped()) {
+                    digests.add(frozenDigest(model));
+                    alsoSee.accept(model);
+                }
+            }
+        };
     }
 
     static double maxAbsDiff(Path a, Path b) {
