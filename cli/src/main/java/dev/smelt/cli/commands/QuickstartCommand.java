@@ -20,9 +20,7 @@ import dev.smelt.models.generate.LanguageModel;
 import dev.smelt.models.generate.SamplingOverrides;
 import dev.smelt.models.generate.SamplingParams;
 import dev.smelt.trainer.lora.LoraAttach;
-import dev.smelt.trainer.lora.LoraSettings;
 import dev.smelt.trainer.merge.AdapterMerger;
-import dev.smelt.trainer.optim.LrSchedule;
 import dev.smelt.trainer.sft.SftTrainer;
 import dev.smelt.trainer.sft.TrainConfig;
 import dev.smelt.trainer.sft.TrainingRows;
@@ -87,10 +85,9 @@ public final class QuickstartCommand implements Callable<Integer> {
         SftTrainer.Result r;
         try (PreparedData prepared = DataPreparer.builder().data(List.of(dataFile.toString()))
                 .model(base.directory()).options(options).build()) {
-            TrainConfig cfg = new TrainConfig(base.directory(), adapter,
-                    new LoraSettings(16, 32, 0.0, false, new LoraSettings.Targets.AllLinear()),
-                    0, steps, 8, 1, 256, 1e-2, LrSchedule.Kind.COSINE, 5, 0.0, 1.0, 0, List.of(Device.cpu()),
-                    DataType.FLOAT32, 0, 0, 1, false, base.directory().toString(), null);
+            TrainConfig cfg = TrainConfig.builder(base.directory(), adapter).loraRank(16).loraAlpha(32).loraDropout(0)
+                    .maxSteps(steps).batchSize(8).seqLen(256).learningRate(1e-2).warmupSteps(5).seed(0).saveEvery(0)
+                    .keepCheckpoints(1).build();
             r = new SftTrainer(cfg, TrainingRows.of(prepared), GlobalOptions.quiet() ? null : System.err,
                     !GlobalOptions.quiet() && HubOptions.interactiveTerminal()).run();
         }

@@ -4,13 +4,13 @@ import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
 import dev.smelt.cli.GlobalOptions;
 import dev.smelt.core.SmeltException;
-import dev.smelt.core.model.ModelDirectory;
 import dev.smelt.datasets.prepare.DataOptions;
 import dev.smelt.datasets.prepare.DataPreparer;
 import dev.smelt.datasets.prepare.PreparedData;
 import dev.smelt.models.Devices;
 import dev.smelt.models.Precision;
 import dev.smelt.models.TorchThreads;
+import dev.smelt.trainer.SettingException;
 import dev.smelt.trainer.lora.LoraSettings;
 import dev.smelt.trainer.optim.LrSchedule;
 import dev.smelt.trainer.sft.SftTrainer;
@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -60,52 +61,56 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Pack several examples into each row (default: on).")
     boolean packing;
 
-    @Option(names = "--targets", paramLabel = "LIST", defaultValue = "all-linear",
-            description = "Modules that get adapters: all-linear or names, e.g. q_proj,k_proj,v_proj,o_proj (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--targets", paramLabel = "LIST",
+            description = "Modules that get adapters: all-linear or names, e.g. q_proj,k_proj,v_proj,o_proj (default: all-linear).")
     String targets;
 
-    @Option(names = "--lora-r", paramLabel = "R", defaultValue = "16", description = "LoRA rank (default: ${DEFAULT-VALUE}).")
-    int loraR;
+    @Option(names = "--lora-r", paramLabel = "R", description = "LoRA rank (default: " + TrainConfig.DEFAULT_LORA_RANK + ").")
+    Integer loraR;
 
-    @Option(names = "--lora-alpha", paramLabel = "A", defaultValue = "32", description = "LoRA alpha (default: ${DEFAULT-VALUE}).")
-    double loraAlpha;
+    @Option(names = "--lora-alpha", paramLabel = "A", description = "LoRA alpha (default: " + TrainConfig.DEFAULT_LORA_ALPHA + ").")
+    Double loraAlpha;
 
-    @Option(names = "--lora-dropout", paramLabel = "P", defaultValue = "0.05", description = "Dropout on the adapter input (default: ${DEFAULT-VALUE}).")
-    double loraDropout;
+    @Option(names = "--lora-dropout", paramLabel = "P",
+            description = "Dropout on the adapter input (default: " + TrainConfig.DEFAULT_LORA_DROPOUT + ").")
+    Double loraDropout;
 
     @Option(names = "--rslora", description = "rsLoRA scaling alpha/sqrt(r) instead of alpha/r.")
     boolean rslora;
 
-    @Option(names = "--epochs", paramLabel = "N", defaultValue = "1", description = "Passes over the training data (default: ${DEFAULT-VALUE}).")
-    int epochs;
+    @Option(names = "--epochs", paramLabel = "N", description = "Passes over the training data (default: " + TrainConfig.DEFAULT_EPOCHS + ").")
+    Integer epochs;
 
-    @Option(names = "--max-steps", paramLabel = "N", defaultValue = "0", description = "Optimizer steps; overrides --epochs when > 0.")
-    int maxSteps;
+    @Option(names = "--max-steps", paramLabel = "N", description = "Optimizer steps; overrides --epochs when > 0.")
+    Integer maxSteps;
 
-    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "4", description = "Rows per micro-batch, split across devices (default: ${DEFAULT-VALUE}).")
-    int batchSize;
+    @Option(names = "--batch-size", paramLabel = "N",
+            description = "Rows per micro-batch, split across devices (default: " + TrainConfig.DEFAULT_BATCH_SIZE + ").")
+    Integer batchSize;
 
-    @Option(names = "--grad-accum", paramLabel = "N", defaultValue = "1", description = "Micro-batches per optimizer step (default: ${DEFAULT-VALUE}).")
-    int gradAccum;
+    @Option(names = "--grad-accum", paramLabel = "N", description = "Micro-batches per optimizer step (default: " + TrainConfig.DEFAULT_GRAD_ACCUM + ").")
+    Integer gradAccum;
 
-    @Option(names = "--lr", paramLabel = "LR", defaultValue = "2e-4", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
-    double lr;
+    @Option(names = "--lr", paramLabel = "LR", description = "Peak learning rate (default: " + TrainConfig.DEFAULT_LEARNING_RATE + ").")
+    Double lr;
 
-    @Option(names = "--schedule", paramLabel = "cosine|linear|constant", defaultValue = "cosine",
-            description = "Decay after warm-up (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--schedule", paramLabel = "cosine|linear|constant", description = "Decay after warm-up (default: cosine).")
     String schedule;
 
-    @Option(names = "--warmup-steps", paramLabel = "N", description = "Linear warm-up steps (default: 3% of the steps).")
+    @Option(names = "--warmup-steps", paramLabel = "N",
+            description = "Linear warm-up steps (default: " + (int) (TrainConfig.DEFAULT_WARMUP_SHARE * 100) + "% of the steps, rounded up).")
     Integer warmupSteps;
 
-    @Option(names = "--weight-decay", paramLabel = "W", defaultValue = "0.0", description = "AdamW decoupled weight decay (default: ${DEFAULT-VALUE}).")
-    double weightDecay;
+    @Option(names = "--weight-decay", paramLabel = "W", description = "AdamW decoupled weight decay (default: " + TrainConfig.DEFAULT_WEIGHT_DECAY + ").")
+    Double weightDecay;
 
-    @Option(names = "--max-grad-norm", paramLabel = "N", defaultValue = "1.0", description = "Clip gradients to this global norm; 0 = off (default: ${DEFAULT-VALUE}).")
-    double maxGradNorm;
+    @Option(names = "--max-grad-norm", paramLabel = "N",
+            description = "Clip gradients to this global norm; 0 = off (default: " + TrainConfig.DEFAULT_MAX_GRAD_NORM + ").")
+    Double maxGradNorm;
 
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "42", description = "Seed for adapter init, data order and dropout (default: ${DEFAULT-VALUE}).")
-    long seed;
+    @Option(names = "--seed", paramLabel = "S",
+            description = "Seed for adapter init, data order and dropout (default: " + TrainConfig.DEFAULT_SEED + ").")
+    Long seed;
 
     @Option(names = "--devices", paramLabel = "cpu|gpuN[,gpuN...]", defaultValue = "cpu",
             description = "Device to train on; several GPUs train data-parallel (default: ${DEFAULT-VALUE}).")
@@ -116,14 +121,15 @@ public final class TrainCommand implements Callable<Integer> {
                     + " and optimizer state stay fp32. bf16 is refused (DJL's bridge has no bfloat16) (default: ${DEFAULT-VALUE}).")
     String precision;
 
-    @Option(names = "--eval-every", paramLabel = "N", defaultValue = "0", description = "Validation loss every N steps (and at the end).")
-    int evalEvery;
+    @Option(names = "--eval-every", paramLabel = "N", description = "Validation loss every N steps (and at the end).")
+    Integer evalEvery;
 
-    @Option(names = "--save-every", paramLabel = "N", defaultValue = "100", description = "Checkpoint every N steps; 0 = only on Ctrl-C (default: ${DEFAULT-VALUE}).")
-    int saveEvery;
+    @Option(names = "--save-every", paramLabel = "N",
+            description = "Checkpoint every N steps; 0 = only on Ctrl-C (default: " + TrainConfig.DEFAULT_SAVE_EVERY + ").")
+    Integer saveEvery;
 
-    @Option(names = "--keep-checkpoints", paramLabel = "K", defaultValue = "2", description = "Checkpoints kept (default: ${DEFAULT-VALUE}).")
-    int keepCheckpoints;
+    @Option(names = "--keep-checkpoints", paramLabel = "K", description = "Checkpoints kept (default: " + TrainConfig.DEFAULT_KEEP_CHECKPOINTS + ").")
+    Integer keepCheckpoints;
 
     @Option(names = "--resume", description = "Continue from the newest checkpoint in --out (a fresh run when there is none).")
     boolean resume;
@@ -131,24 +137,70 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "PyTorch CPU threads (default: libtorch's, one per core).")
     Integer threads;
 
+    /** The library's setting names ({@link SettingException}) as this command's flags. */
+    static final Map<String, String> FLAGS = Map.ofEntries(
+            Map.entry("modelDir", "--model"), Map.entry("outDir", "--out"), Map.entry("lora.r", "--lora-r"),
+            Map.entry("lora.alpha", "--lora-alpha"), Map.entry("lora.dropout", "--lora-dropout"),
+            Map.entry("lora.targets", "--targets"), Map.entry("epochs", "--epochs"), Map.entry("maxSteps", "--max-steps"),
+            Map.entry("batchSize", "--batch-size"), Map.entry("gradAccum", "--grad-accum"), Map.entry("seqLen", "--seq-len"),
+            Map.entry("learningRate", "--lr"), Map.entry("schedule", "--schedule"), Map.entry("warmupSteps", "--warmup-steps"),
+            Map.entry("weightDecay", "--weight-decay"), Map.entry("maxGradNorm", "--max-grad-norm"), Map.entry("seed", "--seed"),
+            Map.entry("devices", "--devices"), Map.entry("precision", "--precision"), Map.entry("evalEvery", "--eval-every"),
+            Map.entry("saveEvery", "--save-every"), Map.entry("keepCheckpoints", "--keep-checkpoints"),
+            Map.entry("resume", "--resume"));
+
+    static String flag(String setting) {
+        return FLAGS.getOrDefault(setting, setting);
+    }
+
     @Override
     public Integer call() throws Exception {
+        try {
+            return train();
+        } catch (SettingException e) {
+            throw new SmeltException(e.spelled(TrainCommand::flag), e);
+        }
+    }
+
+    /** The flags given, on top of the library's defaults ({@link TrainConfig#builder}). */
+    TrainConfig config() {
+        List<Device> devs = Devices.parse(devices);
+        TrainConfig.Builder b = TrainConfig.builder(model, out).devices(devs)
+                .precision(Precision.parse(precision).dataType(devs.get(0))).rslora(rslora).resume(resume);
+        if (targets != null) b.targets(LoraSettings.Targets.parse(targets));
+        if (loraR != null) b.loraRank(loraR);
+        if (loraAlpha != null) b.loraAlpha(loraAlpha);
+        if (loraDropout != null) b.loraDropout(loraDropout);
+        if (epochs != null) b.epochs(epochs);
+        if (maxSteps != null) b.maxSteps(maxSteps);
+        if (batchSize != null) b.batchSize(batchSize);
+        if (gradAccum != null) b.gradAccum(gradAccum);
+        if (spec.commandLine().getParseResult().hasMatchedOption("--seq-len")) b.seqLen(dataOptions.seqLen);
+        if (lr != null) b.learningRate(lr);
+        if (schedule != null) b.schedule(parseSchedule(schedule));
+        if (warmupSteps != null) b.warmupSteps(warmupSteps);
+        if (weightDecay != null) b.weightDecay(weightDecay);
+        if (maxGradNorm != null) b.maxGradNorm(maxGradNorm);
+        if (seed != null) b.seed(seed);
+        if (evalEvery != null) b.evalEvery(evalEvery);
+        if (saveEvery != null) b.saveEvery(saveEvery);
+        if (keepCheckpoints != null) b.keepCheckpoints(keepCheckpoints);
+        String[] base = baseModelId(model);
+        return b.baseModel(base[0], base[1]).build();
+    }
+
+    private Integer train() throws Exception {
         PrintWriter pw = spec.commandLine().getOut();
         TorchThreads.configure(threads, TorchThreads.Default.LIBTORCH);
-        ModelDirectory md = ModelDirectory.open(model);
-        int context = md.config().maxPositionEmbeddings();
-        boolean seqLenGiven = spec.commandLine().getParseResult().hasMatchedOption("--seq-len");
-        int seqLen = seqLenGiven ? dataOptions.seqLen : Math.min(dataOptions.seqLen, context);
-        List<Device> devs = Devices.parse(devices);
-        DataType dtype = Precision.parse(precision).dataType(devs.get(0));
+        TrainConfig cfg = config();
         DataOptions options;
         try {
-            options = dataOptions.toBuilder().seqLen(seqLen).packing(packing).valSplit(valSplit).seed(seed).build();
+            options = dataOptions.toBuilder().seqLen(cfg.seqLen()).packing(packing).valSplit(valSplit).seed(cfg.seed()).build();
         } catch (IllegalArgumentException e) {
             throw new SmeltException(e.getMessage());
         }
         PrintStream log = GlobalOptions.quiet() ? null : System.err;
-        if (log != null && dtype == DataType.FLOAT16 && devs.stream().noneMatch(Device::isGpu)) {
+        if (log != null && cfg.precision() == DataType.FLOAT16 && cfg.devices().stream().noneMatch(Device::isGpu)) {
             log.println("smelt: warning: --precision fp16 on CPU is much slower than fp32 (most CPUs have no fast half-precision"
                     + " matrix kernels); it is meant for GPUs");
         }
@@ -156,13 +208,6 @@ public final class TrainCommand implements Callable<Integer> {
         try (PreparedData prepared = DataPreparer.builder()
                 .data(dataOptions.data()).valData(valData).model(model).options(options).build()) {
             TrainingRows data = TrainingRows.of(prepared);
-            LoraSettings lora = new LoraSettings(loraR, loraAlpha, loraDropout, rslora, LoraSettings.Targets.parse(targets));
-            int total = maxSteps > 0 ? maxSteps : epochs * SftTrainer.stepsPerEpoch(data.train().size(), batchSize, gradAccum);
-            int warmup = warmupSteps != null ? warmupSteps : (int) Math.ceil(total * 0.03);
-            String[] base = baseModelId(model);
-            TrainConfig cfg = new TrainConfig(model, out, lora, epochs, maxSteps, batchSize, gradAccum, seqLen, lr,
-                    LrSchedule.Kind.valueOf(schedule.toUpperCase(Locale.ROOT)), warmup, weightDecay, maxGradNorm, seed, devs,
-                    dtype, evalEvery, saveEvery, keepCheckpoints, resume, base[0], base[1]);
             SftTrainer trainer = new SftTrainer(cfg, data, log, log != null && HubOptions.interactiveTerminal());
             Thread hook = new Thread(() -> {
                 trainer.requestStop();
@@ -197,6 +242,14 @@ public final class TrainCommand implements Callable<Integer> {
             pw.flush();
         }
         return 0;
+    }
+
+    static LrSchedule.Kind parseSchedule(String s) {
+        try {
+            return LrSchedule.Kind.valueOf(s.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new SmeltException("--schedule " + s + ": expected cosine, linear or constant");
+        }
     }
 
     private static final Pattern HUB_SNAPSHOT = Pattern.compile(".*/(models--[^/]+)/snapshots/([^/]+)/?$");

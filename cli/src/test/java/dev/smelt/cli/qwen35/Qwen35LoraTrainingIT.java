@@ -18,8 +18,6 @@ import dev.smelt.models.CausalLM;
 import dev.smelt.models.DecoderCache;
 import dev.smelt.models.ModelLoader;
 import dev.smelt.trainer.lora.LoraAttach;
-import dev.smelt.trainer.lora.LoraSettings;
-import dev.smelt.trainer.optim.LrSchedule;
 import dev.smelt.trainer.peft.AdapterFiles;
 import dev.smelt.trainer.sft.SftTrainer;
 import dev.smelt.trainer.sft.TrainConfig;
@@ -55,9 +53,9 @@ class Qwen35LoraTrainingIT {
             train.add(TrainingSequence.single(new TokenizedExample(ids, labels)));
         }
         Path out = tmp.resolve("adapter");
-        TrainConfig cfg = new TrainConfig(model, out, new LoraSettings(8, 16, 0.0, false, new LoraSettings.Targets.AllLinear()),
-                0, 40, 4, 2, 64, 2e-2, LrSchedule.Kind.COSINE, 2, 0.0, 1.0, 7, List.of(Device.cpu()),
-                DataType.FLOAT32, 0, 0, 1, false, "tiny-qwen3_5", null);
+        TrainConfig cfg = TrainConfig.builder(model, out).loraRank(8).loraAlpha(16).loraDropout(0).maxSteps(40).batchSize(4)
+                .gradAccum(2).seqLen(64).learningRate(2e-2).warmupSteps(2).seed(7).saveEvery(0).keepCheckpoints(1)
+                .baseModel("tiny-qwen3_5", null).build();
         SftTrainer.Result r = new SftTrainer(cfg, new TrainingRows(train, List.of()), null, false).run();
         assertThat(r.lastLoss()).isLessThan(0.05);
 

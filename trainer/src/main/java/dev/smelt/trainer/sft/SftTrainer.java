@@ -118,8 +118,7 @@ public final class SftTrainer {
             Loop loop = new Loop(parallel, adam, scaler, new LrSchedule(cfg.learningRate(), cfg.warmupStepsFor(total), total,
                     cfg.schedule()), checkpoints, fingerprint, total);
             Replica first = parallel.first();
-            RunState from = state;
-            TrainingListener.Start start = new TrainingListener.Start(cfg, first.model, from, total,
+            TrainingListener.Start start = new TrainingListener.Start(cfg, first.model, state, total,
                     resumed.map(Checkpoints.Loaded::dir), first.blocks.size(), first.trainableParameters(),
                     md.config().parameterCount(), data.train().size());
             Result result;
