@@ -26,8 +26,8 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "inspect", description = {
         "Reads task data through the model's chat template and tokenizer and reports rows, detected format,",
-        "token counts (min/median/p95/max), what --seq-len would truncate or drop, and a rendered example",
-        "with the trained tokens marked."})
+        "token counts (min/median/p95/max), what --seq-len would truncate or drop (or, for text, how many windows",
+        "the joined documents make), and a rendered example with the trained tokens marked."})
 public final class DataInspectCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -97,9 +97,14 @@ public final class DataInspectCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "examples:  %,d%n", r.examples());
         out.printf(Locale.ROOT, "tokens:    min %,d  median %,d  p95 %,d  max %,d  (mean %.1f, total %,d, trained %,d)%n",
                 s.min(), s.median(), s.p95(), s.max(), s.mean(), s.total(), r.trainedTokens());
-        String fate = options.truncation() == Truncation.DROP ? "dropped" : "truncated";
-        out.printf(Locale.ROOT, "seq-len:   %,d: %,d longer (would be %s)%s%n", r.seqLen(), r.overSeqLen(), fate,
-                r.droppedNoTrainedTokens() == 0 ? "" : String.format(Locale.ROOT, ", %,d without trained tokens", r.droppedNoTrainedTokens()));
+        if (r.truncation() == Truncation.CHUNK) {
+            out.printf(Locale.ROOT, "seq-len:   %,d: %,d documents joined with EOS into %,d windows (%,d longer than a window)%n",
+                    r.seqLen(), r.examples(), r.windows(), r.overSeqLen());
+        } else {
+            String fate = r.truncation() == Truncation.RIGHT ? "truncated" : "dropped";
+            out.printf(Locale.ROOT, "seq-len:   %,d: %,d longer (would be %s)%s%n", r.seqLen(), r.overSeqLen(), fate,
+                    r.droppedNoTrainedTokens() == 0 ? "" : String.format(Locale.ROOT, ", %,d without trained tokens", r.droppedNoTrainedTokens()));
+        }
         out.printf(Locale.ROOT, "train on:  %s%s%n", options.trainOn().cliName(),
                 options.trainOnEmptyThinkBlock() ? " (with empty think blocks)" : "");
         DataInspection.Sample ex = inspection.sample();

@@ -28,8 +28,9 @@ public final class DataOptionsMixin {
     @Option(names = "--seq-len", paramLabel = "N", defaultValue = "2048", description = "Sequence length in tokens (default: ${DEFAULT-VALUE}).")
     int seqLen;
 
-    @Option(names = "--truncation", paramLabel = "drop|right", defaultValue = "drop",
-            description = "Longer examples are dropped or cut on the right (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--truncation", paramLabel = "chunk|drop|right",
+            description = "Length handling: chunk joins text documents with EOS and cuts them into --seq-len windows;"
+                    + " drop leaves longer examples out; right cuts them on the right (default: chunk for text, drop otherwise).")
     Truncation truncation;
 
     @Option(names = "--train-on", paramLabel = "all|assistant|last-assistant", defaultValue = "assistant",

@@ -11,6 +11,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -63,6 +64,22 @@ class DataCommandsTest {
         assertThat(o.get("over_seq_len").asLong()).isEqualTo(1);
         assertThat(o.get("tokens").get("max").asInt()).isGreaterThan(128);
         assertThat(o.get("sample").get("trained_text").get(0).asText()).isEqualTo("Hello!<|im_end|>");
+    }
+
+    @Test
+    void inspectReportsTheWindowsLongTextDocumentsAreCutInto() throws Exception {
+        List<String> docs = new ArrayList<>();
+        for (int i = 0; i < 20; i++) docs.add("{\"text\":\"doc " + i + " " + "plain words ".repeat(40) + "\"}");
+        Path f = data("docs.jsonl", docs);
+        Run r = smelt("data", "inspect", "--data", f.toString(), "--model", model.toString(), "--seq-len", "64", "-q");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).containsPattern("seq-len:   64: 20 documents joined with EOS into \\d+ windows \\(20 longer than a window\\)");
+        Run json = smelt("data", "inspect", "--data", f.toString(), "--model", model.toString(), "--seq-len", "64", "--json", "-q");
+        JsonNode o = new ObjectMapper().readTree(json.out());
+        assertThat(o.get("truncation").asText()).isEqualTo("chunk");
+        long total = o.get("tokens").get("total").asLong();
+        assertThat(o.get("windows").asLong()).isEqualTo((total + 63) / 64);
+        assertThat(o.get("kept").asLong()).isEqualTo(o.get("windows").asLong());
     }
 
     @Test

@@ -1,8 +1,8 @@
 package dev.smelt.datasets.inspect;
 
-import dev.smelt.datasets.length.LengthPolicy;
 import dev.smelt.datasets.prepare.DataOptions;
 import dev.smelt.datasets.prepare.ExamplePipeline;
+import dev.smelt.datasets.prepare.LengthStage;
 import dev.smelt.datasets.prepare.ModelText;
 import dev.smelt.datasets.prepare.ProcessedRow;
 import dev.smelt.datasets.prepare.ReportCollector;
@@ -61,14 +61,14 @@ public final class DataInspector {
     public static DataInspection inspect(List<DataFile> files, ModelText model, DataOptions options, int sampleIndex,
                                          LongConsumer progress) throws IOException {
         ExamplePipeline pipeline = new ExamplePipeline(options, model);
-        LengthPolicy policy = new LengthPolicy(options.seqLen(), options.truncation());
         ReportCollector report = new ReportCollector(options.seqLen());
+        LengthStage lengths = new LengthStage(options, report, kept -> {});
         DataInspection.Sample[] sample = new DataInspection.Sample[1];
         long[] counts = new long[2]; // rows seen, valid examples seen
         try (RowStream rows = new RowStream(files, options.textSampling())) {
             pipeline.run(rows, p -> {
                 if (p instanceof ProcessedRow.Example ex) {
-                    report.example(ex, policy.apply(ex.tokens()));
+                    lengths.accept(ex, pipeline.format());
                     if (counts[1]++ == sampleIndex) {
                         sample[0] = new DataInspection.Sample(sampleIndex, ex.location(), ex.rendered().text(),
                                 trainedTokenSpans(model, ex), ex.tokens().length(), ex.tokens().trainedTokens());
@@ -79,6 +79,7 @@ public final class DataInspector {
                 if (progress != null) progress.accept(++counts[0]);
             });
         }
+        lengths.finish();
         List<String> names = new ArrayList<>();
         for (DataFile f : files) names.add(f.displayName());
         return new DataInspection(report.report(names, pipeline.format()), sample[0]);

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.smelt.datasets.prepare.LengthStats;
 import dev.smelt.datasets.prepare.PreparationReport;
 import dev.smelt.datasets.render.CharSpan;
+import java.util.Locale;
 
 /** The machine-readable form of an inspection ({@code smelt data inspect --json}). */
 public final class InspectionJson {
@@ -33,10 +34,12 @@ public final class InspectionJson {
         tokens.put("total", s.total());
         tokens.put("trained", r.trainedTokens());
         o.put("seq_len", r.seqLen());
+        o.put("truncation", r.truncation() == null ? null : r.truncation().name().toLowerCase(Locale.ROOT));
         o.put("over_seq_len", r.overSeqLen());
         o.put("truncated", r.truncated());
         o.put("dropped_too_long", r.droppedTooLong());
         o.put("dropped_no_trained_tokens", r.droppedNoTrainedTokens());
+        o.put("windows", r.windows());
         o.put("kept", r.kept());
         DataInspection.Sample sample = inspection.sample();
         if (sample == null) {

@@ -4,10 +4,11 @@ import dev.smelt.datasets.tokenize.TokenizedExample;
 import java.util.Arrays;
 import java.util.Optional;
 
-/** Applies {@code --seq-len} and {@code --truncation} to one example. */
+/** Applies {@code --seq-len} and {@code --truncation drop|right} to one example. */
 public record LengthPolicy(int seqLen, Truncation truncation) {
     public LengthPolicy {
         if (seqLen < 2) throw new IllegalArgumentException("seq-len must be at least 2, got " + seqLen);
+        if (truncation == Truncation.CHUNK) throw new IllegalArgumentException("chunking spans examples: use Chunker");
     }
 
     /** The outcome for one example: kept as is, truncated, or dropped (with the reason). */

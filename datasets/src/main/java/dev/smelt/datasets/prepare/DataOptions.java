@@ -14,6 +14,8 @@ import dev.smelt.datasets.source.TextSampling;
  * @param trainOnEmptyThinkBlock train the empty {@code <think></think>} block thinking-model templates
  *     render for answers without reasoning (default false: masked, so fine-tuning on such data does
  *     not teach the model to skip thinking when asked to think)
+ * @param truncation what happens to examples longer than {@code seqLen}, or null for the format's default
+ *     ({@link #truncationFor}: chunking for raw text, dropping for chat rows)
  * @param threads worker threads for rendering and tokenization (output order does not depend on it)
  */
 public record DataOptions(
@@ -35,11 +37,24 @@ public record DataOptions(
     public DataOptions {
         if (fields == null) fields = FieldMap.DEFAULT;
         if (trainOn == null) trainOn = TrainOn.ASSISTANT;
-        if (truncation == null) truncation = Truncation.DROP;
         if (textSampling == null) textSampling = TextSampling.LINE;
         if (seqLen < 2) throw new SmeltException("--seq-len must be at least 2, got " + seqLen);
         if (!(valSplit >= 0 && valSplit < 1)) throw new SmeltException("--val-split must be in [0, 1), got " + valSplit);
         if (threads < 1) throw new SmeltException("--data-threads must be at least 1, got " + threads);
+    }
+
+    /**
+     * The length handling for data of {@code format}: the one set, else {@link Truncation#CHUNK} for raw text
+     * (documents joined and cut into windows, as continued pre-training expects) and {@link Truncation#DROP} for
+     * chat rows, whose turns must stay whole.
+     */
+    public Truncation truncationFor(FormatName format) {
+        if (truncation == null) return format == FormatName.TEXT ? Truncation.CHUNK : Truncation.DROP;
+        if (truncation == Truncation.CHUNK && format != FormatName.TEXT) {
+            throw new SmeltException("--truncation chunk joins raw text documents and applies to --format text only, not "
+                    + format.cliName() + " data; use drop or right");
+        }
+        return truncation;
     }
 
     public static Builder builder() {
@@ -69,7 +84,7 @@ public record DataOptions(
         private TrainOn trainOn = TrainOn.ASSISTANT;
         private boolean trainOnEmptyThinkBlock;
         private int seqLen = DEFAULT_SEQ_LEN;
-        private Truncation truncation = Truncation.DROP;
+        private Truncation truncation;
         private boolean packing;
         private boolean skipInvalid;
         private double valSplit;
@@ -82,6 +97,7 @@ public record DataOptions(
         public Builder trainOn(TrainOn v) { trainOn = v; return this; }
         public Builder trainOnEmptyThinkBlock(boolean v) { trainOnEmptyThinkBlock = v; return this; }
         public Builder seqLen(int v) { seqLen = v; return this; }
+        /** Null (the default) picks by format: {@link #truncationFor}. */
         public Builder truncation(Truncation v) { truncation = v; return this; }
         public Builder packing(boolean v) { packing = v; return this; }
         public Builder skipInvalid(boolean v) { skipInvalid = v; return this; }

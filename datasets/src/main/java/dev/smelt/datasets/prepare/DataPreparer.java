@@ -1,7 +1,6 @@
 package dev.smelt.datasets.prepare;
 
 import dev.smelt.core.SmeltException;
-import dev.smelt.datasets.length.LengthPolicy;
 import dev.smelt.datasets.source.DataFile;
 import dev.smelt.datasets.source.HubDatasetFetcher;
 import dev.smelt.datasets.source.RowStream;
@@ -118,21 +117,20 @@ public final class DataPreparer {
 
     private PreparationReport fill(List<DataFile> files, ModelText text, TokenStore store) throws IOException {
         ExamplePipeline pipeline = new ExamplePipeline(options, text);
-        LengthPolicy policy = new LengthPolicy(options.seqLen(), options.truncation());
         ReportCollector report = new ReportCollector(options.seqLen());
+        LengthStage lengths = new LengthStage(options, report, store::append);
         long[] seen = {0};
         try (RowStream rows = new RowStream(files, options.textSampling())) {
             pipeline.run(rows, processed -> {
                 if (processed instanceof ProcessedRow.Example ex) {
-                    LengthPolicy.Outcome outcome = policy.apply(ex.tokens());
-                    report.example(ex, outcome);
-                    policy.kept(outcome).ifPresent(store::append);
+                    lengths.accept(ex, pipeline.format());
                 } else {
                     report.invalid((ProcessedRow.Invalid) processed);
                 }
                 if (progress != null) progress.accept(++seen[0]);
             });
         }
+        lengths.finish();
         store.finish();
         List<String> names = new ArrayList<>();
         for (DataFile f : files) names.add(f.displayName());

@@ -2,6 +2,8 @@ package dev.smelt.datasets.prepare;
 
 import dev.smelt.datasets.format.FormatName;
 import dev.smelt.datasets.length.LengthPolicy;
+import dev.smelt.datasets.length.Truncation;
+import dev.smelt.datasets.tokenize.TokenizedExample;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,6 +21,8 @@ public final class ReportCollector {
     private long droppedTooLong;
     private long droppedNoTrained;
     private long trainedTokens;
+    private long windows;
+    private Truncation truncation;
 
     public ReportCollector(int seqLen) {
         this.seqLen = seqLen;
@@ -46,9 +50,28 @@ public final class ReportCollector {
         }
     }
 
+    /** The length handling in effect (known once the format is). */
+    public void truncation(Truncation t) {
+        truncation = t;
+    }
+
+    /** A document that goes into the chunked token stream whole. */
+    public void chunked(ProcessedRow.Example row) {
+        rows++;
+        int n = row.tokens().length();
+        lengths.add(n);
+        if (n > seqLen) overSeqLen++;
+    }
+
+    /** A window cut from the chunked token stream. */
+    public void window(TokenizedExample window) {
+        windows++;
+        trainedTokens += window.trainedTokens();
+    }
+
     public PreparationReport report(List<String> files, FormatName format) {
         LengthStats stats = lengths.stats();
         return new PreparationReport(List.copyOf(files), format, rows, invalid, List.copyOf(firstInvalid), stats.count(),
-                stats, seqLen, overSeqLen, truncated, droppedTooLong, droppedNoTrained, trainedTokens);
+                stats, seqLen, overSeqLen, truncated, droppedTooLong, droppedNoTrained, trainedTokens, truncation, windows);
     }
 }

@@ -212,4 +212,49 @@ class DataPreparerTest {
             assertThat(d.trainReport().format()).isEqualTo(FormatName.TEXT);
         }
     }
+
+    @Test
+    void longTextDocumentsAreJoinedAndCutIntoSeqLenWindowsByDefault() throws IOException {
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < 400; i++) lines.add("{\"text\":\"document " + i + " " + "some longer words ".repeat(20) + "\"}");
+        Path data = jsonl("docs.jsonl", lines);
+        int seqLen = 64;
+        DataOptions opts = DataOptions.builder().seqLen(seqLen).seed(5).build();
+        try (PreparedData d = DataPreparer.builder().data(data.toString()).model(chatMl).options(opts).build()) {
+            PreparationReport r = d.trainReport();
+            assertThat(r.format()).isEqualTo(FormatName.TEXT);
+            assertThat(r.truncation()).isEqualTo(Truncation.CHUNK);
+            assertThat(r.overSeqLen()).isEqualTo(400);
+            assertThat(r.droppedTooLong()).isZero();
+            long total = r.lengths().total();
+            assertThat(r.windows()).isEqualTo((total + seqLen - 1) / seqLen); // the short remainder is kept
+            assertThat(r.kept()).isEqualTo(r.windows());
+            assertThat(d.train().size()).isEqualTo(r.windows());
+            int eos = TestModels.tokenizer().imEndId();
+            long tokens = 0;
+            long eosCount = 0;
+            int full = 0;
+            for (int i = 0; i < d.train().size(); i++) {
+                TrainingSequence s = d.train().get(i);
+                tokens += s.length();
+                if (s.length() == seqLen) full++;
+                assertThat(s.labels()[0]).isEqualTo(TokenizedExample.IGNORE);
+                for (int t = 1; t < s.length(); t++) assertThat(s.labels()[t]).isEqualTo(s.inputIds()[t]); // loss on every token
+                for (int id : s.inputIds()) if (id == eos) eosCount++;
+            }
+            assertThat(tokens).isEqualTo(total);
+            assertThat(full).isEqualTo(d.train().size() - 1);
+            assertThat(eosCount).isEqualTo(400); // every document ends in EOS
+            assertThat(r.trainedTokens()).isEqualTo(total - r.windows());
+        }
+        // drop stays available for text when asked for, and chunking is refused for chat rows
+        DataOptions drop = opts.toBuilder().truncation(Truncation.DROP).build();
+        assertThatThrownBy(() -> DataPreparer.builder().data(data.toString()).model(chatMl).options(drop).build())
+                .hasMessageContaining("no training examples left").hasMessageContaining("400 longer than seq-len");
+        Path chat = chats(3);
+        DataOptions chunkChat = opts.toBuilder().truncation(Truncation.CHUNK).build();
+        assertThatThrownBy(() -> DataPreparer.builder().data(chat.toString()).model(chatMl).options(chunkChat).build())
+                .hasMessage("--truncation chunk joins raw text documents and applies to --format text only, not messages data;"
+                        + " use drop or right");
+    }
 }
