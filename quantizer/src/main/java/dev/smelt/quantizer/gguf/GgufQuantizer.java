@@ -6,6 +6,7 @@ import dev.smelt.converter.gguf.GgufTensor;
 import dev.smelt.converter.gguf.GgufTensorInfo;
 import dev.smelt.converter.gguf.GgufValue;
 import dev.smelt.converter.gguf.GgufWriter;
+import dev.smelt.converter.gguf.vocab.GgufKeys.General;
 import dev.smelt.core.SmeltException;
 import dev.smelt.quantizer.block.BlockQuantizer;
 import dev.smelt.quantizer.mix.ModelFacts;
@@ -62,10 +63,10 @@ public final class GgufQuantizer {
         for (Planned p : plan) check(origin, p, options);
 
         Map<String, GgufValue> metadata = new LinkedHashMap<>(sourceMetadata);
-        metadata.remove("general.quantization_version");
-        metadata.put("general.quantization_version", GgufValue.u32(2));
-        metadata.remove("general.file_type");
-        metadata.put("general.file_type", GgufValue.u32(options.mix().fileType()));
+        metadata.remove(General.QUANTIZATION_VERSION);
+        metadata.put(General.QUANTIZATION_VERSION, GgufValue.u32(2));
+        metadata.remove(General.FILE_TYPE);
+        metadata.put(General.FILE_TYPE, GgufValue.u32(options.mix().fileType()));
         if (options.imatrix() != null) {
             options.imatrix().outputMetadata().forEach((k, v) -> {
                 metadata.remove(k);
@@ -120,7 +121,7 @@ public final class GgufQuantizer {
         long[] d = p.tensor().dims();
         long expected = d[0] * (d.length > 2 ? d[2] : 1);
         if (w.length != expected) {
-            if (name.equals("token_embd.weight") || name.equals("per_layer_token_embd.weight")) return null;
+            if (TensorTypePlanner.isTokenEmbedding(name)) return null;
             throw new SmeltException("importance matrix for \"" + name + "\" has " + w.length
                     + " values, the tensor needs " + expected + " (row length × experts)");
         }

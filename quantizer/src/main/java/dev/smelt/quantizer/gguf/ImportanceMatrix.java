@@ -4,6 +4,8 @@ import dev.smelt.converter.gguf.GgmlType;
 import dev.smelt.converter.gguf.GgufReader;
 import dev.smelt.converter.gguf.GgufTensorInfo;
 import dev.smelt.converter.gguf.GgufValue;
+import dev.smelt.converter.gguf.vocab.GgufKeys.IMatrix;
+import dev.smelt.converter.gguf.vocab.GgufKeys.Quantize;
 import dev.smelt.core.SmeltException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -54,24 +56,25 @@ public record ImportanceMatrix(String file, Map<String, float[]> weights, List<S
     private static ImportanceMatrix readGguf(Path path) {
         try (GgufReader r = GgufReader.open(path)) {
             Map<String, GgufValue> meta = r.metadata();
-            boolean hasMetadata = meta.containsKey("imatrix.datasets") && meta.containsKey("imatrix.chunk_count")
-                    && meta.containsKey("imatrix.chunk_size");
+            boolean hasMetadata = meta.containsKey(IMatrix.DATASETS) && meta.containsKey(IMatrix.CHUNK_COUNT)
+                    && meta.containsKey(IMatrix.CHUNK_SIZE);
             if (!hasMetadata) {
-                throw new SmeltException(path + ": GGUF imatrix lacks imatrix.datasets / imatrix.chunk_count / "
-                        + "imatrix.chunk_size metadata");
+                throw new SmeltException(path + ": GGUF imatrix lacks " + IMatrix.DATASETS + " / " + IMatrix.CHUNK_COUNT
+                        + " / " + IMatrix.CHUNK_SIZE + " metadata");
             }
             List<String> datasets = new ArrayList<>();
-            if (meta.get("imatrix.datasets") instanceof GgufValue.Array a) {
+            if (meta.get(IMatrix.DATASETS) instanceof GgufValue.Array a) {
                 for (GgufValue v : a.values()) {
                     if (v instanceof GgufValue.Str s) datasets.add(s.value());
                 }
             }
-            int chunks = (int) meta.get("imatrix.chunk_count").asLong();
+            int chunks = (int) meta.get(IMatrix.CHUNK_COUNT).asLong();
             Map<String, GgufTensorInfo> sums = new TreeMap<>();
             Map<String, GgufTensorInfo> counts = new TreeMap<>();
             for (GgufTensorInfo t : r.tensors()) {
-                if (t.name().endsWith(".in_sum2")) sums.put(t.name().substring(0, t.name().length() - 8), t);
-                else if (t.name().endsWith(".counts")) counts.put(t.name().substring(0, t.name().length() - 7), t);
+                String n = t.name();
+                if (n.endsWith(IMatrix.IN_SUM2_SUFFIX)) sums.put(n.substring(0, n.length() - IMatrix.IN_SUM2_SUFFIX.length()), t);
+                else if (n.endsWith(IMatrix.COUNTS_SUFFIX)) counts.put(n.substring(0, n.length() - IMatrix.COUNTS_SUFFIX.length()), t);
             }
             if (sums.isEmpty()) throw new SmeltException(path + ": imatrix has no <tensor>.in_sum2 entries");
             Map<String, float[]> weights = new LinkedHashMap<>();
@@ -159,14 +162,14 @@ public record ImportanceMatrix(String file, Map<String, float[]> weights, List<S
     Map<String, GgufValue> outputMetadata() {
         Map<String, GgufValue> m = new LinkedHashMap<>();
         byte[] f = file.getBytes(StandardCharsets.UTF_8);
-        m.put("quantize.imatrix.file", GgufValue.of(f.length > 127 ? new String(f, 0, 127, StandardCharsets.UTF_8) : file));
+        m.put(Quantize.IMATRIX_FILE, GgufValue.of(f.length > 127 ? new String(f, 0, 127, StandardCharsets.UTF_8) : file));
         if (!datasets.isEmpty()) {
             byte[] d = datasets.get(0).getBytes(StandardCharsets.UTF_8);
-            m.put("quantize.imatrix.dataset",
+            m.put(Quantize.IMATRIX_DATASET,
                     GgufValue.of(d.length > 127 ? new String(d, 0, 127, StandardCharsets.UTF_8) : datasets.get(0)));
         }
-        m.put("quantize.imatrix.entries_count", GgufValue.u32(weights.size()));
-        if (chunkCount > 0) m.put("quantize.imatrix.chunks_count", GgufValue.u32(chunkCount));
+        m.put(Quantize.IMATRIX_ENTRIES_COUNT, GgufValue.u32(weights.size()));
+        if (chunkCount > 0) m.put(Quantize.IMATRIX_CHUNKS_COUNT, GgufValue.u32(chunkCount));
         return m;
     }
 }

@@ -1,6 +1,9 @@
 package dev.smelt.quantizer.mix;
 
 import dev.smelt.converter.gguf.GgufValue;
+import dev.smelt.converter.gguf.vocab.GgufKeys.Attention;
+import dev.smelt.converter.gguf.vocab.GgufKeys.General;
+import dev.smelt.converter.gguf.vocab.GgufKeys.Llm;
 import java.util.Map;
 
 /**
@@ -11,11 +14,11 @@ import java.util.Map;
 public record ModelFacts(String architecture, int layers, int heads, int kvHeads, int experts) {
 
     public static ModelFacts of(Map<String, GgufValue> metadata) {
-        String arch = metadata.get("general.architecture") instanceof GgufValue.Str s ? s.value() : "";
-        int layers = (int) first(metadata.get(arch + ".block_count"), 0);
-        int heads = (int) first(metadata.get(arch + ".attention.head_count"), 0);
-        int kvHeads = (int) first(metadata.get(arch + ".attention.head_count_kv"), heads);
-        int experts = (int) first(metadata.get(arch + ".expert_count"), 0);
+        String arch = metadata.get(General.ARCHITECTURE) instanceof GgufValue.Str s ? s.value() : "";
+        int layers = (int) first(metadata.get(Llm.BLOCK_COUNT.of(arch)), 0);
+        int heads = (int) first(metadata.get(Attention.HEAD_COUNT.of(arch)), 0);
+        int kvHeads = (int) first(metadata.get(Attention.HEAD_COUNT_KV.of(arch)), heads);
+        int experts = (int) first(metadata.get(Llm.EXPERT_COUNT.of(arch)), 0);
         return new ModelFacts(arch, layers, heads, kvHeads, experts);
     }
 

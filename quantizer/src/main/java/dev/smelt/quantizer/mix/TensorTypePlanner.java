@@ -1,9 +1,12 @@
 package dev.smelt.quantizer.mix;
 
 import dev.smelt.converter.gguf.GgmlType;
+import dev.smelt.converter.gguf.vocab.MappedTensor;
+import dev.smelt.core.SmeltException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -91,6 +94,8 @@ public final class TensorTypePlanner {
     static boolean allowsQuantization(Tensor t) {
         if (nDims(t.dims()) < 2) return false;
         String name = t.name();
+        Optional<MappedTensor> known = MappedTensor.parse(name);
+        if (known.isPresent()) return !known.get().isBias() && !known.get().kind().keepsF32();
         if (!name.endsWith("weight")) return false;
         if (name.contains("_norm.weight")) return false;
         for (String keep : KEEP) {
@@ -99,6 +104,7 @@ public final class TensorTypePlanner {
         return !name.equals("position_embd.weight") && !name.equals("token_types.weight");
     }
 
+    /** Tensors of other architectures that llama-quantize never quantizes. */
     private static final String[] KEEP = {
         "ffn_gate_inp.weight", "ffn_gate_tid2eid.weight", "altup", "laurel", "per_layer_model_proj", "ssm_conv1d",
         "shortconv.conv.weight", "indexer.k_proj.weight", "indexer.q_proj.weight", "time_mix_first.weight",
@@ -158,7 +164,7 @@ public final class TensorTypePlanner {
             if (model.experts() > 1) {
                 iLayer = layerOf(t.name());
                 if (iLayer < 0 || iLayer >= nLayer) {
-                    throw new dev.smelt.core.SmeltException("tensor \"" + t.name() + "\": layer " + iLayer
+                    throw new SmeltException("tensor \"" + t.name() + "\": layer " + iLayer
                             + " outside [0, " + nLayer + ")");
                 }
             }
@@ -208,6 +214,11 @@ public final class TensorTypePlanner {
             return type;
         }
         return type;
+    }
+
+    /** True for the token embedding (and other architectures' per-layer token embedding). */
+    public static boolean isTokenEmbedding(String name) {
+        return TensorCategory.of(name) == TensorCategory.TOKEN_EMBD;
     }
 
     /** tensor_type_fallback: a type whose block does not divide the row length is replaced. */

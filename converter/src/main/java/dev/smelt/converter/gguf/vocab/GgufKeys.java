@@ -71,6 +71,8 @@ public final class GgufKeys {
         public static final KeyTemplate FULL_ATTENTION_INTERVAL = new KeyTemplate("{arch}.full_attention_interval");
         /** Multi-token-prediction layers kept in the file (llama.cpp's NextN). */
         public static final KeyTemplate NEXTN_PREDICT_LAYERS = new KeyTemplate("{arch}.nextn_predict_layers");
+        /** Experts of a mixture-of-experts model (llama-quantize gives 8-expert models more bits). */
+        public static final KeyTemplate EXPERT_COUNT = new KeyTemplate("{arch}.expert_count");
     }
 
     /** {@code {arch}.attention.*}. */
@@ -157,6 +159,20 @@ public final class GgufKeys {
         public static final String CHUNK_COUNT = "imatrix.chunk_count";
         public static final String CHUNK_SIZE = "imatrix.chunk_size";
         public static final String DATASETS = "imatrix.datasets";
+        /** Suffix of the per-tensor sums of squared activations: {@code blk.0.attn_q.weight.in_sum2}. */
+        public static final String IN_SUM2_SUFFIX = ".in_sum2";
+        /** Suffix of the per-tensor (per-expert) activation counts: {@code blk.0.attn_q.weight.counts}. */
+        public static final String COUNTS_SUFFIX = ".counts";
+    }
+
+    /** {@code quantize.*}: what llama-quantize records in the model it writes. */
+    public static final class Quantize {
+        private Quantize() {}
+
+        public static final String IMATRIX_FILE = "quantize.imatrix.file";
+        public static final String IMATRIX_DATASET = "quantize.imatrix.dataset";
+        public static final String IMATRIX_ENTRIES_COUNT = "quantize.imatrix.entries_count";
+        public static final String IMATRIX_CHUNKS_COUNT = "quantize.imatrix.chunks_count";
     }
 
     /** {@code clip.*}: multimodal projector files (mmproj, general.architecture = clip). */
