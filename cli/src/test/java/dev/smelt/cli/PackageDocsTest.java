@@ -20,7 +20,6 @@ class PackageDocsTest {
         int packages = 0;
         try (Stream<Path> modules = Files.list(root)) {
             for (Path module : modules.filter(m -> Files.isDirectory(m.resolve("src/main/java"))).toList()) {
-                if (module.endsWith("hub")) continue; // documented with hub's public/internal package split (issue 11)
                 try (Stream<Path> dirs = Files.walk(module.resolve("src/main/java"))) {
                     for (Path dir : dirs.filter(Files::isDirectory).toList()) {
                         boolean hasClasses;

@@ -1,16 +1,10 @@
 package dev.smelt.hub;
 
 import dev.smelt.core.SmeltException;
-import dev.smelt.hub.download.DiskSpace;
-import dev.smelt.hub.download.PathFilter;
-import dev.smelt.hub.download.RepoInfo;
-import dev.smelt.hub.download.SnapshotDownloader;
-import dev.smelt.hub.http.HubHttp;
-import dev.smelt.hub.http.RetryPolicy;
-import dev.smelt.hub.progress.TransferProgress;
-import dev.smelt.hub.upload.CommitResult;
-import dev.smelt.hub.upload.PushRequest;
-import dev.smelt.hub.upload.RepoUploader;
+import dev.smelt.hub.internal.RepoPaths;
+import dev.smelt.hub.internal.download.SnapshotDownloader;
+import dev.smelt.hub.internal.http.HubHttp;
+import dev.smelt.hub.internal.upload.RepoUploader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;

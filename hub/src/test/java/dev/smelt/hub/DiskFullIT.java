@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.smelt.core.SmeltException;
-import dev.smelt.hub.download.PathFilter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;

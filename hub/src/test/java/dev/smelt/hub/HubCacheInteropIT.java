@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.smelt.hub.download.PathFilter;
-import dev.smelt.hub.progress.TransferProgress;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,7 +1,5 @@
 package dev.smelt.hub;
 
-import dev.smelt.hub.http.RetryPolicy;
-import dev.smelt.hub.progress.TransferProgress;
 import dev.smelt.hub.testserver.FakeHub;
 import dev.smelt.hub.testserver.FakeRepo;
 import java.io.IOException;

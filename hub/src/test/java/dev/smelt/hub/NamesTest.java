@@ -3,7 +3,8 @@ package dev.smelt.hub;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.smelt.hub.cache.RepoCache;
+import dev.smelt.hub.internal.RepoPaths;
+import dev.smelt.hub.internal.cache.RepoCache;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -4,11 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.smelt.core.io.AtomicFiles;
-import dev.smelt.hub.download.PathFilter;
-import dev.smelt.hub.progress.TransferProgress;
 import dev.smelt.hub.testserver.FakeHub;
-import dev.smelt.hub.upload.CommitResult;
-import dev.smelt.hub.upload.PushRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;

@@ -2,7 +2,7 @@ package dev.smelt.cli.commands;
 
 import dev.smelt.core.SmeltException;
 import dev.smelt.hub.bench.PullBenchmark;
-import dev.smelt.hub.progress.ProgressPrinter;
+import dev.smelt.hub.ProgressPrinter;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;

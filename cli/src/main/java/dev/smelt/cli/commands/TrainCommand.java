@@ -7,6 +7,8 @@ import dev.smelt.core.SmeltException;
 import dev.smelt.datasets.prepare.DataOptions;
 import dev.smelt.datasets.prepare.DataPreparer;
 import dev.smelt.datasets.prepare.PreparedData;
+import dev.smelt.hub.RepoType;
+import dev.smelt.hub.SnapshotPath;
 import dev.smelt.models.Devices;
 import dev.smelt.models.Precision;
 import dev.smelt.models.TorchThreads;
@@ -25,8 +27,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -252,13 +252,10 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    private static final Pattern HUB_SNAPSHOT = Pattern.compile(".*/(models--[^/]+)/snapshots/([^/]+)/?$");
-
-    /** Hub id and revision when the model sits in a Hub cache snapshot, else its path and no revision. */
+    /** Hub id and revision when the model is a Hub cache snapshot folder, else its path and no revision. */
     static String[] baseModelId(Path model) {
-        String p = model.toAbsolutePath().normalize().toString();
-        Matcher m = HUB_SNAPSHOT.matcher(p);
-        if (m.matches()) return new String[] {m.group(1).substring("models--".length()).replace("--", "/"), m.group(2)};
-        return new String[] {model.toString(), null};
+        return SnapshotPath.parse(model).filter(s -> s.type() == RepoType.MODEL && s.isSnapshotRoot())
+                .map(s -> new String[] {s.repo().value(), s.commit()})
+                .orElseGet(() -> new String[] {model.toString(), null});
     }
 }

@@ -17,6 +17,7 @@ import dev.smelt.core.model.ModelDirectory;
 import dev.smelt.core.model.TensorSpec;
 import dev.smelt.core.safetensors.SafetensorsModel;
 import dev.smelt.core.safetensors.TensorInfo;
+import dev.smelt.hub.SnapshotPath;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -188,13 +189,7 @@ public final class GgufExport {
     /** A readable model name: the directory name, or the repo name for a Hub cache snapshot. */
     static String modelName(Path dir) {
         Path abs = dir.toAbsolutePath().normalize();
-        for (int i = abs.getNameCount() - 1; i >= 0; i--) {
-            String part = abs.getName(i).toString();
-            if (part.startsWith("models--")) {
-                String[] bits = part.substring("models--".length()).split("--");
-                return bits[bits.length - 1];
-            }
-        }
-        return abs.getFileName() == null ? "model" : abs.getFileName().toString();
+        return SnapshotPath.parse(abs).map(s -> s.repo().name())
+                .orElse(abs.getFileName() == null ? "model" : abs.getFileName().toString());
     }
 }

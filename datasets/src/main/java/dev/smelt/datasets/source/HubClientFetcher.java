@@ -3,7 +3,7 @@ package dev.smelt.datasets.source;
 import dev.smelt.hub.HubClient;
 import dev.smelt.hub.RepoId;
 import dev.smelt.hub.RepoType;
-import dev.smelt.hub.download.PathFilter;
+import dev.smelt.hub.PathFilter;
 import java.nio.file.Path;
 import java.util.List;
 

@@ -2,8 +2,8 @@ package dev.smelt.hub.it;
 
 import dev.smelt.hub.HubClient;
 import dev.smelt.hub.HubSettings;
-import dev.smelt.hub.download.PathFilter;
-import dev.smelt.hub.http.RetryPolicy;
+import dev.smelt.hub.PathFilter;
+import dev.smelt.hub.RetryPolicy;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
