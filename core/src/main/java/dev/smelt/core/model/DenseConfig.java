@@ -51,10 +51,9 @@ public record DenseConfig(
         int hidden = f.requireInt("hidden_size");
         int heads = f.requireInt("num_attention_heads");
         int kvHeads = f.optInt("num_key_value_heads", heads);
+        // transformers takes hidden_size // num_attention_heads without asking that it divide evenly: the
+        // projections are num_heads * head_dim wide, whatever hidden_size is
         int headDim = f.has("head_dim") ? f.requireInt("head_dim") : hidden / heads;
-        if (!f.has("head_dim") && hidden % heads != 0) {
-            throw new SmeltException(file + ": hidden_size " + hidden + " is not divisible by num_attention_heads " + heads);
-        }
         if (heads % kvHeads != 0) {
             throw new SmeltException(file + ": num_attention_heads " + heads + " must be a multiple of num_key_value_heads " + kvHeads);
         }

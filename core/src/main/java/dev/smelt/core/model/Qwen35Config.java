@@ -84,9 +84,9 @@ public record Qwen35Config(
         return 2 * linearKeyDim() + linearValueDim();
     }
 
-    /** Rotated channels per head (the rest pass through). */
+    /** Rotated channels per head (the rest pass through): {@code int(head_dim * partial_rotary_factor)}, as transformers. */
     public int rotaryDim() {
-        return (int) Math.round(headDim * partialRotaryFactor);
+        return (int) (headDim * partialRotaryFactor);
     }
 
     static Qwen35Config parse(String file, JsonNode root) {

@@ -90,4 +90,51 @@ class ModelConfigTest {
         assertThatThrownBy(() -> parse("{\"model_type\":\"qwen3_5\",\"text_config\":{\"num_hidden_layers\":2,\"vocab_size\":-1}}"))
                 .hasMessage("config.json: field \"text_config.vocab_size\" must be a positive integer, got -1");
     }
+
+    /**
+     * Qwen2Config as transformers writes it (no head_dim) with a hidden size the heads do not divide: transformers
+     * uses {@code hidden_size // num_attention_heads} for the head and projections {@code heads * head_dim} wide.
+     */
+    @Test
+    void headDimIsTheFloorOfHiddenOverHeadsAsInTransformers() throws Exception {
+        DenseConfig c = (DenseConfig) parse("""
+                {"architectures":["Qwen2ForCausalLM"],"attention_dropout":0.0,"bos_token_id":151643,"eos_token_id":151643,
+                 "hidden_act":"silu","hidden_size":100,"initializer_range":0.02,"intermediate_size":64,
+                 "layer_types":["full_attention"],"max_position_embeddings":32768,"max_window_layers":28,
+                 "model_type":"qwen2","num_attention_heads":3,"num_hidden_layers":1,"num_key_value_heads":3,
+                 "rms_norm_eps":1e-06,"rope_scaling":null,"rope_theta":10000.0,"sliding_window":null,
+                 "tie_word_embeddings":false,"torch_dtype":"float32","transformers_version":"4.57.1","use_cache":true,
+                 "use_sliding_window":false,"vocab_size":100}""");
+        assertThat(c.headDim()).isEqualTo(33);
+        TensorSpec q = c.tensorSpecs().stream().filter(t -> t.name().equals("model.layers.0.self_attn.q_proj.weight")).findFirst().orElseThrow();
+        assertThat(q.shape()).containsExactly(99, 100);
+    }
+
+    /** LlamaConfig as transformers 5 writes it: theta inside rope_parameters, no rope_scaling. */
+    @Test
+    void ropeParametersAsTransformers5WritesThem() throws Exception {
+        DenseConfig c = (DenseConfig) parse("""
+                {"architectures":["LlamaForCausalLM"],"attention_bias":false,"attention_dropout":0.0,"bos_token_id":1,
+                 "dtype":"float32","eos_token_id":2,"head_dim":8,"hidden_act":"silu","hidden_size":32,
+                 "initializer_range":0.02,"intermediate_size":64,"max_position_embeddings":2048,"mlp_bias":false,
+                 "model_type":"llama","num_attention_heads":4,"num_hidden_layers":2,"num_key_value_heads":4,
+                 "pad_token_id":null,"pretraining_tp":1,"rms_norm_eps":1e-06,
+                 "rope_parameters":{"rope_theta":10000.0,"rope_type":"default"},"tie_word_embeddings":false,
+                 "transformers_version":"5.0.0","use_cache":true,"vocab_size":100}""");
+        assertThat(c.ropeTheta()).isEqualTo(10000.0);
+        assertThat(c.ropeScaling()).isNull();
+    }
+
+    /** Qwen3_5TextConfig written with transformers' defaults but a small head: the default mrope_section is kept. */
+    @Test
+    void qwen35DefaultMropeSectionIsKeptForASmallHead() throws Exception {
+        Qwen35Config c = (Qwen35Config) parse("""
+                {"model_type":"qwen3_5_text","vocab_size":64,"hidden_size":32,"intermediate_size":64,"num_hidden_layers":4,
+                 "num_attention_heads":2,"num_key_value_heads":1,"head_dim":16,"bos_token_id":null,"eos_token_id":null,
+                 "rope_parameters":{"mrope_interleaved":true,"mrope_section":[11,11,10],"partial_rotary_factor":0.25,
+                                    "rope_theta":10000000,"rope_type":"default"}}""");
+        assertThat(c.rotaryDim()).isEqualTo(4);
+        assertThat(c.mropeSection()).containsExactly(11, 11, 10);
+        assertThat(c.eosTokenIds()).isEmpty();
+    }
 }

@@ -11,9 +11,13 @@ import java.util.List;
 /**
  * Multimodal rotary tables for Qwen3.5's partial rotary: {@code rotaryDim} channels per head (64 of 256), their
  * {@code rotaryDim/2} frequencies split between three position streams (temporal, height, width) by
- * {@code mrope_section}. Interleaved layout (Qwen3-VL, llama.cpp's IMROPE): frequency j reads the height stream
+ * {@code mrope_section}, interleaved (Qwen3-VL, Qwen3.5, llama.cpp's IMROPE): frequency j reads the height stream
  * when j ≡ 1 (mod 3) and j &lt; 3·section[1], the width stream when j ≡ 2 (mod 3) and j &lt; 3·section[2], else the
- * temporal one. Non-interleaved layout (Qwen2-VL): consecutive blocks of section[0], section[1], section[2].
+ * temporal one. transformers' Qwen3.5 and llama.cpp's qwen35 always interleave, whatever
+ * {@code mrope_interleaved} says, and so does this class. As in transformers, the sections need not sum to
+ * {@code rotaryDim/2}: a checkpoint written with the default {@code [11, 11, 10]} but a small head uses the
+ * frequencies that exist (transformers takes the slice {@code [offset : 3·s : 3]} of a shorter axis), and entries
+ * beyond the third are ignored.
  * Text tokens have the same position in all three streams, which reduces this to plain 1-D rotary; the tables
  * use HF's rotate-half layout, so {@link dev.smelt.models.nn.RotaryEmbedding#apply} rotates with them.
  */
@@ -21,23 +25,22 @@ public final class MRope {
     private final float[] invFreq;
     private final int[] stream;
 
-    public MRope(int rotaryDim, double theta, List<Integer> section, boolean interleaved) {
+    public MRope(int rotaryDim, double theta, List<Integer> section) {
         int half = rotaryDim / 2;
-        if (rotaryDim % 2 != 0) throw new SmeltException("rotary dimension " + rotaryDim + " must be even");
-        if (section.size() != 3 || section.stream().mapToInt(Integer::intValue).sum() != half) {
-            throw new SmeltException("rope_parameters.mrope_section " + section + " must be 3 sizes summing to "
-                    + half + " (half the rotary dimension)");
+        if (rotaryDim % 2 != 0) {
+            throw new SmeltException("rotary dimension " + rotaryDim + " (head_dim × partial_rotary_factor) is odd; Smelt rotates"
+                    + " channel pairs only");
+        }
+        if (section.size() < 3) {
+            throw new SmeltException("rope_parameters.mrope_section " + section
+                    + " must hold 3 sizes (temporal, height, width)");
         }
         invFreq = new float[half];
         stream = new int[half];
         for (int j = 0; j < half; j++) {
             invFreq[j] = (float) (1.0 / Math.pow(theta, (2.0 * j) / rotaryDim));
-            if (interleaved) {
-                if (j % 3 == 1 && j < 3 * section.get(1)) stream[j] = 1;
-                else if (j % 3 == 2 && j < 3 * section.get(2)) stream[j] = 2;
-            } else {
-                stream[j] = j < section.get(0) ? 0 : j < section.get(0) + section.get(1) ? 1 : 2;
-            }
+            if (j % 3 == 1 && j < 3 * section.get(1)) stream[j] = 1;
+            else if (j % 3 == 2 && j < 3 * section.get(2)) stream[j] = 2;
         }
     }
 

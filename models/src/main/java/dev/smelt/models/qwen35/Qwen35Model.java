@@ -43,7 +43,7 @@ public final class Qwen35Model extends DecoderModel<Qwen35Config> {
         super(c, manager, dtype, c.weightPrefix() + "embed_tokens");
         String p = c.weightPrefix();
         RotaryEmbedding rotary = new RotaryEmbedding(c.headDim(), c.rotaryDim(), c.ropeTheta(), null, c.maxPositionEmbeddings());
-        mrope = new MRope(c.rotaryDim(), c.ropeTheta(), c.mropeSection(), c.mropeInterleaved());
+        mrope = new MRope(c.rotaryDim(), c.ropeTheta(), c.mropeSection());
         for (int i = 0; i < c.numLayers(); i++) {
             layers.add(addChildBlock("layer" + i, new Qwen35Layer(p + "layers." + i, c.layerTypes().get(i), c, rotary, mrope)));
         }

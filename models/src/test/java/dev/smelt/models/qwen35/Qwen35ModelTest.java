@@ -23,6 +23,8 @@ import dev.smelt.core.safetensors.TensorSource;
 import dev.smelt.models.CausalLM;
 import dev.smelt.models.DecoderCache;
 import dev.smelt.models.ModelLoader;
+import dev.smelt.models.nn.RotaryEmbedding;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -224,14 +226,10 @@ class Qwen35ModelTest {
 
     @Test
     void interleavedMropeSectionsAndTextPositions() {
-        MRope m = new MRope(64, 1e7, List.of(11, 11, 10), true);
+        MRope m = new MRope(64, 1e7, List.of(11, 11, 10));
         int[] s = m.streams();
         assertThat(s).hasSize(32);
         assertThat(new int[] {s[0], s[1], s[2], s[3], s[4], s[29], s[30], s[31]}).containsExactly(0, 1, 2, 0, 1, 2, 0, 1);
-        MRope blocks = new MRope(64, 1e7, List.of(11, 11, 10), false);
-        assertThat(blocks.streams()[10]).isZero();
-        assertThat(blocks.streams()[11]).isEqualTo(1);
-        assertThat(blocks.streams()[22]).isEqualTo(2);
         NDArray pos = manager.arange(0, 9, 1, DataType.INT64).reshape(1, 9);
         NDList text = m.tables(pos, DataType.FLOAT32);
         NDList three = m.tables(NDArrays.stack(new NDList(pos, pos, pos)), DataType.FLOAT32);
@@ -241,6 +239,117 @@ class Qwen35ModelTest {
         NDList mixed = m.tables(NDArrays.stack(new NDList(pos, pos.mul(2), pos.mul(3))), DataType.FLOAT32);
         NDArray heightOnly = m.tables(pos.mul(2), DataType.FLOAT32).get(0);
         assertThat(maxDiff(mixed.get(0).get(new NDIndex("..., 1")), heightOnly.get(new NDIndex("..., 1")))).isZero();
-        assertThatThrownBy(() -> new MRope(64, 1e7, List.of(11, 11, 11), true)).isInstanceOf(SmeltException.class);
+        assertThatThrownBy(() -> new MRope(64, 1e7, List.of(11, 11))).isInstanceOf(SmeltException.class)
+                .hasMessageContaining("must hold 3 sizes");
+    }
+
+    /**
+     * transformers' default {@code mrope_section} [11, 11, 10] on a head with only 4 rotary frequencies: transformers
+     * slices the sections to the frequencies that exist; Smelt does the same. Streams follow the interleaved pattern
+     * within the 4 frequencies, and text positions give exactly plain RoPE.
+     */
+    @Test
+    void sectionsLargerThanTheRotaryDimensionUseTheFrequenciesThatExist() {
+        MRope m = new MRope(8, 1e7, List.of(11, 11, 10));
+        assertThat(m.streams()).containsExactly(0, 1, 2, 0);
+        // a section shorter than the axis still stops its stream early, as transformers' [offset : 3*s : 3]
+        assertThat(new MRope(16, 1e7, List.of(6, 1, 1)).streams()).containsExactly(0, 1, 2, 0, 0, 0, 0, 0);
+        NDArray pos = manager.arange(0, 11, 1, DataType.INT64).reshape(1, 11);
+        RotaryEmbedding plain = new RotaryEmbedding(32, 8, 1e7, null, 256);
+        NDList expected = plain.tables(pos, DataType.FLOAT32);
+        NDList got = m.tables(NDArrays.stack(new NDList(pos, pos, pos)), DataType.FLOAT32);
+        assertThat(maxDiff(got.get(0), expected.get(0))).isLessThan(1e-6f);
+        assertThat(maxDiff(got.get(1), expected.get(1))).isLessThan(1e-6f);
+    }
+
+    /** A config.json as transformers writes Qwen3_5Config(text_config=…small…) with its default rope_parameters. */
+    private static final String TRANSFORMERS_QWEN3_5_CONFIG = """
+            {
+              "architectures": ["Qwen3_5ForConditionalGeneration"],
+              "dtype": "float32",
+              "image_token_id": 248056,
+              "model_type": "qwen3_5",
+              "text_config": {
+                "attention_bias": false,
+                "attention_dropout": 0.0,
+                "bos_token_id": null,
+                "dtype": "float32",
+                "eos_token_id": null,
+                "head_dim": 32,
+                "hidden_act": "silu",
+                "hidden_size": 32,
+                "initializer_range": 0.02,
+                "intermediate_size": 48,
+                "layer_types": ["linear_attention", "linear_attention", "linear_attention", "full_attention"],
+                "linear_conv_kernel_dim": 4,
+                "linear_key_head_dim": 8,
+                "linear_num_key_heads": 2,
+                "linear_num_value_heads": 4,
+                "linear_value_head_dim": 8,
+                "max_position_embeddings": 256,
+                "model_type": "qwen3_5_text",
+                "num_attention_heads": 4,
+                "num_hidden_layers": 4,
+                "num_key_value_heads": 2,
+                "pad_token_id": null,
+                "rms_norm_eps": 1e-06,
+                "rope_parameters": {
+                  "mrope_interleaved": true,
+                  "mrope_section": [11, 11, 10],
+                  "partial_rotary_factor": 0.25,
+                  "rope_theta": 10000000,
+                  "rope_type": "default"
+                },
+                "tie_word_embeddings": false,
+                "use_cache": true,
+                "vocab_size": 61
+              },
+              "tie_word_embeddings": false,
+              "transformers_version": "5.0.0",
+              "video_token_id": 248057,
+              "vision_config": {
+                "deepstack_visual_indexes": [],
+                "depth": 1,
+                "hidden_act": "gelu_pytorch_tanh",
+                "hidden_size": 8,
+                "in_channels": 3,
+                "initializer_range": 0.02,
+                "intermediate_size": 16,
+                "model_type": "qwen3_5_vision",
+                "num_heads": 2,
+                "num_position_embeddings": 4,
+                "out_hidden_size": 32,
+                "patch_size": 2,
+                "spatial_merge_size": 2,
+                "temporal_patch_size": 2
+              },
+              "vision_end_token_id": 248054,
+              "vision_start_token_id": 248053
+            }
+            """;
+
+    @Test
+    void aCheckpointWithTransformersDefaultMropeSectionsRunsAsPlainRotary() throws Exception {
+        Path dir = tmp.resolve("transformers-defaults");
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("config.json"), TRANSFORMERS_QWEN3_5_CONFIG);
+        Qwen35Config c = (Qwen35Config) ModelDirectory.open(dir).config();
+        assertThat(c.mropeSection()).containsExactly(11, 11, 10);
+        assertThat(c.rotaryDim()).isEqualTo(8);
+        TinyQwen35 tiny = TinyQwen35.write(dir, c, 77);
+        Files.writeString(dir.resolve("config.json"), TRANSFORMERS_QWEN3_5_CONFIG); // as transformers wrote it
+        try (CausalLM lm = ModelLoader.load(ModelDirectory.open(dir), Device.cpu(), DataType.FLOAT32)) {
+            NDArray got = ((Qwen35Model) lm).logits(new ParameterStore(manager, false), ids(TOKENS), null, null, false);
+            double[][] ref = new Qwen35Reference(c, tiny.weights).logits(TOKENS);
+            float[] g = got.toFloatArray();
+            double worst = 0, scale = 0;
+            for (int t = 0; t < TOKENS.length; t++) {
+                for (int v = 0; v < c.vocabSize(); v++) {
+                    worst = Math.max(worst, Math.abs(ref[t][v] - g[t * c.vocabSize() + v]));
+                    scale = Math.max(scale, Math.abs(ref[t][v]));
+                }
+            }
+            assertThat(worst / scale).as("vs the plain-RoPE reference").isLessThan(5e-5);
+        }
     }
 }
