@@ -41,7 +41,9 @@ public final class JsonArrayRowReader implements RowReader {
         try {
             node = parser.readValueAsTree();
         } catch (JsonProcessingException e) {
-            throw new SmeltException(at + ": invalid JSON in array element " + index + ": " + e.getOriginalMessage());
+            long errorLine = e.getLocation() == null || e.getLocation().getLineNr() < 1 ? line : e.getLocation().getLineNr();
+            throw new SmeltException(file.displayName() + ":" + errorLine + ": invalid JSON in array element " + index + ": "
+                    + JsonErrors.plain(e));
         }
         if (!node.isObject()) return RawRow.invalid(at, "expected a JSON object, found " + node.getNodeType().name().toLowerCase());
         return RawRow.of(at, node);
@@ -52,7 +54,7 @@ public final class JsonArrayRowReader implements RowReader {
             return parser.nextToken();
         } catch (JsonProcessingException e) {
             long line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
-            throw new SmeltException(file.displayName() + ":" + line + ": invalid JSON: " + e.getOriginalMessage());
+            throw new SmeltException(file.displayName() + ":" + line + ": invalid JSON: " + JsonErrors.plain(e));
         }
     }
 

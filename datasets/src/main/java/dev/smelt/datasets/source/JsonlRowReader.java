@@ -1,6 +1,7 @@
 package dev.smelt.datasets.source;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
@@ -8,9 +9,12 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 
-/** One JSON object per line; blank lines are ignored, a line that does not parse becomes an invalid row. */
+/**
+ * One JSON object per line; blank lines are ignored, a line that does not parse (or holds more than one value)
+ * becomes an invalid row.
+ */
 public final class JsonlRowReader implements RowReader {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final DataFile file;
     private final BufferedReader reader;
@@ -38,7 +42,7 @@ public final class JsonlRowReader implements RowReader {
             if (!node.isObject()) return RawRow.invalid(at, "expected a JSON object, found " + node.getNodeType().name().toLowerCase());
             return RawRow.of(at, node);
         } catch (JsonProcessingException e) {
-            return RawRow.invalid(at, "invalid JSON: " + e.getOriginalMessage());
+            return RawRow.invalid(at, "invalid JSON: " + JsonErrors.plain(e));
         }
     }
 

@@ -172,4 +172,40 @@ class SourcesTest {
         }
         assertThat(texts).containsExactly("1", "2", "3");
     }
+
+    @Test
+    void brokenJsonNamesItsRealLineInPlainWords() throws IOException {
+        Path f = dir.resolve("broken.jsonl");
+        Files.writeString(f, "{\"text\":\"a\"}\n\n{\"text\": \"b\",}\n{\"text\": \"c\"} {\"text\": \"d\"}\n{\"text\": \"e\n");
+        List<RawRow> rows = read(f);
+        assertThat(rows.get(1).location().toString()).isEqualTo("broken.jsonl:3");
+        assertThat(rows.get(1).syntaxError()).isEqualTo("invalid JSON: unexpected '}', expected double-quote to start field name");
+        assertThat(rows.get(2).location().toString()).isEqualTo("broken.jsonl:4");
+        assertThat(rows.get(2).syntaxError()).isEqualTo("invalid JSON: more than one JSON value"); // was accepted as "c"
+        assertThat(rows.get(3).syntaxError()).isEqualTo("invalid JSON: the JSON ends early, expected closing quote for a string value");
+        for (RawRow r : rows.subList(1, 4)) assertThat(r.syntaxError()).doesNotContain("code", "Source", "JsonToken");
+
+        // in a pretty-printed array, the line of the fault, not of the element's start
+        Path pretty = dir.resolve("pretty.json");
+        Files.writeString(pretty, "[\n {\"text\": \"a\"},\n {\"text\":\n  \"b\",\n  }\n]\n");
+        assertThatThrownBy(() -> read(pretty)).isInstanceOf(SmeltException.class)
+                .hasMessage("pretty.json:5: invalid JSON in array element 2: unexpected '}', expected double-quote to start field name");
+    }
+
+    @Test
+    void anEmptyDataFileIsAnError() throws IOException {
+        Files.writeString(dir.resolve("a.jsonl"), "{\"text\":\"1\"}\n");
+        Files.writeString(dir.resolve("b.jsonl"), "\n\n");
+        Files.writeString(dir.resolve("c.json"), "");
+        for (String name : List.of("b.jsonl", "c.json")) {
+            List<DataFile> files = new SourceResolver(null).resolve(List.of(dir.resolve("a.jsonl").toString(), dir.resolve(name).toString()));
+            assertThatThrownBy(() -> {
+                try (RowStream s = new RowStream(files, TextSampling.LINE)) {
+                    while (s.next() != null) {
+                        // drain
+                    }
+                }
+            }).isInstanceOf(SmeltException.class).hasMessage(dir.resolve(name) + ": no rows (the file is empty)");
+        }
+    }
 }
