@@ -1,6 +1,7 @@
 package dev.smelt.cli;
 
 import dev.smelt.cli.commands.BenchCommand;
+import dev.smelt.cli.commands.BundleCommand;
 import dev.smelt.cli.commands.CompletionCommand;
 import dev.smelt.cli.commands.ConvertCommand;
 import dev.smelt.cli.commands.CreateTinyCommand;
@@ -37,6 +38,7 @@ import picocli.CommandLine.Command;
             InspectCommand.class,
             ConvertCommand.class,
             QuantizeCommand.class,
+            BundleCommand.class,
             CreateTinyCommand.class,
             DataCommand.class,
             GenerateCommand.class,

@@ -54,6 +54,32 @@ public final class GgufWriter {
         AtomicFiles.writeDiscardingOnExit(target, ch -> writeBody(ch, header, tensors, offsets, alignment, dataSize, listener));
     }
 
+    /**
+     * The header (magic through tensor infos, padded to the alignment) of a file whose tensors sit at the data
+     * offsets {@code tensors} record. With the alignment unchanged, an existing file's data region can follow it
+     * byte for byte: this is how metadata is rewritten without touching tensor data.
+     */
+    public static byte[] header(Map<String, GgufValue> metadata, List<GgufTensorInfo> tensors) {
+        long alignment = alignmentOf(metadata);
+        long[] offsets = new long[tensors.size()];
+        List<GgufTensor> views = new java.util.ArrayList<>(tensors.size());
+        for (int i = 0; i < tensors.size(); i++) {
+            GgufTensorInfo t = tensors.get(i);
+            if (t.offset() % alignment != 0) {
+                throw new SmeltException("tensor \"" + t.name() + "\" at data offset " + t.offset()
+                        + " is not aligned to " + alignment);
+            }
+            offsets[i] = t.offset();
+            views.add(new GgufTensor() {
+                public String name() { return t.name(); }
+                public long[] dims() { return t.dims(); }
+                public GgmlType type() { return t.type(); }
+                public void writeTo(WritableByteChannel out) { throw new UnsupportedOperationException("header only"); }
+            });
+        }
+        return encodeHeader(metadata, views, offsets, alignment);
+    }
+
     private static void writeBody(FileChannel ch, byte[] header, List<? extends GgufTensor> tensors, long[] offsets,
             long alignment, long dataSize, Listener listener) throws IOException {
         writeAll(ch, ByteBuffer.wrap(header));

@@ -50,6 +50,37 @@ class GgufRoundTripTest {
         return m;
     }
 
+    /** header() + the data region of a written file is that file again, and a changed header still finds every tensor. */
+    @Test
+    void headerAloneRewritesMetadataAheadOfTheUnchangedDataRegion() throws Exception {
+        Path f = dir.resolve("h.gguf");
+        Map<String, GgufValue> meta = new LinkedHashMap<>(everyValueType());
+        meta.put(GgufKeys.General.ALIGNMENT, GgufValue.u32(64));
+        GgufWriter.write(f, meta, List.of(GgufTensor.ofFloats("a", new long[] {3}, new float[] {1, 2, 3}),
+                GgufTensor.ofFloats("b", new long[] {2, 2}, new float[] {4, 5, 6, 7})));
+        byte[] file = Files.readAllBytes(f);
+        Map<String, GgufValue> changed;
+        List<GgufTensorInfo> infos;
+        long dataStart;
+        try (GgufReader r = GgufReader.open(f)) {
+            byte[] same = GgufWriter.header(r.metadata(), r.tensors());
+            assertThat(same).hasSize((int) r.dataStart()).isEqualTo(java.util.Arrays.copyOf(file, same.length));
+            changed = new LinkedHashMap<>(r.metadata());
+            infos = r.tensors();
+            dataStart = r.dataStart();
+        }
+        changed.put(GgufKeys.General.LICENSE, GgufValue.of("a much longer licence value than before"));
+        Path g = dir.resolve("g.gguf");
+        byte[] header = GgufWriter.header(changed, infos);
+        Files.write(g, header);
+        Files.write(g, java.util.Arrays.copyOfRange(file, (int) dataStart, file.length), java.nio.file.StandardOpenOption.APPEND);
+        try (GgufReader r = GgufReader.open(g)) {
+            assertThat(r.string(GgufKeys.General.LICENSE)).contains("a much longer licence value than before");
+            assertThat(r.floats("b")).containsExactly(4, 5, 6, 7);
+            assertThat(r.floats("a")).containsExactly(1, 2, 3);
+        }
+    }
+
     @Test
     void everyValueTypeRoundTrips() throws Exception {
         Path f = dir.resolve("m.gguf");

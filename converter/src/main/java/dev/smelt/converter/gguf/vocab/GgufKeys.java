@@ -175,6 +175,14 @@ public final class GgufKeys {
         public static final String IMATRIX_CHUNKS_COUNT = "quantize.imatrix.chunks_count";
     }
 
+    /** {@code smelt.*}: what Smelt records about itself in the files it writes (not read by llama.cpp). */
+    public static final class Smelt {
+        private Smelt() {}
+
+        /** The Smelt version that wrote or re-stamped the file ({@code 0.1.0 (git abc1234)}). */
+        public static final String VERSION = "smelt.version";
+    }
+
     /** {@code clip.*}: multimodal projector files (mmproj, general.architecture = clip). */
     public static final class Clip {
         private Clip() {}

@@ -28,6 +28,8 @@ class GgufKeysTest {
                 GgufKeys.Attention.class, "{arch}.attention.", GgufKeys.Rope.class, "{arch}.rope.", GgufKeys.Ssm.class, "{arch}.ssm.",
                 GgufKeys.Tokenizer.class, "tokenizer.", GgufKeys.Adapter.class, "adapter.", GgufKeys.IMatrix.class, "imatrix.",
                 GgufKeys.Clip.class, "clip.", GgufKeys.ClipVision.class, "clip.vision.");
+        prefixes = new HashMap<>(prefixes);
+        prefixes.put(GgufKeys.Smelt.class, "smelt.");
         int keys = 0;
         for (Map.Entry<Class<?>, String> group : prefixes.entrySet()) {
             for (Field f : group.getKey().getFields()) {

@@ -1,0 +1,45 @@
+package dev.smelt.bundle.archive;
+
+import dev.smelt.core.SmeltException;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+
+/** The archive formats a bundle can be written in, chosen by the output file's extension. */
+public sealed interface ArchiveFormat permits TarFormat, ZipFormat {
+    ArchiveFormat TAR_GZ = TarFormat.GZIP;
+    ArchiveFormat TAR_ZST = TarFormat.ZSTD;
+    ArchiveFormat ZIP = new ZipFormat();
+
+    /** {@code .tar.gz}, {@code .tar.zst} or {@code .zip}. */
+    String extension();
+
+    /** Starts an archive on {@code out} (written from its current position); entries get {@code mtime}. */
+    ArchiveWriter writer(FileChannel out, Instant mtime) throws IOException;
+
+    ArchiveReader reader(Path file) throws IOException;
+
+    static List<ArchiveFormat> all() {
+        return List.of(TAR_GZ, TAR_ZST, ZIP);
+    }
+
+    static boolean isArchive(Path file) {
+        return all().stream().anyMatch(f -> name(file).endsWith(f.extension()));
+    }
+
+    static ArchiveFormat of(Path file) {
+        String name = name(file);
+        for (ArchiveFormat f : all()) {
+            if (name.endsWith(f.extension())) return f;
+        }
+        throw new SmeltException(file + ": unknown archive type; expected a name ending in .tar.gz, .tar.zst or .zip");
+    }
+
+    private static String name(Path file) {
+        Path n = file.getFileName();
+        return n == null ? "" : n.toString().toLowerCase(Locale.ROOT);
+    }
+}

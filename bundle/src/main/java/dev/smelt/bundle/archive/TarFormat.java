@@ -1,0 +1,149 @@
+package dev.smelt.bundle.archive;
+
+import com.github.luben.zstd.ZstdInputStream;
+import com.github.luben.zstd.ZstdOutputStream;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
+import org.apache.commons.compress.compressors.gzip.GzipParameters;
+
+/**
+ * POSIX tar (pax headers for long names and sizes over 8 GiB) under gzip or zstd. Both compressors are run so
+ * that their bytes depend on the input only: gzip with mtime 0, no file name and OS "unknown"; zstd at level 3
+ * with {@value #ZSTD_WORKERS_MIN}+ workers (libzstd's multi-threaded output does not depend on the worker count,
+ * {@code ArchiveReproducibilityTest} checks 1 against 4) and no mid-stream flushes.
+ */
+enum TarFormat implements ArchiveFormat {
+    GZIP(".tar.gz"),
+    ZSTD(".tar.zst");
+
+    static final int ZSTD_LEVEL = 3;
+    static final int ZSTD_WORKERS_MIN = 1;
+    private static final int BUFFER = 1 << 20;
+
+    private final String extension;
+
+    TarFormat(String extension) {
+        this.extension = extension;
+    }
+
+    @Override
+    public String extension() {
+        return extension;
+    }
+
+    @Override
+    public ArchiveWriter writer(FileChannel out, Instant mtime) throws IOException {
+        return writer(out, mtime, Math.max(ZSTD_WORKERS_MIN, Math.min(4, Runtime.getRuntime().availableProcessors())));
+    }
+
+    /** As {@link #writer(FileChannel, Instant)} with an explicit zstd worker count (tests compare counts). */
+    ArchiveWriter writer(FileChannel out, Instant mtime, int zstdWorkers) throws IOException {
+        OutputStream raw = new BufferedOutputStream(Streams.uncloseable(Channels.newOutputStream(out)), BUFFER);
+        OutputStream compressed = switch (this) {
+            case GZIP -> {
+                GzipParameters p = new GzipParameters();
+                p.setModificationTime(0);
+                p.setOperatingSystem(255);
+                p.setCompressionLevel(6);
+                yield new GzipCompressorOutputStream(raw, p);
+            }
+            case ZSTD -> {
+                ZstdOutputStream z = new ZstdOutputStream(raw, ZSTD_LEVEL);
+                z.setWorkers(Math.max(ZSTD_WORKERS_MIN, zstdWorkers));
+                z.setChecksum(true);
+                yield Streams.ignoringFlush(z);
+            }
+        };
+        TarArchiveOutputStream tar = new TarArchiveOutputStream(compressed, "UTF-8");
+        tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+        tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+        tar.setAddPaxHeadersForNonAsciiNames(true);
+        return new TarWriter(tar, mtime);
+    }
+
+    @Override
+    public ArchiveReader reader(Path file) throws IOException {
+        InputStream in = new BufferedInputStream(Files.newInputStream(file), BUFFER);
+        try {
+            InputStream decompressed = this == GZIP ? new GzipCompressorInputStream(in, true) : new ZstdInputStream(in);
+            return new TarReader(new TarArchiveInputStream(decompressed, "UTF-8"));
+        } catch (IOException | RuntimeException e) {
+            in.close();
+            throw e;
+        }
+    }
+
+    private static final class TarWriter implements ArchiveWriter {
+        private final TarArchiveOutputStream tar;
+        private final Instant mtime;
+
+        TarWriter(TarArchiveOutputStream tar, Instant mtime) {
+            this.tar = tar;
+            this.mtime = mtime;
+        }
+
+        @Override
+        public void add(ArchiveEntry entry) throws IOException {
+            TarArchiveEntry e = new TarArchiveEntry(entry.path(), true);
+            e.setSize(entry.size());
+            e.setMode(TarArchiveEntry.DEFAULT_FILE_MODE);
+            e.setIds(0, 0);
+            e.setUserName("");
+            e.setGroupName("");
+            e.setModTime(java.nio.file.attribute.FileTime.from(mtime));
+            tar.putArchiveEntry(e);
+            Streams.writeExactly(entry, tar);
+            tar.closeArchiveEntry();
+        }
+
+        @Override
+        public void close() throws IOException {
+            tar.finish();
+            tar.close();
+        }
+    }
+
+    private static final class TarReader implements ArchiveReader {
+        private final TarArchiveInputStream tar;
+
+        TarReader(TarArchiveInputStream tar) {
+            this.tar = tar;
+        }
+
+        @Override
+        public ReadEntry next() throws IOException {
+            TarArchiveEntry e = tar.getNextEntry();
+            if (e == null) return null;
+            ReadEntry.Kind kind = e.isSymbolicLink() ? ReadEntry.Kind.SYMLINK
+                    : e.isLink() ? ReadEntry.Kind.HARDLINK
+                    : e.isDirectory() ? ReadEntry.Kind.DIRECTORY
+                    : e.isFile() ? ReadEntry.Kind.FILE
+                    : ReadEntry.Kind.OTHER;
+            String target = kind == ReadEntry.Kind.SYMLINK || kind == ReadEntry.Kind.HARDLINK ? e.getLinkName() : null;
+            return new ReadEntry(e.getName(), kind, e.getSize(), target);
+        }
+
+        @Override
+        public InputStream content() {
+            return Streams.uncloseable(tar);
+        }
+
+        @Override
+        public void close() throws IOException {
+            tar.close();
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package dev.smelt.cli.commands;
+
+import static dev.smelt.cli.commands.ConvertCommandTest.run;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.smelt.converter.gguf.GgufReader;
+import dev.smelt.converter.gguf.vocab.GgufKeys.General;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BundleCommandTest {
+    @TempDir
+    Path tmp;
+
+    private Path tinyWithGguf() {
+        Path model = tmp.resolve("model");
+        assertThat(run("-q", "create-tiny", "--arch", "qwen3", "--out", model.toString()).code()).isZero();
+        ConvertCommandTest.Result c = run("-q", "convert", "gguf", "--model", model.toString(), "--out",
+                tmp.resolve("m.gguf").toString(), "--type", "Q8_0");
+        assertThat(c.code()).as(c.err()).isZero();
+        return model;
+    }
+
+    @Test
+    void bundlesVerifiesAndExtracts() throws Exception {
+        Path model = tinyWithGguf();
+        Path out = tmp.resolve("rel.tar.zst");
+        ConvertCommandTest.Result r = run("bundle", "--model", model.toString(), "--gguf", tmp.resolve("m.gguf").toString(),
+                "--name", "tiny-chat", "--version", "0.2", "--out", out.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out().strip()).isEqualTo(out.toAbsolutePath().toString());
+        assertThat(r.err()).contains("licence apache-2.0");
+
+        ConvertCommandTest.Result v = run("bundle", "verify", out.toString());
+        assertThat(v.code()).as(v.err()).isZero();
+        assertThat(v.out()).contains(": ok (");
+
+        Path dir = tmp.resolve("x");
+        assertThat(run("bundle", "extract", out.toString(), "--out", dir.toString()).code()).isZero();
+        try (GgufReader g = GgufReader.open(dir.resolve("gguf/tiny-chat-0.2-Q8_0.gguf"))) {
+            assertThat(g.string(General.LICENSE)).contains("apache-2.0");
+        }
+        Files.writeString(dir.resolve("NOTICE"), "edited");
+        Files.writeString(dir.resolve("stray.txt"), "x");
+        ConvertCommandTest.Result bad = run("bundle", "verify", dir.toString());
+        assertThat(bad.code()).isEqualTo(1);
+        assertThat(bad.err().lines()).contains("smelt: error: " + dir + ": checksum mismatch: NOTICE",
+                "smelt: error: " + dir + ": extra file stray.txt (not in SHA256SUMS)");
+    }
+
+    @Test
+    void aLlama3BaseIsRefusedUnlessLicenseNamesTheBundlesLicence() throws Exception {
+        Path model = tinyWithGguf();
+        Files.writeString(model.resolve("README.md"), "---\nlicense: llama3\n---\n# base\n");
+        Path out = tmp.resolve("rel.zip");
+        ConvertCommandTest.Result r = run("bundle", "--model", model.toString(), "--name", "t", "--version", "1",
+                "--out", out.toString());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).startsWith("smelt: error: base model licence 'llama3'").hasLineCount(1);
+        assertThat(out).doesNotExist();
+
+        Files.writeString(model.resolve("LICENSE"), "META LLAMA 3 COMMUNITY LICENSE AGREEMENT\n");
+        ConvertCommandTest.Result ok = run("bundle", "--model", model.toString(), "--gguf", tmp.resolve("m.gguf").toString(),
+                "--name", "t", "--version", "1", "--out", out.toString(), "--license", "llama3");
+        assertThat(ok.code()).as(ok.err()).isZero();
+        Path dir = tmp.resolve("x");
+        assertThat(run("bundle", "extract", out.toString(), "--out", dir.toString()).code()).isZero();
+        assertThat(Files.readString(dir.resolve("LICENSE"))).startsWith("META LLAMA 3");
+        try (GgufReader g = GgufReader.open(dir.resolve("gguf/t-1-Q8_0.gguf"))) {
+            assertThat(g.string(General.LICENSE)).contains("llama3");
+        }
+        assertThat(run("bundle", "verify", out.toString()).code()).isZero();
+    }
+
+    @Test
+    void missingNameIsAUsageError() {
+        ConvertCommandTest.Result r = run("bundle", "--out", tmp.resolve("a.zip").toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("--name").contains("--version");
+    }
+}
