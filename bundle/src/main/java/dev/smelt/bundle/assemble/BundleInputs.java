@@ -11,6 +11,7 @@ import dev.smelt.converter.gguf.GgufTensorInfo;
 import dev.smelt.converter.gguf.vocab.GgufKeys;
 import dev.smelt.converter.hf.OutputType;
 import dev.smelt.core.SmeltException;
+import dev.smelt.hub.SnapshotPath;
 import dev.smelt.quantizer.mix.QuantMix;
 import java.io.IOException;
 import java.nio.file.FileVisitOption;
@@ -24,8 +25,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /** Reads what the bundle's inputs say about themselves. */
@@ -33,7 +32,6 @@ final class BundleInputs {
     static final String ADAPTER_CONFIG = "adapter_config.json";
     /** What the trainer writes beside the adapter; these go to {@code metrics/}, not {@code adapter/}. */
     static final List<String> TRAINING_METRICS = List.of("metrics.jsonl", "loss.png", "trainer_state.json");
-    private static final Pattern HUB_SNAPSHOT = Pattern.compile(".*/(models|datasets)--([^/]+?)--([^/]+)/snapshots/([0-9a-f]{40})/?");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private BundleInputs() {}
@@ -55,16 +53,16 @@ final class BundleInputs {
         return dir;
     }
 
-    /** {@code org/name} and commit of a Hub cache snapshot path, if it is one. */
+    /** {@code org/name} and commit of a Hub cache snapshot folder, if it is one (links resolved first). */
     static Optional<String[]> hubSnapshot(Path dir) {
         Path real;
         try {
             real = dir.toRealPath();
         } catch (IOException e) {
-            real = dir.toAbsolutePath().normalize();
+            real = dir;
         }
-        Matcher m = HUB_SNAPSHOT.matcher(real.toString().replace('\\', '/'));
-        return m.matches() ? Optional.of(new String[] {m.group(2) + "/" + m.group(3), m.group(4)}) : Optional.empty();
+        return SnapshotPath.parse(real).or(() -> SnapshotPath.parse(dir)).filter(SnapshotPath::isSnapshotRoot)
+                .map(s -> new String[] {s.repo().value(), s.commit()});
     }
 
     static List<String> baseModels(BundleRequest r, Path baseDir) {
