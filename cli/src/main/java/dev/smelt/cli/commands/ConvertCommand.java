@@ -5,6 +5,7 @@ import dev.smelt.converter.gguf.GgufTensor;
 import dev.smelt.converter.gguf.vocab.GgufKeys;
 import dev.smelt.converter.hf.GgufExport;
 import dev.smelt.converter.hf.OutputType;
+import dev.smelt.converter.lora.LoraGgufExport;
 import dev.smelt.core.SmeltException;
 import dev.smelt.core.model.ModelDirectory;
 import dev.smelt.core.safetensors.SafetensorsModel;
@@ -23,7 +24,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "convert", description = "Convert a model to another format.",
-        subcommands = {ConvertCommand.Gguf.class})
+        subcommands = {ConvertCommand.Gguf.class, ConvertCommand.LoraGguf.class})
 public final class ConvertCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -31,7 +32,7 @@ public final class ConvertCommand implements Runnable {
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getErr());
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing target format (gguf)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing target format (gguf, lora-gguf)");
     }
 
     @Command(name = "gguf", description = {
@@ -56,6 +57,10 @@ public final class ConvertCommand implements Runnable {
 
         @Option(names = "--threads", paramLabel = "N", description = "Quantization threads (default: all cores).")
         Integer threads;
+
+        @Option(names = "--adapter", paramLabel = "DIR", description = {"PEFT LoRA adapter merged into the weights as they",
+                "stream (W + scaling·B·A, the same bytes as `smelt merge` then converting the merged F32 model)."})
+        Path adapter;
 
         @Option(names = "--name", paramLabel = "NAME", description = GgufKeys.General.NAME + " (default: the directory's name).")
         String name;
@@ -85,7 +90,8 @@ public final class ConvertCommand implements Runnable {
                 }
             };
             if (type.mix() != null) return quantized(listener, stdout);
-            GgufExport.Result r = GgufExport.export(model, out, new GgufExport.Options(type.plain(), name, tokenizerPre), listener);
+            GgufExport.Result r = GgufExport.export(model, out, new GgufExport.Options(type.plain(), name, tokenizerPre, adapter),
+                    listener);
             stdout.printf("wrote %s (%s, %d tensors, %s of tensor data)%n", r.output(), r.architecture(), r.tensorCount(),
                     InspectCommand.humanBytes(r.dataBytes()));
             stdout.flush();
@@ -101,7 +107,7 @@ public final class ConvertCommand implements Runnable {
             }
             ModelDirectory dir = ModelDirectory.open(model);
             try (SafetensorsModel weights = dir.weights()) {
-                GgufExport.Plan plan = GgufExport.plan(dir, weights, new GgufExport.Options(OutputType.F32, name, tokenizerPre));
+                GgufExport.Plan plan = GgufExport.plan(dir, weights, new GgufExport.Options(OutputType.F32, name, tokenizerPre, adapter));
                 for (String note : plan.notes()) listener.note(note);
                 GgufQuantizer.Result r = GgufQuantizer.write(model.toString(), plan.metadata(), plan.tensors(), out,
                         new QuantizeOptions(type.mix(), n, false, false, null), listener);
@@ -110,6 +116,53 @@ public final class ConvertCommand implements Runnable {
                 stdout.flush();
                 return 0;
             }
+        }
+    }
+
+    @Command(name = "lora-gguf", description = {
+            "Convert a PEFT LoRA adapter to llama.cpp's LoRA adapter GGUF (load it on the base model's GGUF with",
+            "llama.cpp's --lora): lora_a/lora_b per adapted weight under the base's GGUF tensor names, moved as the",
+            "base weights are moved (llama q/k permutation, Qwen3.5 V-head order). Architectures: llama, qwen2, qwen3, qwen3_5."})
+    public static final class LoraGguf implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--adapter", required = true, paramLabel = "DIR", description = "PEFT LoRA adapter directory.")
+        Path adapter;
+
+        @Option(names = "--base", required = true, paramLabel = "DIR", description = "The base model (Hugging Face directory) the adapter was trained on.")
+        Path base;
+
+        @Option(names = {"--out", "-o"}, required = true, paramLabel = "FILE", description = "Output .gguf file.")
+        Path out;
+
+        @Option(names = "--type", defaultValue = "f16", paramLabel = "f32|f16|bf16", converter = PlainTypeConverter.class,
+                description = "Element type of lora_a/lora_b (default: ${DEFAULT-VALUE}).")
+        OutputType type;
+
+        @Option(names = "--name", paramLabel = "NAME", description = GgufKeys.General.NAME + " (default: the adapter directory's name).")
+        String name;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter err = spec.commandLine().getErr();
+            LoraGgufExport.Result r = LoraGgufExport.export(adapter, base, out, new LoraGgufExport.Options(type, name),
+                    QuantizeCommand.progress(err));
+            PrintWriter stdout = spec.commandLine().getOut();
+            stdout.printf("wrote %s (%s LoRA adapter, %d adapted weights, alpha %s, %s of tensor data)%n", r.output(),
+                    r.architecture(), r.adaptedTensors(), r.alpha(), InspectCommand.humanBytes(r.dataBytes()));
+            stdout.flush();
+            return 0;
+        }
+    }
+
+    static final class PlainTypeConverter implements CommandLine.ITypeConverter<OutputType> {
+        @Override
+        public OutputType convert(String value) {
+            for (OutputType t : OutputType.values()) {
+                if (t.name().equalsIgnoreCase(value)) return t;
+            }
+            throw new CommandLine.TypeConversionException("expected f32, f16 or bf16, got " + value);
         }
     }
 

@@ -18,7 +18,8 @@ import java.util.Arrays;
 /**
  * One GGUF tensor produced from one safetensors tensor: source rows are read from the memory-mapped file a
  * batch at a time, widened to float, moved and mapped by a {@link RowTransform}, narrowed to the output type
- * and written. Heap use is one batch (about a million values), whatever the tensor size.
+ * and written; a {@link RowEdit} may change each source row first (a LoRA update merged on the way). Heap use is
+ * one batch (about a million values), whatever the tensor size.
  */
 public final class ConvertedTensor implements GgufTensor {
     private static final int BATCH_VALUES = 1 << 20;
@@ -32,12 +33,21 @@ public final class ConvertedTensor implements GgufTensor {
     private final int rows;
     private final int cols;
     private final RowTransform transform;
+    private final RowEdit edit;
 
     /**
      * @param dims GGUF dims (innermost first) of the output; their product must equal the source element count
      */
     public ConvertedTensor(String name, long[] dims, GgmlType type, SafetensorsFile source, TensorInfo info,
             RowTransform transform) {
+        this(name, dims, type, source, info, transform, null);
+    }
+
+    /**
+     * @param edit applied to every source row after it is read and before the transform moves it; null for none
+     */
+    public ConvertedTensor(String name, long[] dims, GgmlType type, SafetensorsFile source, TensorInfo info,
+            RowTransform transform, RowEdit edit) {
         if (type != GgmlType.F32 && type != GgmlType.F16 && type != GgmlType.BF16) {
             throw new IllegalArgumentException("ConvertedTensor writes F32/F16/BF16, not " + type);
         }
@@ -73,6 +83,7 @@ public final class ConvertedTensor implements GgufTensor {
             throw new IllegalArgumentException(name + ": column order has " + transform.colOrder().length + " entries for " + cols + " columns");
         }
         this.transform = transform;
+        this.edit = edit;
     }
 
     @Override
@@ -104,7 +115,7 @@ public final class ConvertedTensor implements GgufTensor {
 
     /** True when bytes can be copied verbatim: no transform and the source already has the output type. */
     boolean isVerbatimCopy() {
-        return transform.isIdentity() && (info.dtype() == DType.F32 && type == GgmlType.F32
+        return edit == null && transform.isIdentity() && (info.dtype() == DType.F32 && type == GgmlType.F32
                 || info.dtype() == DType.F16 && type == GgmlType.F16 || info.dtype() == DType.BF16 && type == GgmlType.BF16);
     }
 
@@ -133,6 +144,7 @@ public final class ConvertedTensor implements GgufTensor {
             for (int r = r0; r < r1; r++) {
                 int sr = transform.rowOrder() == null ? r : transform.rowOrder()[r];
                 reader.read(sr, row);
+                if (edit != null) edit.apply(sr, row);
                 float[] values = row;
                 if (moved != null) {
                     int[] co = transform.colOrder();

@@ -11,6 +11,7 @@ import dev.smelt.converter.gguf.vocab.GgufKeys.General;
 import dev.smelt.converter.gguf.vocab.GgufKeys.GeneralType;
 import dev.smelt.converter.gguf.vocab.MappedTensor;
 import dev.smelt.converter.gguf.vocab.TensorNameMap;
+import dev.smelt.converter.lora.LoraMerge;
 import dev.smelt.core.SmeltException;
 import dev.smelt.core.model.ModelConfig;
 import dev.smelt.core.model.ModelDirectory;
@@ -44,10 +45,15 @@ public final class GgufExport {
     /**
      * @param name         general.name; null derives it from the directory name
      * @param tokenizerPre llama.cpp pre-tokenizer name to force; null detects it from tokenizer.json
+     * @param adapter      PEFT LoRA adapter directory merged into the weights as they convert; null for none
      */
-    public record Options(OutputType type, String name, String tokenizerPre) {
+    public record Options(OutputType type, String name, String tokenizerPre, Path adapter) {
         public Options {
             if (type == null) type = OutputType.F16;
+        }
+
+        public Options(OutputType type, String name, String tokenizerPre) {
+            this(type, name, tokenizerPre, null);
         }
 
         public static Options of(OutputType type) {
@@ -88,7 +94,11 @@ public final class GgufExport {
         ModelConfig config = dir.config();
         GgufArchitecture arch = GgufArchitecture.of(config);
         List<String> notes = new ArrayList<>();
-        List<GgufTensor> tensors = planTensors(config, arch, weights, options.type(), notes);
+        LoraMerge merge = options.adapter() == null ? null : LoraMerge.load(options.adapter(), config, arch, weights);
+        List<GgufTensor> tensors = planTensors(config, arch, weights, options.type(), merge, notes);
+        if (merge != null) {
+            notes.add("merged the LoRA adapter " + merge.adapterDir() + " into " + merge.adaptedTensors() + " weights");
+        }
 
         Map<String, GgufValue> meta = new LinkedHashMap<>();
         meta.put(General.ARCHITECTURE, GgufValue.of(arch.ggufName()));
@@ -119,7 +129,7 @@ public final class GgufExport {
     }
 
     private static List<GgufTensor> planTensors(ModelConfig config, GgufArchitecture arch, SafetensorsModel weights,
-            OutputType outType, List<String> notes) {
+            OutputType outType, LoraMerge merge, List<String> notes) {
         TensorNameMap names = arch.tensorNames();
         Map<String, long[]> expected = new LinkedHashMap<>();
         for (TensorSpec s : config.tensorSpecs()) expected.put(s.name(), s.shape());
@@ -144,8 +154,9 @@ public final class GgufExport {
             }
             long[] shape = arch.shape(mapped, info.shape());
             RowTransform transform = arch.transform(config, mapped, shape);
+            RowEdit edit = merge == null ? null : merge.editFor(src).orElse(null);
             out.add(new ConvertedTensor(mapped.ggufName(), reverse(shape), typeFor(mapped, shape, outType),
-                    weights.file(src), info, transform));
+                    weights.file(src), info, transform, edit));
         }
         for (String name : expected.keySet()) {
             if (!weights.contains(name)) {
@@ -166,7 +177,8 @@ public final class GgufExport {
         return outType.ggmlType();
     }
 
-    static long[] reverse(long[] shape) {
+    /** GGUF dims (innermost first) of a PyTorch shape; a scalar is {@code [1]}. */
+    public static long[] reverse(long[] shape) {
         if (shape.length == 0) return new long[] {1};
         long[] d = new long[shape.length];
         for (int i = 0; i < shape.length; i++) d[i] = shape[shape.length - 1 - i];

@@ -152,6 +152,13 @@ public final class GgufKeys {
         public static final String LORA_PROMPT_PREFIX = "adapter.lora.prompt_prefix";
     }
 
+    /** Values of {@link Adapter#TYPE}. */
+    public static final class AdapterType {
+        private AdapterType() {}
+
+        public static final String LORA = "lora";
+    }
+
     /** {@code imatrix.*}: importance-matrix GGUFs written by llama-imatrix (general.type = imatrix). */
     public static final class IMatrix {
         private IMatrix() {}
