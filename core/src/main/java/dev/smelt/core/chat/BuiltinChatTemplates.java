@@ -6,14 +6,16 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Chat templates exactly as Qwen ships them, bundled for tiny test models and for models whose directory
- * lacks a template: Qwen2.5-Instruct (ChatML with a default system prompt), Qwen3 (think blocks,
- * {@code enable_thinking}) and Qwen3.5 (multimodal content parts, XML tool calls, thinking on by default).
+ * Chat templates bundled for tiny test models and for models whose directory lacks a template: Qwen2.5-Instruct
+ * (ChatML with a default system prompt), Qwen3 (think blocks, {@code enable_thinking}) and Qwen3.5 (multimodal
+ * content parts, XML tool calls, thinking on by default) exactly as Qwen ships them, and the Llama 2 chat format
+ * ({@code [INST]} turns, answers closed by {@code eos_token}) written for Smelt's tiny llama models.
  */
 public enum BuiltinChatTemplates {
     QWEN2_5("qwen2_5.jinja"),
     QWEN3("qwen3.jinja"),
-    QWEN3_5("qwen3_5.jinja");
+    QWEN3_5("qwen3_5.jinja"),
+    LLAMA2("llama2.jinja");
 
     private final String resource;
 
@@ -21,7 +23,7 @@ public enum BuiltinChatTemplates {
         this.resource = resource;
     }
 
-    /** The Jinja source, byte for byte as in the model repository. */
+    /** The Jinja source (Qwen's byte for byte as in the model repository). */
     public String source() {
         try (InputStream in = BuiltinChatTemplates.class.getResourceAsStream(resource)) {
             if (in == null) throw new IllegalStateException(resource + " missing from the smelt-core jar");

@@ -38,7 +38,8 @@ public final class TinyModelWriter {
     /** The chat template a tiny model of this family ships with. */
     public static String chatTemplateFor(Architecture arch) {
         return switch (arch) {
-            case LLAMA, QWEN2 -> BuiltinChatTemplates.QWEN2_5.source();
+            case LLAMA -> BuiltinChatTemplates.LLAMA2.source();
+            case QWEN2 -> BuiltinChatTemplates.QWEN2_5.source();
             case QWEN3 -> BuiltinChatTemplates.QWEN3.source();
             case QWEN3_5 -> BuiltinChatTemplates.QWEN3_5.source();
         };

@@ -4,13 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -210,5 +214,29 @@ class AtomicFilesTest {
         try (Stream<Path> s = Files.list(dir)) {
             return s.map(p -> p.getFileName().toString()).sorted().toList();
         }
+    }
+
+    /**
+     * What Smelt writes gets the mode of any new file or directory under the umask (0644 / 0755 under umask 022), not
+     * the 0600 / 0700 of {@code Files.createTempFile} / {@code createTempDirectory}, which the temporaries must not use.
+     */
+    @Test
+    void outputsHonourTheUmask() throws Exception {
+        assumeTrue(FileSystems.getDefault().supportedFileAttributeViews().contains("posix"));
+        Path plainFile = Files.createFile(dir.resolve("reference-file"));
+        Path plainDir = Files.createDirectory(dir.resolve("reference-dir"));
+        Set<PosixFilePermission> fileMode = Files.getPosixFilePermissions(plainFile);
+        Set<PosixFilePermission> dirMode = Files.getPosixFilePermissions(plainDir);
+        assumeTrue(fileMode.contains(PosixFilePermission.GROUP_READ) || fileMode.contains(PosixFilePermission.OTHERS_READ),
+                "a umask of 077 makes every mode owner-only: nothing to tell apart");
+
+        AtomicFiles.writeString(dir.resolve("out.txt"), "x");
+        AtomicFiles.write(dir.resolve("out.bin"), ch -> ch.write(ByteBuffer.wrap(new byte[] {1})));
+        AtomicFiles.writeDirectory(dir.resolve("model"), tmp -> AtomicFiles.writeString(tmp.resolve("config.json"), "{}"));
+        AtomicFiles.writeDirectory(dir.resolve("model"), tmp -> AtomicFiles.writeString(tmp.resolve("config.json"), "{}")); // replaced
+        assertThat(Files.getPosixFilePermissions(dir.resolve("out.txt"))).isEqualTo(fileMode);
+        assertThat(Files.getPosixFilePermissions(dir.resolve("out.bin"))).isEqualTo(fileMode);
+        assertThat(Files.getPosixFilePermissions(dir.resolve("model"))).isEqualTo(dirMode);
+        assertThat(Files.getPosixFilePermissions(dir.resolve("model/config.json"))).isEqualTo(fileMode);
     }
 }

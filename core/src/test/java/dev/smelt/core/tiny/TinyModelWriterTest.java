@@ -59,8 +59,17 @@ class TinyModelWriterTest {
         assertThat(c.bosTokenId()).isEqualTo(1024 - TinyTokenizer.ADDED_TOKENS.size());
         assertThat(md.eosTokenIds()).containsExactly(1024 - 12, 1024 - 14); // <|im_end|>, <|endoftext|>
         assertWeightsMatchSpecs(md, c.tensorSpecs(), expected);
-        assertThat(ChatTemplate.fromModelDir(dir).render(List.of(ChatMessage.user("hi")), true))
-                .startsWith(arch == Architecture.QWEN3 ? "<|im_start|>user\nhi" : "<|im_start|>system\n");
+        String rendered = ChatTemplate.fromModelDir(dir).render(List.of(ChatMessage.user("hi")), true);
+        switch (arch) {
+            case LLAMA -> assertThat(rendered).isEqualTo("[INST] hi [/INST]"); // Llama's format, no Qwen system prompt
+            case QWEN3 -> assertThat(rendered).startsWith("<|im_start|>user\nhi");
+            default -> assertThat(rendered).startsWith("<|im_start|>system\nYou are Qwen");
+        }
+        if (arch == Architecture.LLAMA) {
+            assertThat(ChatTemplate.fromModelDir(dir).render(List.of(ChatMessage.system("Be brief."), ChatMessage.user("hi"),
+                    ChatMessage.assistant("hello"), ChatMessage.user("bye")), true))
+                    .isEqualTo("[INST] <<SYS>>\nBe brief.\n<</SYS>>\n\nhi [/INST] hello <|im_end|>[INST] bye [/INST]");
+        }
     }
 
     @Test

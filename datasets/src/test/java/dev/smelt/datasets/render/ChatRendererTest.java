@@ -2,11 +2,15 @@ package dev.smelt.datasets.render;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.smelt.core.chat.BuiltinChatTemplates;
+import dev.smelt.core.chat.ChatTemplate;
+import dev.smelt.core.tiny.TinyTokenizer;
 import dev.smelt.datasets.TestModels;
 import dev.smelt.datasets.format.Sample;
 import dev.smelt.datasets.format.Turn;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -30,6 +34,15 @@ class ChatRendererTest {
                 + "<|im_start|>user\nAnd 3+3?<|im_end|>\n<|im_start|>assistant\n6, of course.<|im_end|>\n");
         assertThat(spans(r)).containsExactly("4.<|im_end|>", "6, of course.<|im_end|>");
         assertThat(r.addSpecialTokens()).isFalse();
+    }
+
+    @Test
+    void tinyLlamaTemplateSpansAreEachAnswerAndItsEos() {
+        ChatTemplate llama = ChatTemplate.of(BuiltinChatTemplates.LLAMA2.source(), Map.of("eos_token", TinyTokenizer.IM_END));
+        RenderedExample r = new ChatRenderer(llama, TrainOn.ASSISTANT, false, null).render(MULTI_TURN);
+        assertThat(r.text()).isEqualTo("[INST] <<SYS>>\nYou are terse.\n<</SYS>>\n\nWhat is 2+2? [/INST] 4. <|im_end|>"
+                + "[INST] And 3+3? [/INST] 6, of course. <|im_end|>");
+        assertThat(spans(r)).containsExactly(" 4. <|im_end|>", " 6, of course. <|im_end|>");
     }
 
     @Test
