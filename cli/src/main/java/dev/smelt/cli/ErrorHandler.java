@@ -14,11 +14,11 @@ import picocli.CommandLine.ParseResult;
 final class ErrorHandler implements IExecutionExceptionHandler {
     @Override
     public int handleExecutionException(Exception ex, CommandLine cl, ParseResult parseResult) {
+        if (ex instanceof CommandLine.ParameterException pe) return UsageErrorHandler.report(pe); // a value checked in call()
         PrintWriter err = cl.getErr();
         err.println("smelt: error: " + describe(ex));
         if (GlobalOptions.verbose()) ex.printStackTrace(err);
         err.flush();
-        if (ex instanceof CommandLine.ParameterException) return Smelt.EXIT_USAGE;
         return Smelt.EXIT_FAILURE;
     }
 

@@ -72,9 +72,11 @@ public final class Smelt implements Runnable {
         GlobalOptions.reset();
         CommandLine cl = new CommandLine(new Smelt());
         cl.setExecutionExceptionHandler(new ErrorHandler());
+        cl.setParameterExceptionHandler(new UsageErrorHandler());
         cl.setExitCodeExceptionMapper(t -> t instanceof CommandLine.ParameterException ? EXIT_USAGE : EXIT_FAILURE);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         addHelpOptions(cl);
+        HelpWrap.install(cl);
         return cl;
     }
 

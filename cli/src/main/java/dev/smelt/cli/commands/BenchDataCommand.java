@@ -11,9 +11,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "data", description = {
-        "Renders and tokenizes a synthetic chat JSONL through the datasets pipeline (parse, chat template, loss mask,",
-        "tokenizer) and DJL's tokenizer alone over the same rendered strings, same threads, same run.",
-        "Prints rows/s, tokens/s, their ratio (target >= 0.7) and peak RSS (target < 1 GiB)."})
+        "Renders and tokenizes a synthetic chat JSONL through the datasets pipeline (parse, chat template, loss mask, "
+        + "tokenizer) and DJL's tokenizer alone over the same rendered strings, same threads, same run. "
+        + "Prints rows/s, tokens/s, their ratio (target >= 0.7) and peak RSS (target < 1 GiB)."})
 public final class BenchDataCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -27,9 +27,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "delta-rule", description = {
-        "Qwen3.5 training throughput (forward + backward, tokens/s) with the chunked gated delta rule vs the naive",
-        "per-token recurrence, same model and batch, same run. Prints both rates, their ratio and the largest",
-        "logit difference between the two forms."})
+        "Qwen3.5 training throughput (forward + backward, tokens/s) with the chunked gated delta rule vs the naive "
+        + "per-token recurrence, same model and batch, same run. Prints both rates, their ratio and the largest "
+        + "logit difference between the two forms."})
 public final class BenchDeltaRuleCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

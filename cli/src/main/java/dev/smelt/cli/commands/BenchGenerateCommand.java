@@ -31,9 +31,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "generate", description = {
-        "Prefill and decode tokens/s of Smelt on CPU beside llama.cpp (node-llama-cpp)",
-        "on the same F32 GGUF, measured in the same run; ratio = smelt / llama.cpp.",
-        "Without --model: a default create-tiny llama and a ~100M-parameter one."})
+        "Prefill and decode tokens/s of Smelt on CPU beside llama.cpp (node-llama-cpp) "
+        + "on the same F32 GGUF, measured in the same run; ratio = smelt / llama.cpp. "
+        + "Without --model: a default create-tiny llama and a ~100M-parameter one."})
 public final class BenchGenerateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -15,8 +15,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "pull", description = {
-        "Throughput of pull from a loopback Hub vs a plain single-stream copy of the same bytes.",
-        "Prints both rates and their ratio (target >= 0.9)."})
+        "Throughput of pull from a loopback Hub vs a plain single-stream copy of the same bytes. "
+        + "Prints both rates and their ratio (target >= 0.9)."})
 public final class BenchPullCommand implements Callable<Integer> {
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([kmgt]?)(i?b?)", Pattern.CASE_INSENSITIVE);
 

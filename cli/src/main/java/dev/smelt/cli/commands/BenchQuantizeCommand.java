@@ -23,9 +23,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "quantize", description = {
-        "Quantization throughput (MB/s of F32 input) of smelt quantize vs llama.cpp's llama-quantize on the same",
-        "file with the same threads, per type, with the ratio (goal >= 1.0). Without --gguf a random llama model",
-        "(--hidden, --layers) is created and converted to F32 in the scratch folder first."})
+        "Quantization throughput (MB/s of F32 input) of smelt quantize vs llama.cpp's llama-quantize on the same "
+        + "file with the same threads, per type, with the ratio (goal >= 1.0). Without --gguf a random llama model "
+        + "(--hidden, --layers) is created and converted to F32 in the scratch folder first."})
 public final class BenchQuantizeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

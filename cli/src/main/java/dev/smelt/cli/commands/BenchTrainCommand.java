@@ -19,9 +19,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "train", description = {
-        "LoRA training throughput on a ~100M-parameter create-tiny llama (hidden 768, 12 layers) at --seq-len:",
-        "tokens/s and achieved FLOP/s as a ratio to libtorch's matmul FLOP/s on the same device and precision,",
-        "measured in the same run (target >= 0.5), and peak RSS against the weights + 2 GiB budget."})
+        "LoRA training throughput on a ~100M-parameter create-tiny llama (hidden 768, 12 layers) at --seq-len: "
+        + "tokens/s and achieved FLOP/s as a ratio to libtorch's matmul FLOP/s on the same device and precision, "
+        + "measured in the same run (target >= 0.5), and peak RSS against the weights + 2 GiB budget."})
 public final class BenchTrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

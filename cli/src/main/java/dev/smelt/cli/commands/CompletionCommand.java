@@ -13,14 +13,14 @@ public final class CompletionCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", description = "Shell: ${COMPLETION-CANDIDATES}")
+    @Parameters(index = "0", paramLabel = "SHELL", description = "Shell: ${COMPLETION-CANDIDATES} (zsh is refused: the script is not made for it).")
     Shell shell;
 
-    public enum Shell { bash, zsh }
+    /** Only bash: picocli writes a bash script, and zsh (through bashcompinit) is refused rather than half-supported. */
+    public enum Shell { bash }
 
     @Override
     public Integer call() {
-        // picocli's script works for bash and for zsh with bashcompinit
         String script = AutoComplete.bash("smelt", Smelt.commandLine());
         spec.commandLine().getOut().print(script);
         spec.commandLine().getOut().flush();

@@ -36,9 +36,9 @@ public final class ConvertCommand implements Runnable {
     }
 
     @Command(name = "gguf", description = {
-            "Convert a Hugging Face model directory (llama, qwen2, qwen3, qwen3_5) to a GGUF file for llama.cpp.",
-            "Norms, biases and other 1-D tensors stay F32 for f16/bf16 output, as llama.cpp's converter does.",
-            "Qwen3.5 multi-token-prediction and vision tensors are left out (llama.cpp loads vision from an mmproj file)."})
+            "Convert a Hugging Face model directory (llama, qwen2, qwen3, qwen3_5) to a GGUF file for llama.cpp. "
+            + "Norms, biases and other 1-D tensors stay F32 for f16/bf16 output, as llama.cpp's converter does. "
+            + "Qwen3.5 multi-token-prediction and vision tensors are left out (llama.cpp loads vision from an mmproj file)."})
     public static final class Gguf implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -50,9 +50,9 @@ public final class ConvertCommand implements Runnable {
         Path out;
 
         @Option(names = "--type", defaultValue = "f16", paramLabel = "TYPE", converter = TypeConverter.class,
-                description = {"Weight type: f32, f16 or bf16 (default: ${DEFAULT-VALUE}), or a llama-quantize mix",
-                        "(Q4_K_M, Q8_0, ... see `smelt quantize --help`): the F32 weights are quantized as they stream,",
-                        "giving the same file as converting to f32 and running `smelt quantize`."})
+                description = {"Weight type: f32, f16 or bf16 (default: ${DEFAULT-VALUE}), or a llama-quantize mix "
+                        + "(Q4_K_M, Q8_0, ... see `smelt quantize --help`): the F32 weights are quantized as they stream, "
+                        + "giving the same file as converting to f32 and running `smelt quantize`."})
         Target type;
 
         @Option(names = "--threads", paramLabel = "N", description = "Quantization threads (default: all cores).")

@@ -23,9 +23,9 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.TypeConversionException;
 
 @Command(name = "create-tiny", description = {
-        "Write a tiny Hugging Face model with random weights (for tests): config.json, generation_config.json,",
-        "safetensors weights, a byte-level BPE tokenizer.json, tokenizer_config.json with the family's chat template.",
-        "The same options and seed always produce byte-identical files."})
+        "Write a tiny Hugging Face model with random weights (for tests): config.json, generation_config.json, "
+        + "safetensors weights, a byte-level BPE tokenizer.json, tokenizer_config.json with the family's chat template. "
+        + "The same options and seed always produce byte-identical files."})
 public final class CreateTinyCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

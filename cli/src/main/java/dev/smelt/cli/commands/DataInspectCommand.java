@@ -25,9 +25,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "inspect", description = {
-        "Reads task data through the model's chat template and tokenizer and reports rows, detected format,",
-        "token counts (min/median/p95/max), what --seq-len would truncate or drop (or, for text, how many windows",
-        "the joined documents make), and a rendered example with the trained tokens marked."})
+        "Reads task data through the model's chat template and tokenizer and reports rows, detected format, "
+        + "token counts (min/median/p95/max), what --seq-len would truncate or drop (or, for text, how many windows "
+        + "the joined documents make), and a rendered example with the trained tokens marked."})
 public final class DataInspectCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 

@@ -1,6 +1,7 @@
 package dev.smelt.cli.commands;
 
 import dev.smelt.cli.GlobalOptions;
+import dev.smelt.cli.UsageErrorHandler;
 import dev.smelt.core.SmeltException;
 import dev.smelt.core.chat.ChatMessage;
 import dev.smelt.models.generate.GenerationResult;
@@ -24,9 +25,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "generate", description = {
-        "Generate text with a model, streaming it to stdout; speed goes to stderr.",
-        "Sampling defaults come from generation_config.json (greedy unless it samples);",
-        "generation stops at the EOS ids of generation_config.json and config.json."})
+        "Generate text with a model, streaming it to stdout; speed goes to stderr. "
+        + "Sampling defaults come from generation_config.json (greedy unless it samples); "
+        + "generation stops at the EOS ids of generation_config.json and config.json."})
 public final class GenerateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -87,6 +88,7 @@ public final class GenerateCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         if (system != null && input.chat == null) throw new SmeltException("--system needs --chat");
+        checkRanges();
         try (LanguageModel lm = runtime.load(err)) {
             long[] prompt = promptIds(lm);
             SamplingParams params = new SamplingOverrides(maxNewTokens, temperature, topP, topK, repetitionPenalty, seed)
@@ -116,6 +118,17 @@ public final class GenerateCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** Out-of-range sampling values are usage errors, found before the model loads. */
+    private void checkRanges() {
+        UsageErrorHandler.require(maxNewTokens == null || maxNewTokens >= 0, spec,
+                "--max-new-tokens must be 0 or more, got " + maxNewTokens);
+        UsageErrorHandler.require(temperature == null || temperature >= 0, spec, "--temperature must be 0 or more, got " + temperature);
+        UsageErrorHandler.require(topP == null || (topP > 0 && topP <= 1), spec, "--top-p must be in (0, 1], got " + topP);
+        UsageErrorHandler.require(topK == null || topK >= 0, spec, "--top-k must be 0 or more, got " + topK);
+        UsageErrorHandler.require(repetitionPenalty == null || repetitionPenalty > 0, spec,
+                "--repetition-penalty must be above 0, got " + repetitionPenalty);
     }
 
     private long[] promptIds(LanguageModel lm) throws IOException {

@@ -22,8 +22,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "inspect", description = {
-        "Show architecture, parameter count, dtypes and the tensor table of a model.",
-        "PATH: a Hugging Face model directory, a .safetensors file, a .gguf file, or a config.json (with --from-config)."})
+        "Show architecture, parameter count, dtypes and the tensor table of a model. "
+        + "PATH: a Hugging Face model directory, a .safetensors file, a .gguf file, or a config.json (with --from-config)."})
 public final class InspectCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -14,8 +14,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "merge", description = {
-        "Fold a LoRA adapter into its base model (W + scaling·B·A) and write a sharded Hugging Face directory",
-        "with the base's config and tokenizer files. Streams tensor by tensor; the output appears atomically."})
+        "Fold a LoRA adapter into its base model (W + scaling·B·A) and write a sharded Hugging Face directory "
+        + "with the base's config and tokenizer files. Streams tensor by tensor; the output appears atomically."})
 public final class MergeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

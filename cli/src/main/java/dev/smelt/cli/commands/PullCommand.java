@@ -18,8 +18,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "pull", description = {
-        "Download a model or dataset from the Hugging Face Hub.",
-        "Files go to the huggingface_hub cache (shared with Python tools) unless --local-dir is given;"
+        "Download a model or dataset from the Hugging Face Hub. "
+        + "Files go to the huggingface_hub cache (shared with Python tools) unless --local-dir is given;"
                 + " the last line of stdout is the snapshot path. Interrupted pulls resume where they stopped."})
 public final class PullCommand implements Callable<Integer> {
     @Spec

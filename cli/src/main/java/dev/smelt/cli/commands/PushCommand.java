@@ -17,8 +17,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "push", description = {
-        "Upload a folder to a Hugging Face Hub repository as one commit.",
-        "Large and binary files go through LFS; files the Hub already has are not uploaded again."
+        "Upload a folder to a Hugging Face Hub repository as one commit. "
+        + "Large and binary files go through LFS; files the Hub already has are not uploaded again."
                 + " The last line of stdout is the commit URL."})
 public final class PushCommand implements Callable<Integer> {
     @Spec

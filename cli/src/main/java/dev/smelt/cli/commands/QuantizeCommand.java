@@ -21,11 +21,11 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "quantize", description = {
-        "Quantize a GGUF file like llama.cpp's llama-quantize: same per-tensor type choices, same bytes.",
-        "With --imatrix the importance-weighted quantizers are used, as llama-quantize --imatrix does.",
-        "TYPE: Q2_K, Q3_K_S, Q3_K_M, Q3_K_L, Q4_0, Q4_1, Q4_K_S, Q4_K_M, Q5_0, Q5_1, Q5_K_S, Q5_K_M, Q6_K, Q8_0,",
-        "IQ4_NL, IQ4_XS (Q3_K, Q4_K, Q5_K are the _M mixes). The input is memory-mapped; the output appears",
-        "atomically."})
+        "Quantize a GGUF file like llama.cpp's llama-quantize: same per-tensor type choices, same bytes. "
+        + "With --imatrix the importance-weighted quantizers are used, as llama-quantize --imatrix does. "
+        + "TYPE: Q2_K, Q3_K_S, Q3_K_M, Q3_K_L, Q4_0, Q4_1, Q4_K_S, Q4_K_M, Q5_0, Q5_1, Q5_K_S, Q5_K_M, Q6_K, Q8_0, "
+        + "IQ4_NL, IQ4_XS (Q3_K, Q4_K, Q5_K are the _M mixes). The input is memory-mapped; the output appears "
+        + "atomically."})
 public final class QuantizeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -37,8 +37,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "quickstart", description = {
-        "End-to-end demo, fully offline: create a tiny model, LoRA-train it on a small sample chat data set,",
-        "generate with the adapter, merge it and convert the merged model to GGUF. Prints where each artefact is."})
+        "End-to-end demo, fully offline: create a tiny model, LoRA-train it on a small sample chat data set, "
+        + "generate with the adapter, merge it and convert the merged model to GGUF. Prints where each artefact is."})
 public final class QuickstartCommand implements Callable<Integer> {
     static final String SAMPLE = "/dev/smelt/cli/quickstart/quickstart.jsonl";
     static final String QUESTION = "Who keeps the anvil?";

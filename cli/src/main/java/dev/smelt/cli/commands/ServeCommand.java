@@ -1,9 +1,13 @@
 package dev.smelt.cli.commands;
 
+import dev.smelt.cli.UsageErrorHandler;
 import dev.smelt.core.SmeltException;
 import dev.smelt.models.generate.LanguageModel;
 import dev.smelt.models.serve.GenerationServer;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -40,7 +44,8 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (port < 0 || port > 65535) throw new SmeltException("--port must be 0..65535, got " + port);
+        UsageErrorHandler.require(port >= 0 && port <= 65535, spec, "--port must be 0..65535, got " + port);
+        requireFreePort();
         PrintWriter err = spec.commandLine().getErr();
         LanguageModel lm = runtime.load(err);
         GenerationServer server;
@@ -61,5 +66,16 @@ public final class ServeCommand implements Callable<Integer> {
         err.flush();
         stopped.await();
         return 0;
+    }
+
+    /** A port already taken is found before the model loads (which takes a while), not after. */
+    private void requireFreePort() {
+        if (port == 0) return;
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.setReuseAddress(true); // as the HTTP server binds, so a port in TIME_WAIT is not reported as taken
+            probe.bind(new InetSocketAddress(host, port));
+        } catch (IOException e) {
+            throw new SmeltException(host + ":" + port + ": cannot listen (" + e.getMessage() + "); choose another --port");
+        }
     }
 }

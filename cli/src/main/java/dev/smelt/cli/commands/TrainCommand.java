@@ -34,9 +34,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "train", description = {
-        "LoRA supervised fine-tuning. Writes a PEFT adapter (adapter_config.json, adapter_model.safetensors),",
-        "metrics.jsonl and loss.png into --out, with checkpoints under --out/checkpoints.",
-        "Ctrl-C saves a checkpoint and exits; --resume continues from the newest one."})
+        "LoRA supervised fine-tuning. Writes a PEFT adapter (adapter_config.json, adapter_model.safetensors), "
+        + "metrics.jsonl and loss.png into --out, with checkpoints under --out/checkpoints. "
+        + "Ctrl-C saves a checkpoint and exits; --resume continues from the newest one."})
 public final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -98,7 +98,7 @@ public final class TrainCommand implements Callable<Integer> {
     String schedule;
 
     @Option(names = "--warmup-steps", paramLabel = "N",
-            description = "Linear warm-up steps (default: " + (int) (TrainConfig.DEFAULT_WARMUP_SHARE * 100) + "% of the steps, rounded up).")
+            description = "Linear warm-up steps (default: " + (int) (TrainConfig.DEFAULT_WARMUP_SHARE * 100) + "%% of the steps, rounded up).")
     Integer warmupSteps;
 
     @Option(names = "--weight-decay", paramLabel = "W", description = "AdamW decoupled weight decay (default: " + TrainConfig.DEFAULT_WEIGHT_DECAY + ").")
