@@ -13,8 +13,8 @@ import dev.smelt.core.io.AtomicFiles;
 import dev.smelt.core.safetensors.SafetensorsFile;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.FileVisitOption;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -42,7 +42,7 @@ public final class BundleVerifier {
     }
 
     public static Report verify(Path bundle) throws IOException {
-        if (Files.isDirectory(bundle)) return verifyDirectory(bundle, bundle);
+        if (Files.isDirectory(bundle)) return verifyDirectory(bundle, bundle, true);
         if (!Files.isRegularFile(bundle)) throw new SmeltException(bundle + ": no such file or directory");
         ArchiveFormat.of(bundle);
         Path scratch = Files.createTempDirectory("smelt-verify-");
@@ -53,20 +53,27 @@ public final class BundleVerifier {
             } catch (SmeltException e) {
                 return new Report(bundle, 0, List.of(e.getMessage()));
             }
-            return verifyDirectory(bundle, dir);
+            return verifyDirectory(bundle, dir, false);
         } finally {
             AtomicFiles.deleteRecursively(scratch);
         }
     }
 
-    private static Report verifyDirectory(Path bundle, Path dir) throws IOException {
+    /**
+     * {@code followLinks}: a directory the user points at may be a Hub snapshot, whose files are links into the
+     * blob store, next to the Hub's {@code .gitattributes}; inside an archive a link is a failure, since bundles hold
+     * regular files only.
+     */
+    private static Report verifyDirectory(Path bundle, Path dir, boolean followLinks) throws IOException {
         List<String> failures = new ArrayList<>();
         Set<String> onDisk = new TreeSet<>();
-        try (Stream<Path> s = Files.walk(dir)) {
+        FileVisitOption[] options = followLinks ? new FileVisitOption[] {FileVisitOption.FOLLOW_LINKS} : new FileVisitOption[0];
+        try (Stream<Path> s = Files.walk(dir, options)) {
             for (Path p : (Iterable<Path>) s::iterator) {
                 String rel = dir.relativize(p).toString().replace('\\', '/');
-                if (Files.isSymbolicLink(p)) failures.add(rel + ": a link; bundles hold regular files only");
-                else if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) onDisk.add(rel);
+                if (followLinks && isHostingFile(rel)) continue;
+                if (!followLinks && Files.isSymbolicLink(p)) failures.add(rel + ": a link; bundles hold regular files only");
+                else if (Files.isRegularFile(p)) onDisk.add(rel);
             }
         }
         for (String required : BundleLayout.REQUIRED) {
@@ -121,6 +128,11 @@ public final class BundleVerifier {
             }
         }
         return new Report(bundle, onDisk.size(), List.copyOf(failures));
+    }
+
+    /** What a Hub repository or git checkout adds around a pushed bundle: not bundle content, so not extra. */
+    private static boolean isHostingFile(String rel) {
+        return rel.equals(".gitattributes") || rel.startsWith(".git/") || rel.startsWith(".cache/");
     }
 
     private static String read(Path dir, String name, Set<String> onDisk) throws IOException {

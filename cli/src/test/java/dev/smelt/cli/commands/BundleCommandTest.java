@@ -3,10 +3,18 @@ package dev.smelt.cli.commands;
 import static dev.smelt.cli.commands.ConvertCommandTest.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.smelt.bundle.archive.ArchiveEntry;
+import dev.smelt.bundle.archive.ArchiveFormat;
+import dev.smelt.bundle.archive.ArchiveWriter;
 import dev.smelt.converter.gguf.GgufReader;
 import dev.smelt.converter.gguf.vocab.GgufKeys.General;
+import dev.smelt.hub.testserver.FakeHub;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -72,6 +80,48 @@ class BundleCommandTest {
             assertThat(g.string(General.LICENSE)).contains("llama3");
         }
         assertThat(run("bundle", "verify", out.toString()).code()).isZero();
+    }
+
+    @Test
+    void pushOfABundleUploadsItsContentsWithTheCardAsReadme() throws Exception {
+        Path model = tinyWithGguf();
+        Path out = tmp.resolve("rel.tar.gz");
+        assertThat(run("-q", "bundle", "--model", model.toString(), "--gguf", tmp.resolve("m.gguf").toString(),
+                "--name", "tiny", "--version", "3", "--out", out.toString()).code()).isZero();
+        try (FakeHub hub = FakeHub.start(tmp.resolve("server"))) {
+            hub.acceptToken("hf_t");
+            String[] common = {"--endpoint", hub.endpoint().toString(), "--token", "hf_t", "--cache-dir", tmp.resolve("cache").toString()};
+            ConvertCommandTest.Result push = run(concat(new String[] {"-q", "push", out.toString(), "me/tiny", "--create"}, common));
+            assertThat(push.code()).as(push.err()).isZero();
+            ConvertCommandTest.Result pull = run(concat(new String[] {"-q", "pull", "me/tiny@main"}, common));
+            assertThat(pull.code()).as(pull.err()).isZero();
+            Path snap = Path.of(pull.out().strip().lines().reduce((a, b) -> b).orElseThrow());
+            Path local = tmp.resolve("local");
+            assertThat(run("bundle", "extract", out.toString(), "--out", local.toString()).code()).isZero();
+            assertThat(Files.readString(snap.resolve("README.md"))).isEqualTo(Files.readString(local.resolve("README.md")))
+                    .startsWith("---\nlicense: \"apache-2.0\"");
+            assertThat(Files.mismatch(snap.resolve("gguf/tiny-3-Q8_0.gguf"), local.resolve("gguf/tiny-3-Q8_0.gguf"))).isEqualTo(-1);
+            ConvertCommandTest.Result verified = run("bundle", "verify", snap.toString());
+            assertThat(verified.code()).as(verified.err()).isZero();
+
+            // a tampered bundle (NOTICE edited, re-archived) is not uploaded
+            Files.writeString(local.resolve("NOTICE"), "edited");
+            Path bad = tmp.resolve("bad.zip");
+            try (FileChannel ch = FileChannel.open(bad, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                    ArchiveWriter w = ArchiveFormat.ZIP.writer(ch, Instant.EPOCH);
+                    Stream<Path> files = Files.walk(local)) {
+                for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
+                    w.add(ArchiveEntry.copyOf(local.relativize(f).toString(), f));
+                }
+            }
+            ConvertCommandTest.Result refused = run(concat(new String[] {"-q", "push", bad.toString(), "me/bad", "--create"}, common));
+            assertThat(refused.code()).isEqualTo(1);
+            assertThat(refused.err()).contains("not a sound bundle");
+        }
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        return java.util.stream.Stream.concat(java.util.Arrays.stream(a), java.util.Arrays.stream(b)).toArray(String[]::new);
     }
 
     @Test
