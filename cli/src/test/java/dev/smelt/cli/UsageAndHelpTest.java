@@ -80,7 +80,8 @@ class UsageAndHelpTest {
     @Test
     void helpWrapsAtWordBoundariesWithinEightyColumns() {
         String[][] commands = {{"-h"}, {"generate", "-h"}, {"train", "-h"}, {"quantize", "-h"}, {"convert", "gguf", "-h"},
-            {"data", "inspect", "-h"}, {"create-tiny", "-h"}, {"serve", "-h"}, {"bench", "quantize", "-h"}};
+            {"data", "inspect", "-h"}, {"create-tiny", "-h"}, {"serve", "-h"}, {"bench", "quantize", "-h"}, {"bundle", "-h"},
+            {"bundle", "verify", "-h"}, {"push", "-h"}};
         for (String[] args : commands) {
             Result r = run(args);
             assertThat(r.code()).as(String.join(" ", args)).isZero();

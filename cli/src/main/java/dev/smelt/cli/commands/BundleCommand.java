@@ -20,11 +20,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "bundle", description = {
-        "Assemble a release bundle: model/, adapter/, gguf/, onnx/, LICENSE, NOTICE, README.md (model card),",
-        "metrics/, recipe.yaml, MANIFEST.json and SHA256SUMS, as one reproducible .tar.gz, .tar.zst or .zip.",
-        "Every GGUF, safetensors and ONNX file carries the licence, base model and Smelt version.",
-        "The base model's licence must allow Apache-2.0 (apache-2.0, mit, bsd-2/3-clause) unless --license names another."},
+@Command(name = "bundle", description =
+        "Assemble a licensed, reproducible release archive (.tar.gz, .tar.zst or .zip). It holds model/, adapter/, "
+        + "gguf/, onnx/, LICENSE, NOTICE, README.md (model card), metrics/, recipe.yaml, MANIFEST.json and SHA256SUMS. "
+        + "Every GGUF, safetensors and ONNX file carries the licence, base model and Smelt version. The base "
+        + "model's licence must allow Apache-2.0 (apache-2.0, mit, bsd-2/3-clause) unless --license names "
+        + "another.",
         subcommands = {BundleCommand.Verify.class, BundleCommand.Extract.class})
 public final class BundleCommand implements Callable<Integer> {
     @Spec
@@ -96,10 +97,10 @@ public final class BundleCommand implements Callable<Integer> {
         return 0;
     }
 
-    @Command(name = "verify", description = {
-            "Check a bundle (archive or extracted directory): required files, every checksum, no missing or extra file,",
-            "LICENSE is the unmodified Apache-2.0 text when the bundle says apache-2.0, each GGUF and safetensors header.",
-            "Exits 1 listing every failure."})
+    @Command(name = "verify", description =
+        "Check a bundle (archive or extracted directory): required files, every checksum, no missing or extra "
+        + "file, LICENSE is the unmodified Apache-2.0 text when the bundle says apache-2.0, each GGUF and "
+        + "safetensors header. Exits 1 listing every failure.")
     public static final class Verify implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -122,9 +123,9 @@ public final class BundleCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "extract", description = {
-            "Unpack a bundle into a new directory. Absolute paths, '..', links leaving the directory and special files",
-            "are refused, and then nothing is written."})
+    @Command(name = "extract", description =
+        "Unpack a bundle into a new directory. Absolute paths, '..', links leaving the directory and special "
+        + "files are refused, and then nothing is written.")
     public static final class Extract implements Callable<Integer> {
         @Spec
         CommandSpec spec;
