@@ -6,6 +6,9 @@ import dev.smelt.converter.gguf.vocab.GgufKeys;
 import dev.smelt.converter.hf.GgufExport;
 import dev.smelt.converter.hf.OutputType;
 import dev.smelt.converter.lora.LoraGgufExport;
+import dev.smelt.converter.onnx.OnnxDtype;
+import dev.smelt.converter.onnx.OnnxExport;
+import dev.smelt.converter.onnx.Weight;
 import dev.smelt.core.SmeltException;
 import dev.smelt.core.model.ModelDirectory;
 import dev.smelt.core.safetensors.SafetensorsModel;
@@ -24,7 +27,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "convert", description = "Convert a model to another format.",
-        subcommands = {ConvertCommand.Gguf.class, ConvertCommand.LoraGguf.class})
+        subcommands = {ConvertCommand.Gguf.class, ConvertCommand.LoraGguf.class, ConvertCommand.Onnx.class})
 public final class ConvertCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -32,7 +35,7 @@ public final class ConvertCommand implements Runnable {
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getErr());
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing target format (gguf, lora-gguf)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing target format (gguf, lora-gguf, onnx)");
     }
 
     @Command(name = "gguf", description = {
@@ -163,6 +166,70 @@ public final class ConvertCommand implements Runnable {
                 if (t.name().equalsIgnoreCase(value)) return t;
             }
             throw new CommandLine.TypeConversionException("expected f32, f16 or bf16, got " + value);
+        }
+    }
+
+    @Command(name = "onnx", description = {
+            "Export a Hugging Face model directory (llama, qwen2, qwen3) to an ONNX folder that onnxruntime,",
+            "transformers.js and Optimum load as it is: config and tokenizer files, and onnx/model{suffix}.onnx",
+            "(one merged graph for prompt and decode, past_key_values.N.key/value in, present.N.key/value out).",
+            "Exporting another dtype into the same folder adds its file beside the others."})
+    public static final class Onnx implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--model", required = true, paramLabel = "DIR", description = "Hugging Face model directory.")
+        Path model;
+
+        @Option(names = "--adapter", paramLabel = "DIR",
+                description = "PEFT LoRA adapter merged into the weights as they stream (the arithmetic of `smelt merge`).")
+        Path adapter;
+
+        @Option(names = {"--out", "-o"}, required = true, paramLabel = "DIR", description = "Output folder.")
+        Path out;
+
+        @Option(names = "--dtype", defaultValue = "fp32", paramLabel = "fp32|fp16", converter = OnnxDtypeConverter.class,
+                description = {"Weights and activations: fp32 (onnx/model.onnx) or fp16 (onnx/model_fp16.onnx; norms and",
+                        "softmax in float32, inputs and outputs float32) (default: ${DEFAULT-VALUE})."})
+        OnnxDtype dtype;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter err = spec.commandLine().getErr();
+            PrintWriter stdout = spec.commandLine().getOut();
+            boolean quiet = GlobalOptions.quiet();
+            OnnxExport.Listener listener = new OnnxExport.Listener() {
+                @Override
+                public void note(String message) {
+                    if (!quiet) err.println("note: " + message);
+                    err.flush();
+                }
+
+                @Override
+                public void weightStarted(int index, int count, Weight w) {
+                    if (quiet) return;
+                    int width = String.valueOf(count).length();
+                    err.printf("[%" + width + "d/%d] %-40s %-7s %s%n", index + 1, count, w.name(), w.type(), Arrays.toString(w.dims()));
+                    err.flush();
+                }
+            };
+            OnnxExport.Result r = OnnxExport.export(model, out, new OnnxExport.Options(dtype, adapter, null), listener);
+            stdout.printf("wrote %s (%s %s, %d weights, %s%s)%n", r.model(), r.architecture(), dtype.spelling(),
+                    r.weightCount(), InspectCommand.humanBytes(r.weightBytes()),
+                    r.externalData() ? " in " + r.files().get(1).getFileName() : " inline");
+            stdout.flush();
+            return 0;
+        }
+    }
+
+    static final class OnnxDtypeConverter implements CommandLine.ITypeConverter<OnnxDtype> {
+        @Override
+        public OnnxDtype convert(String value) {
+            try {
+                return OnnxDtype.parse(value);
+            } catch (SmeltException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
         }
     }
 

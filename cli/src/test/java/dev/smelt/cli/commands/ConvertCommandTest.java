@@ -51,6 +51,36 @@ class ConvertCommandTest {
     }
 
     @Test
+    void convertOnnxWritesTheTransformersJsLayoutAndRefusesWhatItCannotExport() throws Exception {
+        Path model = tmp.resolve("llama");
+        assertThat(run("create-tiny", "--arch", "llama", "--out", model.toString()).code()).isZero();
+        Path out = tmp.resolve("llama-onnx");
+        Result fp32 = run("convert", "onnx", "--model", model.toString(), "--out", out.toString());
+        assertThat(fp32.code()).as(fp32.err()).isZero();
+        assertThat(fp32.out()).startsWith("wrote " + out.resolve("onnx/model.onnx") + " (llama fp32, ").contains(" inline)");
+        assertThat(fp32.err()).contains("] model.embed_tokens.weight");
+        Result fp16 = run("-q", "convert", "onnx", "--model", model.toString(), "--out", out.toString(), "--dtype", "fp16");
+        assertThat(fp16.code()).as(fp16.err()).isZero();
+        assertThat(fp16.err()).isEmpty();
+        for (String f : new String[] {"config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
+            "onnx/model.onnx", "onnx/model_fp16.onnx"}) {
+            assertThat(out.resolve(f)).isRegularFile();
+        }
+        assertThat(Files.size(out.resolve("onnx/model_fp16.onnx"))).isLessThan(Files.size(out.resolve("onnx/model.onnx")) * 6 / 10);
+
+        Path q35 = tmp.resolve("q35");
+        assertThat(run("create-tiny", "--arch", "qwen3_5", "--out", q35.toString()).code()).isZero();
+        Result refused = run("convert", "onnx", "--model", q35.toString(), "--out", tmp.resolve("q35-onnx").toString());
+        assertThat(refused.code()).isEqualTo(1);
+        assertThat(refused.err()).startsWith("smelt: error: ").contains("model_type \"qwen3_5\" cannot be exported to ONNX yet")
+                .hasLineCount(1);
+        assertThat(tmp.resolve("q35-onnx")).doesNotExist();
+        Result int4 = run("convert", "onnx", "--model", model.toString(), "--out", out.toString(), "--dtype", "int4");
+        assertThat(int4.code()).isEqualTo(2);
+        assertThat(int4.err()).contains("ONNX dtype \"int4\" is not supported (expected fp32, fp16)");
+    }
+
+    @Test
     void errorsAreOneLineAndUsageErrorsExitTwo() throws Exception {
         Result missing = run("convert", "gguf", "--model", tmp.resolve("nope").toString(), "--out", tmp.resolve("x.gguf").toString());
         assertThat(missing.code()).isEqualTo(1);

@@ -13,19 +13,19 @@ import java.util.List;
  * definitions (see shared/reference/qwen-architectures.md), used to check that llama.cpp computes the same
  * next-token distribution from our GGUF. Slow and allocation-heavy; for tiny test models only.
  */
-final class ReferenceForward {
+public final class ReferenceForward {
     private final ModelConfig cfg;
     private final SafetensorsModel w;
     private final String m; // weight prefix of the decoder, "model." or "model.language_model."
 
-    ReferenceForward(ModelConfig cfg, SafetensorsModel w) {
+    public ReferenceForward(ModelConfig cfg, SafetensorsModel w) {
         this.cfg = cfg;
         this.w = w;
         this.m = cfg instanceof Qwen35Config q ? q.weightPrefix() : "model.";
     }
 
     /** Logits after the last token of {@code tokens}. */
-    float[] logits(int[] tokens) {
+    public float[] logits(int[] tokens) {
         int hidden = cfg.hiddenSize();
         float[] emb = w.floats(m + "embed_tokens.weight");
         List<float[]> xs = new ArrayList<>();

@@ -1,0 +1,140 @@
+package dev.smelt.converter.onnx;
+
+import dev.smelt.converter.onnx.OnnxSchema.Node;
+import dev.smelt.converter.onnx.OnnxSchema.Tensor;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Builds an ONNX graph: nodes in topological order (each op is added after its inputs), graph inputs and outputs,
+ * small constants (shape vectors, axes, scalars; always written inline, since onnxruntime refuses shape inputs held
+ * in external data) and large weights (streamed by the writer). Value names are generated unless given.
+ */
+public final class GraphBuilder {
+    private final List<ProtoMessage> nodes = new ArrayList<>();
+    private final List<ValueInfo> inputs = new ArrayList<>();
+    private final List<ValueInfo> outputs = new ArrayList<>();
+    private final Map<String, byte[]> constants = new LinkedHashMap<>();
+    private final Map<String, String> constantByKey = new HashMap<>();
+    private final List<Weight> weights = new ArrayList<>();
+    private final Map<String, Integer> counters = new HashMap<>();
+    private final List<String> opsUsed = new ArrayList<>();
+
+    /** Declares a graph input and returns its name. */
+    public String input(String name, ElementType type, Dim... dims) {
+        inputs.add(new ValueInfo(name, type, List.of(dims)));
+        return name;
+    }
+
+    /** Declares {@code value} (produced by a node with that exact name) a graph output. */
+    public void output(String value, ElementType type, Dim... dims) {
+        outputs.add(new ValueInfo(value, type, List.of(dims)));
+    }
+
+    /** A large initializer; returns its name. */
+    public String weight(Weight w) {
+        weights.add(w);
+        return w.name();
+    }
+
+    /** Adds an op with one generated output name and returns it. */
+    public String op(String opType, List<Attr> attrs, String... in) {
+        String out = fresh(opType);
+        node(opType, attrs, in, new String[] {out});
+        return out;
+    }
+
+    public String op(String opType, String... in) {
+        return op(opType, List.of(), in);
+    }
+
+    /** Adds an op whose single output gets {@code outName} (a graph output's name). */
+    public String opNamed(String outName, String opType, List<Attr> attrs, String... in) {
+        node(opType, attrs, in, new String[] {outName});
+        return outName;
+    }
+
+    /** Adds an op with {@code n} generated outputs. */
+    public String[] opMulti(String opType, int n, List<Attr> attrs, String... in) {
+        String[] out = new String[n];
+        for (int i = 0; i < n; i++) out[i] = fresh(opType);
+        node(opType, attrs, in, out);
+        return out;
+    }
+
+    private void node(String opType, List<Attr> attrs, String[] in, String[] out) {
+        ProtoMessage m = new ProtoMessage();
+        for (String s : in) m.string(Node.INPUT, s);
+        for (String s : out) m.string(Node.OUTPUT, s);
+        m.string(Node.NAME, out[0] + "_node");
+        m.string(Node.OP_TYPE, opType);
+        for (Attr a : attrs) m.message(Node.ATTRIBUTE, a.encoded());
+        nodes.add(m);
+        if (!opsUsed.contains(opType)) opsUsed.add(opType);
+    }
+
+    private String fresh(String prefix) {
+        int n = counters.merge(prefix, 1, Integer::sum);
+        return "/" + prefix + "_" + n;
+    }
+
+    /** A 1-D int64 constant. */
+    public String int64s(long... values) {
+        ByteBuffer b = ByteBuffer.allocate(8 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+        for (long v : values) b.putLong(v);
+        return constant(ElementType.INT64, new long[] {values.length}, b.array());
+    }
+
+    /** A 0-d int64 constant. */
+    public String int64Scalar(long value) {
+        ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(value);
+        return constant(ElementType.INT64, new long[0], b.array());
+    }
+
+    /** A 0-d float constant of {@code type} (FLOAT or FLOAT16). */
+    public String floatScalar(ElementType type, float value) {
+        return constant(type, new long[0], FloatEncoding.encode(type, new float[] {value}));
+    }
+
+    /** A 1-D float constant of {@code type} (FLOAT or FLOAT16). */
+    public String floats(ElementType type, float... values) {
+        return constant(type, new long[] {values.length}, FloatEncoding.encode(type, values));
+    }
+
+    private String constant(ElementType type, long[] dims, byte[] raw) {
+        StringBuilder key = new StringBuilder(type.name()).append(java.util.Arrays.toString(dims));
+        for (byte x : raw) key.append(',').append(x);
+        return constantByKey.computeIfAbsent(key.toString(), k -> {
+            String name = "/const_" + (constants.size() + 1);
+            ProtoMessage t = new ProtoMessage();
+            for (long d : dims) t.int64(Tensor.DIMS, d);
+            t.int64(Tensor.DATA_TYPE, type.code()).string(Tensor.NAME, name).bytes(Tensor.RAW_DATA, raw);
+            constants.put(name, t.toByteArray());
+            return name;
+        });
+    }
+
+    public Graph build(String name) {
+        return new Graph(name, nodes.stream().map(ProtoMessage::toByteArray).toList(), List.copyOf(inputs),
+                List.copyOf(outputs), List.copyOf(constants.values()), List.copyOf(weights), List.copyOf(opsUsed));
+    }
+
+    /**
+     * A finished graph: encoded nodes and inline constants, inputs, outputs and the weights the writer streams.
+     *
+     * @param opTypes every op type used, in first-use order (for tests and reports)
+     */
+    public record Graph(String name, List<byte[]> nodes, List<ValueInfo> inputs, List<ValueInfo> outputs,
+            List<byte[]> constants, List<Weight> weights, List<String> opTypes) {
+        public long weightBytes() {
+            long n = 0;
+            for (Weight w : weights) n += w.byteSize();
+            return n;
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package dev.smelt.converter.onnx;
+
+import dev.smelt.core.SmeltException;
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
+/**
+ * What an exported model's weights and activations are, spelled as transformers.js's {@code dtype} option, with
+ * the file suffix it looks for ({@code onnx/model{suffix}.onnx}). Inputs and outputs are float32 in every dtype.
+ */
+public enum OnnxDtype {
+    FP32("fp32", "", ElementType.FLOAT),
+    FP16("fp16", "_fp16", ElementType.FLOAT16);
+
+    private final String spelling;
+    private final String suffix;
+    private final ElementType activations;
+
+    OnnxDtype(String spelling, String suffix, ElementType activations) {
+        this.spelling = spelling;
+        this.suffix = suffix;
+        this.activations = activations;
+    }
+
+    public String spelling() {
+        return spelling;
+    }
+
+    /** {@code model{suffix}.onnx}, transformers.js's {@code DEFAULT_DTYPE_SUFFIX_MAPPING}. */
+    public String suffix() {
+        return suffix;
+    }
+
+    public ElementType activations() {
+        return activations;
+    }
+
+    public String fileName() {
+        return "model" + suffix + ".onnx";
+    }
+
+    public static String choices() {
+        return Arrays.stream(values()).map(OnnxDtype::spelling).collect(Collectors.joining("|"));
+    }
+
+    public static OnnxDtype parse(String value) {
+        for (OnnxDtype d : values()) if (d.spelling.equalsIgnoreCase(value)) return d;
+        throw new SmeltException("ONNX dtype \"" + value + "\" is not supported (expected " + choices().replace("|", ", ") + ")");
+    }
+}

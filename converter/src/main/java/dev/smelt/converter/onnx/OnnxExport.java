@@ -1,0 +1,198 @@
+package dev.smelt.converter.onnx;
+
+import dev.smelt.converter.arch.GgufArchitecture;
+import dev.smelt.converter.hf.RowEdit;
+import dev.smelt.converter.lora.LoraMerge;
+import dev.smelt.converter.onnx.GraphBuilder.Graph;
+import dev.smelt.core.SmeltException;
+import dev.smelt.core.io.AtomicFiles;
+import dev.smelt.core.model.DenseConfig;
+import dev.smelt.core.model.ModelConfig;
+import dev.smelt.core.model.ModelDirectory;
+import dev.smelt.core.model.TensorSpec;
+import dev.smelt.core.safetensors.DType;
+import dev.smelt.core.safetensors.Floats;
+import dev.smelt.core.safetensors.SafetensorsFile;
+import dev.smelt.core.safetensors.SafetensorsModel;
+import dev.smelt.core.safetensors.TensorInfo;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Hugging Face model directory → a folder that onnxruntime, transformers.js and Optimum load as it is:
+ * config.json, generation_config.json, tokenizer files, and {@code onnx/model{suffix}.onnx} (weights inline, or in
+ * {@code model{suffix}.onnx_data} past the protobuf limit). Several dtypes can be exported into one folder; each
+ * file is replaced atomically. Every tensor is checked against config.json before a byte is written; weights
+ * stream one at a time from the memory-mapped safetensors, so the heap holds one chunk, not the model.
+ */
+public final class OnnxExport {
+    /** Files copied beside the graph when the model directory has them (tokenizer.json and config.json must exist). */
+    static final List<String> COPIED = List.of(ModelDirectory.CONFIG, ModelDirectory.GENERATION_CONFIG,
+            ModelDirectory.TOKENIZER, ModelDirectory.TOKENIZER_CONFIG, "special_tokens_map.json", "chat_template.jinja");
+    /** Room left for the graph itself when deciding whether the weights fit inline. */
+    static final long GRAPH_HEADROOM = 64L << 20;
+    private static final int CHUNK_ELEMENTS = 1 << 22;
+
+    private OnnxExport() {}
+
+    /**
+     * @param adapter           PEFT LoRA adapter merged into the weights as they stream (as {@code smelt merge}
+     *                          computes it), or null
+     * @param externalDataAbove weights past this many bytes go to {@code .onnx_data}; null for protobuf's limit
+     */
+    public record Options(OnnxDtype dtype, Path adapter, Long externalDataAbove) {
+        public Options {
+            if (dtype == null) dtype = OnnxDtype.FP32;
+        }
+
+        public static Options of(OnnxDtype dtype) {
+            return new Options(dtype, null, null);
+        }
+    }
+
+    public interface Listener extends OnnxModelWriter.Listener {
+        default void note(String message) {}
+    }
+
+    /** @param files everything written, the model file first */
+    public record Result(Path folder, Path model, List<Path> files, String architecture, int weightCount,
+            long weightBytes, boolean externalData, List<String> opTypes) {}
+
+    public static Result export(Path modelDir, Path outDir, Options options, Listener listener) throws IOException {
+        ModelDirectory dir = ModelDirectory.open(modelDir);
+        DenseConfig config = denseConfig(dir);
+        dir.tokenizerJson(); // transformers.js needs it: fail before writing anything
+        if (Files.exists(outDir) && !Files.isDirectory(outDir)) {
+            throw new SmeltException(outDir + ": exists and is not a directory (convert onnx writes a model folder)");
+        }
+        try (SafetensorsModel st = dir.weights()) {
+            Map<String, TensorInfo> infos = checkTensors(dir, config, st);
+            LoraMerge lora = options.adapter() == null ? null
+                    : LoraMerge.load(options.adapter(), config, GgufArchitecture.of(config), st);
+            if (lora != null && listener != null) {
+                listener.note("merging " + lora.adaptedTensors() + " adapted weights from " + options.adapter());
+            }
+            ElementType act = options.dtype().activations();
+            Graph graph = DenseDecoderGraph.build(config, act,
+                    name -> weight(st, infos.get(name), act, lora == null ? null : lora.editFor(name).orElse(null)));
+            long limit = options.externalDataAbove() != null ? options.externalDataAbove()
+                    : OnnxModelWriter.PROTOBUF_LIMIT - GRAPH_HEADROOM;
+            boolean external = graph.weightBytes() > limit;
+            Path onnxDir = outDir.resolve("onnx");
+            Files.createDirectories(onnxDir);
+            Path model = onnxDir.resolve(options.dtype().fileName());
+            List<Path> files = new ArrayList<>(OnnxModelWriter.write(graph, model, external, producerVersion(),
+                    Map.of(), listener == null ? new Listener() {} : listener));
+            for (String name : COPIED) {
+                Path src = dir.path().resolve(name);
+                if (!Files.isRegularFile(src)) continue;
+                Path dst = outDir.resolve(name);
+                AtomicFiles.write(dst, ch -> ch.write(ByteBuffer.wrap(Files.readAllBytes(src))));
+                files.add(dst);
+            }
+            return new Result(outDir, model, files, config.architecture().modelType(), graph.weights().size(),
+                    graph.weightBytes(), external, graph.opTypes());
+        }
+    }
+
+    static DenseConfig denseConfig(ModelDirectory dir) {
+        ModelConfig c = dir.config();
+        if (c instanceof DenseConfig d) return d;
+        throw new SmeltException(dir.path().resolve(ModelDirectory.CONFIG) + ": model_type \"" + c.architecture().modelType()
+                + "\" cannot be exported to ONNX yet (supported: llama, qwen2, qwen3)");
+    }
+
+    /**
+     * Every tensor config.json implies must be there with its shape, in a float type; any other tensor is an error
+     * (an adapter or a different layout would otherwise be dropped silently).
+     */
+    static Map<String, TensorInfo> checkTensors(ModelDirectory dir, DenseConfig config, SafetensorsModel st) {
+        Map<String, TensorInfo> infos = new LinkedHashMap<>();
+        EnumSet<DType> floats = EnumSet.of(DType.F32, DType.F16, DType.BF16, DType.F64);
+        for (TensorSpec spec : config.tensorSpecs()) {
+            if (!st.contains(spec.name())) {
+                throw new SmeltException(dir.path() + ": tensor \"" + spec.name() + "\" is missing (config.json's "
+                        + config.architecture().modelType() + " layout needs it)");
+            }
+            TensorInfo info = st.info(spec.name());
+            if (!Arrays.equals(info.shape(), spec.shape())) {
+                throw new SmeltException(dir.path() + ": tensor \"" + spec.name() + "\" has shape " + Arrays.toString(info.shape())
+                        + ", config.json implies " + Arrays.toString(spec.shape()));
+            }
+            if (!floats.contains(info.dtype())) {
+                throw new SmeltException(dir.path() + ": tensor \"" + spec.name() + "\" is " + info.dtype()
+                        + "; expected a float type (F32, F16, BF16)");
+            }
+            infos.put(spec.name(), info);
+        }
+        for (String name : st.names()) {
+            // transformers drops both on load: a stale RoPE buffer, and a head saved although tied to the embedding
+            boolean ignored = name.endsWith(".rotary_emb.inv_freq") || config.tieWordEmbeddings() && name.equals("lm_head.weight");
+            if (!infos.containsKey(name) && !ignored) {
+                throw new SmeltException(dir.path() + ": unexpected tensor \"" + name + "\" for a "
+                        + config.architecture().modelType() + " model (is it a merged model? adapters are merged first)");
+            }
+        }
+        return infos;
+    }
+
+    /**
+     * A safetensors tensor converted chunk by chunk to {@code type} as the writer streams it, each row changed by
+     * {@code edit} first when there is one (a 2-D weight an adapter adapts).
+     */
+    static Weight weight(SafetensorsModel st, TensorInfo info, ElementType type, RowEdit edit) {
+        SafetensorsFile file = st.file(info.name());
+        DType src = info.dtype();
+        if (edit != null) return editedWeight(file, info, type, edit);
+        return new Weight(info.name(), type, info.shape(), sink -> {
+            long n = info.numElements();
+            for (long i = 0; i < n; i += CHUNK_ELEMENTS) {
+                int count = (int) Math.min(CHUNK_ELEMENTS, n - i);
+                ByteBuffer window = file.window(info.name(), i * src.byteSize(), (long) count * src.byteSize());
+                byte[] bytes;
+                if (src == DType.F32 && type == ElementType.FLOAT) {
+                    bytes = new byte[count * 4];
+                    window.get(bytes);
+                } else {
+                    bytes = FloatEncoding.encode(type, Floats.toFloats(window, src, count));
+                }
+                sink.write(bytes, 0, bytes.length);
+            }
+        });
+    }
+
+    private static Weight editedWeight(SafetensorsFile file, TensorInfo info, ElementType type, RowEdit edit) {
+        DType src = info.dtype();
+        int cols = Math.toIntExact(info.shape()[1]);
+        int rowsPerChunk = Math.max(1, CHUNK_ELEMENTS / cols);
+        long rows = info.shape()[0];
+        return new Weight(info.name(), type, info.shape(), sink -> {
+            float[] row = new float[cols];
+            for (long r0 = 0; r0 < rows; r0 += rowsPerChunk) {
+                int count = (int) Math.min(rowsPerChunk, rows - r0);
+                ByteBuffer window = file.window(info.name(), r0 * cols * src.byteSize(), (long) count * cols * src.byteSize());
+                float[] values = Floats.toFloats(window, src, count * cols);
+                for (int r = 0; r < count; r++) {
+                    System.arraycopy(values, r * cols, row, 0, cols);
+                    edit.apply(Math.toIntExact(r0 + r), row);
+                    System.arraycopy(row, 0, values, r * cols, cols);
+                }
+                byte[] bytes = FloatEncoding.encode(type, values);
+                sink.write(bytes, 0, bytes.length);
+            }
+        });
+    }
+
+    private static String producerVersion() {
+        String v = OnnxExport.class.getPackage().getImplementationVersion();
+        return v != null ? v : "dev";
+    }
+}

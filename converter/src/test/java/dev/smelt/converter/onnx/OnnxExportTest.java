@@ -1,0 +1,121 @@
+package dev.smelt.converter.onnx;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.TensorInfo;
+import dev.smelt.converter.hf.ReferenceForward;
+import dev.smelt.converter.hf.TinyHfModels;
+import dev.smelt.core.SmeltException;
+import dev.smelt.core.model.DenseConfig;
+import dev.smelt.core.model.ModelDirectory;
+import dev.smelt.core.safetensors.DType;
+import dev.smelt.core.safetensors.SafetensorsModel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class OnnxExportTest {
+    @TempDir Path tmp;
+
+    private static final int[] PROMPT = {260, 72, 101, 108, 108, 111, 44, 32};
+
+    @ParameterizedTest
+    @CsvSource({"llama,F32", "qwen2,F32", "qwen3,F32", "qwen3,BF16", "llama,F16"})
+    void onnxruntimeComputesTheReferenceLogitsWithAndWithoutTheCache(String arch, DType dtype) throws Exception {
+        Path src = TinyHfModels.write(tmp.resolve("src"), arch, dtype, 7);
+        Path out = tmp.resolve("out");
+        OnnxExport.Result r = OnnxExport.export(src, out, OnnxExport.Options.of(OnnxDtype.FP32), null);
+        assertThat(r.model()).isEqualTo(out.resolve("onnx/model.onnx"));
+        assertThat(r.externalData()).isFalse();
+        for (String f : List.of("config.json", "tokenizer.json", "tokenizer_config.json")) assertThat(out.resolve(f)).exists();
+        DenseConfig c = (DenseConfig) ModelDirectory.open(src).config();
+        try (SafetensorsModel w = ModelDirectory.open(src).weights();
+                OrtRun ort = new OrtRun(r.model(), c.numLayers(), c.numKvHeads(), c.headDim());
+                OrtRun stepwise = new OrtRun(r.model(), c.numLayers(), c.numKvHeads(), c.headDim())) {
+            ReferenceForward ref = new ReferenceForward(c, w);
+            long[] ids = Arrays.stream(PROMPT).asLongStream().toArray();
+            float[][] all = ort.step(ids, c.vocabSize());
+            assertClose(all[PROMPT.length - 1], ref.logits(PROMPT), 1e-4);
+            // prefill 3 tokens, then one at a time through the cache: the same rows as the one-shot prompt
+            float[][] first = stepwise.step(Arrays.copyOf(ids, 3), c.vocabSize());
+            for (int i = 0; i < 3; i++) assertClose(first[i], all[i], 1e-4);
+            for (int i = 3; i < ids.length; i++) assertClose(stepwise.step(new long[] {ids[i]}, c.vocabSize())[0], all[i], 1e-4);
+            assertThat(stepwise.length()).isEqualTo(PROMPT.length);
+        }
+    }
+
+    @Test
+    void inputsAndOutputsAreNamedAsOptimumAndTransformersJsExpect() throws Exception {
+        Path src = TinyHfModels.write(tmp.resolve("src"), "qwen3", DType.F32, 1);
+        OnnxExport.Result r = OnnxExport.export(src, tmp.resolve("out"), OnnxExport.Options.of(OnnxDtype.FP32), null);
+        DenseConfig c = (DenseConfig) ModelDirectory.open(src).config();
+        try (OrtRun ort = new OrtRun(r.model(), c.numLayers(), c.numKvHeads(), c.headDim())) {
+            Map<String, NodeInfo> in = ort.session.getInputInfo();
+            List<String> expectedIn = new ArrayList<>(List.of("input_ids", "attention_mask", "position_ids"));
+            List<String> expectedOut = new ArrayList<>(List.of("logits"));
+            for (int l = 0; l < c.numLayers(); l++) {
+                expectedIn.addAll(List.of("past_key_values." + l + ".key", "past_key_values." + l + ".value"));
+                expectedOut.addAll(List.of("present." + l + ".key", "present." + l + ".value"));
+            }
+            assertThat(in.keySet()).containsExactlyElementsOf(expectedIn);
+            assertThat(ort.session.getOutputInfo().keySet()).containsExactlyElementsOf(expectedOut);
+            TensorInfo ids = (TensorInfo) in.get("input_ids").getInfo();
+            assertThat(ids.getDimensionNames()).containsExactly("batch_size", "sequence_length");
+            TensorInfo past = (TensorInfo) in.get("past_key_values.0.key").getInfo();
+            assertThat(past.getDimensionNames()).containsExactly("batch_size", "", "past_sequence_length", "");
+            assertThat(past.getShape()).containsExactly(-1, c.numKvHeads(), -1, c.headDim());
+            assertThat(past.type).isEqualTo(ai.onnxruntime.OnnxJavaType.FLOAT);
+            TensorInfo logits = (TensorInfo) ort.session.getOutputInfo().get("logits").getInfo();
+            assertThat(logits.getShape()).containsExactly(-1, -1, c.vocabSize());
+        }
+        assertThat(r.opTypes()).doesNotContain("SimplifiedLayerNormalization", "GroupQueryAttention", "RotaryEmbedding");
+    }
+
+    @Test
+    void largeModelsPutTheirWeightsInOnnxDataAndComputeTheSame() throws Exception {
+        Path src = TinyHfModels.write(tmp.resolve("src"), "qwen2", DType.F32, 3);
+        OnnxExport.Result inline = OnnxExport.export(src, tmp.resolve("inline"), OnnxExport.Options.of(OnnxDtype.FP32), null);
+        OnnxExport.Result external = OnnxExport.export(src, tmp.resolve("external"), new OnnxExport.Options(OnnxDtype.FP32, null, 0L), null);
+        assertThat(external.externalData()).isTrue();
+        Path data = tmp.resolve("external/onnx/model.onnx_data");
+        assertThat(external.files()).contains(data);
+        assertThat(Files.size(data)).isGreaterThanOrEqualTo(external.weightBytes());
+        assertThat(Files.size(external.model())).isLessThan(external.weightBytes() / 4);
+        DenseConfig c = (DenseConfig) ModelDirectory.open(src).config();
+        long[] ids = {260, 5, 17, 99};
+        try (OrtRun a = new OrtRun(inline.model(), c.numLayers(), c.numKvHeads(), c.headDim());
+                OrtRun b = new OrtRun(external.model(), c.numLayers(), c.numKvHeads(), c.headDim())) {
+            float[][] la = a.step(ids, c.vocabSize());
+            float[][] lb = b.step(ids, c.vocabSize());
+            for (int i = 0; i < ids.length; i++) assertThat(lb[i]).containsExactly(la[i]);
+        }
+    }
+
+    @Test
+    void refusesWhatItCannotExportBeforeWritingAnything() throws Exception {
+        Path q35 = TinyHfModels.write(tmp.resolve("q35"), "qwen3_5", DType.F32, 1);
+        Path out = tmp.resolve("out");
+        assertThatThrownBy(() -> OnnxExport.export(q35, out, OnnxExport.Options.of(OnnxDtype.FP32), null))
+                .isInstanceOf(SmeltException.class)
+                .hasMessageContaining("config.json: model_type \"qwen3_5\" cannot be exported to ONNX yet");
+        assertThat(out).doesNotExist();
+        assertThatThrownBy(() -> OnnxDtype.parse("int4")).hasMessage(
+                "ONNX dtype \"int4\" is not supported (expected fp32, fp16)");
+    }
+
+    static void assertClose(float[] got, float[] want, double tolerance) {
+        assertThat(got).hasSameSizeAs(want);
+        double max = 0;
+        for (int i = 0; i < got.length; i++) max = Math.max(max, Math.abs(got[i] - want[i]));
+        assertThat(max).as("max abs diff").isLessThan(tolerance);
+    }
+}
