@@ -61,8 +61,8 @@ public final class ConvertCommand implements Runnable {
         @Option(names = "--threads", paramLabel = "N", description = "Quantization threads (default: all cores).")
         Integer threads;
 
-        @Option(names = "--adapter", paramLabel = "DIR", description = {"PEFT LoRA adapter merged into the weights as they",
-                "stream (W + scaling·B·A, the same bytes as `smelt merge` then converting the merged F32 model)."})
+        @Option(names = "--adapter", paramLabel = "DIR", description = {"PEFT LoRA adapter merged into the weights as they "
+                + "stream (W + scaling·B·A, the same bytes as `smelt merge` then converting the merged F32 model)."})
         Path adapter;
 
         @Option(names = "--name", paramLabel = "NAME", description = GgufKeys.General.NAME + " (default: the directory's name).")
@@ -123,9 +123,9 @@ public final class ConvertCommand implements Runnable {
     }
 
     @Command(name = "lora-gguf", description = {
-            "Convert a PEFT LoRA adapter to llama.cpp's LoRA adapter GGUF (load it on the base model's GGUF with",
-            "llama.cpp's --lora): lora_a/lora_b per adapted weight under the base's GGUF tensor names, moved as the",
-            "base weights are moved (llama q/k permutation, Qwen3.5 V-head order). Architectures: llama, qwen2, qwen3, qwen3_5."})
+            "Convert a PEFT LoRA adapter to llama.cpp's LoRA adapter GGUF (load it on the base model's GGUF with "
+            + "llama.cpp's --lora). lora_a/lora_b per adapted weight under the base's GGUF tensor names, moved as the "
+            + "base weights are moved (llama q/k permutation, Qwen3.5 V-head order). Architectures: llama, qwen2, qwen3, qwen3_5."})
     public static final class LoraGguf implements Callable<Integer> {
         @Spec
         CommandSpec spec;

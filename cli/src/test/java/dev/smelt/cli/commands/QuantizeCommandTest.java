@@ -78,4 +78,26 @@ class QuantizeCommandTest {
         ConvertCommandTest.Result bad = run("quantize", f32.toString(), q4.toString(), "Q9_Z");
         assertThat(bad.code()).isEqualTo(2);
     }
+
+    @Test
+    void planPrintsEveryTypeWithFileSizeMemoryAndTiersWithoutWriting() throws Exception {
+        Path model = tmp.resolve("q35");
+        assertThat(run("create-tiny", "--arch", "qwen3_5", "--out", model.toString(), "--hidden", "256").code()).isZero();
+        ConvertCommandTest.Result r = run("quantize", "--plan", "--model", model.toString(), "--ctx", "2048");
+        assertThat(r.code()).as(r.err()).isZero();
+        // 1 full-attention layer × 2048 × 2 KV heads × 64 × 2 × 2 bytes = 1 MiB; 3 linear layers × 4 bytes ×
+        // (conv 3 × (64 + 2·2·32) + delta 32 × 64) = 31488 bytes
+        assertThat(r.out()).contains("qwen35").contains("context 2,048 tokens").contains("KV cache 1.00 MiB (F16)")
+                .contains("recurrent state 30.8 KiB").containsPattern("(?m)^Q4_K_M +[0-9.]+ [KM]iB +[0-9.]+ MiB  phone, gpu-8gb, laptop$")
+                .contains("tiers: phone <= 2.00 GiB, gpu-8gb <= 7.50 GiB, laptop <= 8.00 GiB");
+        assertThat(r.out().lines().filter(l -> l.matches("^(F32|F16|Q|IQ).*")).count()).isEqualTo(18);
+        try (var files = Files.list(tmp)) {
+            assertThat(files.filter(f -> f.toString().endsWith(".gguf"))).isEmpty();
+        }
+
+        assertThat(run("quantize", "--plan").code()).as("--plan without --model").isEqualTo(2);
+        assertThat(run("quantize", "--plan", "--model", model.toString(), "--ctx", "0").code()).isEqualTo(2);
+        assertThat(run("quantize", "a.gguf", "b.gguf").code()).as("no TYPE").isEqualTo(2);
+        assertThat(run("quantize", "a.gguf", "b.gguf", "Q8_0", "--ctx", "5").code()).as("--ctx without --plan").isEqualTo(2);
+    }
 }

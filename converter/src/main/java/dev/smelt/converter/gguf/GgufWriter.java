@@ -55,6 +55,21 @@ public final class GgufWriter {
     }
 
     /**
+     * Bytes of the file {@link #write} produces for tensors of these names, dims and types (their offsets are
+     * ignored: tensors are laid out in list order, each padded to the alignment), without producing any data.
+     */
+    public static long fileSize(Map<String, GgufValue> metadata, List<GgufTensorInfo> tensors) {
+        long alignment = alignmentOf(metadata);
+        List<GgufTensorInfo> placed = new java.util.ArrayList<>(tensors.size());
+        long off = 0;
+        for (GgufTensorInfo t : tensors) {
+            placed.add(new GgufTensorInfo(t.name(), t.dims(), t.type(), off));
+            off = GgufFormat.align(off + t.byteSize(), alignment);
+        }
+        return header(metadata, placed).length + off;
+    }
+
+    /**
      * The header (magic through tensor infos, padded to the alignment) of a file whose tensors sit at the data
      * offsets {@code tensors} record. With the alignment unchanged, an existing file's data region can follow it
      * byte for byte: this is how metadata is rewritten without touching tensor data.

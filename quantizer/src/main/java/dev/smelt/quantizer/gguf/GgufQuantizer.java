@@ -17,6 +17,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -53,26 +54,11 @@ public final class GgufQuantizer {
      */
     public static Result write(String origin, Map<String, GgufValue> sourceMetadata, List<? extends GgufTensor> sources,
             Path output, QuantizeOptions options, GgufWriter.Listener listener) throws IOException {
-        List<GgufTensor> ordered = new ArrayList<>(sources);
-        ordered.sort(Comparator.comparing(GgufTensor::name, TensorTypePlanner.LLAMA_ORDER));
-        List<TensorTypePlanner.Tensor> tensors = new ArrayList<>();
-        for (GgufTensor t : ordered) tensors.add(new TensorTypePlanner.Tensor(t.name(), t.dims(), t.type()));
-        ModelFacts facts = ModelFacts.of(sourceMetadata);
-        List<Planned> plan = new TensorTypePlanner(options.mix(), facts, options.pure(), options.imatrix() != null)
-                .plan(tensors);
-        for (Planned p : plan) check(origin, p, options);
-
-        Map<String, GgufValue> metadata = new LinkedHashMap<>(sourceMetadata);
-        metadata.remove(General.QUANTIZATION_VERSION);
-        metadata.put(General.QUANTIZATION_VERSION, GgufValue.u32(2));
-        metadata.remove(General.FILE_TYPE);
-        metadata.put(General.FILE_TYPE, GgufValue.u32(options.mix().fileType()));
-        if (options.imatrix() != null) {
-            options.imatrix().outputMetadata().forEach((k, v) -> {
-                metadata.remove(k);
-                metadata.put(k, v);
-            });
-        }
+        Layout layout = layout(sourceMetadata, sources, options);
+        for (Planned p : layout.plan()) check(origin, p, options);
+        List<GgufTensor> ordered = layout.sources();
+        List<Planned> plan = layout.plan();
+        Map<String, GgufValue> metadata = layout.metadata();
 
         ExecutorService pool = Executors.newFixedThreadPool(options.threads(), r -> {
             Thread t = new Thread(r, "smelt-quantize");
@@ -97,6 +83,56 @@ public final class GgufQuantizer {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /**
+     * What a quantized file holds, decided before any data moves: the sources in llama.cpp's tensor order, each
+     * one's planned type, and the output metadata.
+     */
+    public record Layout(Map<String, GgufValue> metadata, List<GgufTensor> sources, List<Planned> plan) {
+        /** The output's tensor infos (ggml's n_dims, offsets left at 0), in file order. */
+        public List<GgufTensorInfo> tensorInfos() {
+            List<GgufTensorInfo> out = new ArrayList<>(plan.size());
+            for (Planned p : plan) out.add(new GgufTensorInfo(p.tensor().name(), ggmlDims(p.tensor().dims()), p.target(), 0));
+            return out;
+        }
+
+        /** The size of the file {@link #write} produces for this layout. */
+        public long fileBytes() {
+            return GgufWriter.fileSize(metadata, tensorInfos());
+        }
+    }
+
+    /** Orders and plans {@code sources} as {@link #write} does, without checking that they can be quantized. */
+    public static Layout layout(Map<String, GgufValue> sourceMetadata, List<? extends GgufTensor> sources,
+            QuantizeOptions options) {
+        List<GgufTensor> ordered = new ArrayList<>(sources);
+        ordered.sort(Comparator.comparing(GgufTensor::name, TensorTypePlanner.LLAMA_ORDER));
+        List<TensorTypePlanner.Tensor> tensors = new ArrayList<>();
+        for (GgufTensor t : ordered) tensors.add(new TensorTypePlanner.Tensor(t.name(), t.dims(), t.type()));
+        ModelFacts facts = ModelFacts.of(sourceMetadata);
+        List<Planned> plan = new TensorTypePlanner(options.mix(), facts, options.pure(), options.imatrix() != null)
+                .plan(tensors);
+
+        Map<String, GgufValue> metadata = new LinkedHashMap<>(sourceMetadata);
+        metadata.remove(General.QUANTIZATION_VERSION);
+        metadata.put(General.QUANTIZATION_VERSION, GgufValue.u32(2));
+        metadata.remove(General.FILE_TYPE);
+        metadata.put(General.FILE_TYPE, GgufValue.u32(options.mix().fileType()));
+        if (options.imatrix() != null) {
+            options.imatrix().outputMetadata().forEach((k, v) -> {
+                metadata.remove(k);
+                metadata.put(k, v);
+            });
+        }
+        return new Layout(metadata, ordered, plan);
+    }
+
+    /** ggml's n_dims: trailing dimensions of 1 dropped (at least one kept). */
+    static long[] ggmlDims(long[] d) {
+        int n = d.length;
+        while (n > 1 && d[n - 1] == 1) n--;
+        return Arrays.copyOf(d, n);
     }
 
     private static void check(String origin, Planned p, QuantizeOptions options) {
@@ -138,10 +174,7 @@ public final class GgufQuantizer {
         }
 
         public long[] dims() {
-            long[] d = inner.dims();
-            int n = d.length;
-            while (n > 1 && d[n - 1] == 1) n--;
-            return java.util.Arrays.copyOf(d, n);
+            return ggmlDims(inner.dims());
         }
 
         public GgmlType type() {
