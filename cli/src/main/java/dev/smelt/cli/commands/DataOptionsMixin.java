@@ -39,7 +39,8 @@ public final class DataOptionsMixin {
 
     @Option(names = "--train-on-think-block",
             description = "Also train the empty <think></think> block thinking templates (Qwen3, Qwen3.5) render for answers"
-                    + " without reasoning. Default: masked, so fine-tuning keeps the thinking switch working.")
+                    + " without reasoning, so the model also emits it when prompted in thinking mode. Default: masked; data without"
+                    + " reasoning is recorded as enable_thinking=false, whose prompts hold the block.")
     boolean trainOnThinkBlock;
 
     @Option(names = "--skip-invalid", description = "Count and report bad rows instead of stopping at the first.")

@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
 import dev.smelt.cli.GlobalOptions;
 import dev.smelt.core.SmeltException;
+import dev.smelt.core.chat.ChatTemplateKwargs;
 import dev.smelt.core.model.ModelDirectory;
 import dev.smelt.models.Devices;
 import dev.smelt.models.Precision;
@@ -14,9 +15,15 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
-/** Options shared by the commands that run a model: where it is, an optional adapter, device, precision, threads. */
+/**
+ * Options shared by the commands that run a model: where it is, an optional adapter, device, precision, threads, and
+ * the chat template variables chats are rendered with.
+ */
 public final class ModelRuntimeOptions {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Hugging Face model directory.")
     Path model;
@@ -36,6 +43,14 @@ public final class ModelRuntimeOptions {
             description = "PyTorch CPU threads (default: half the processors, at least 1).")
     Integer threads;
 
+    @Option(names = "--chat-template-kwargs", paramLabel = "JSON",
+            description = "Chat template variables as a JSON object, over those the adapter was trained with"
+                    + " (chat_template_kwargs.json), e.g. '{\"enable_thinking\": true}'.")
+    String chatTemplateKwargs;
+
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
+
     /** Loads model, tokenizer and adapter, saying so on {@code err} unless quiet; the caller closes the result. */
     LanguageModel load(PrintWriter err) {
         long t0 = System.nanoTime();
@@ -54,21 +69,35 @@ public final class ModelRuntimeOptions {
 
     /** Loads model, tokenizer and adapter; the caller closes the result. */
     LanguageModel load() {
+        ChatTemplateKwargs requested = requestedKwargs();
         TorchThreads.configure(threads, TorchThreads.Default.HALF_PROCESSORS);
         Device dev = Devices.parseOne(devices);
         DataType dt = Precision.parse(precision).dataType(dev);
         if (!Files.isDirectory(model)) throw new SmeltException(model + ": not a directory (expected a Hugging Face model directory)");
         ModelDirectory dir = ModelDirectory.open(model);
         LanguageModel lm = LanguageModel.open(dir, dev, dt);
-        if (adapter != null) {
-            try {
+        try {
+            ChatTemplateKwargs kwargs = ChatTemplateKwargs.NONE;
+            if (adapter != null) {
                 LoraAttach.apply(lm.model(), adapter);
-            } catch (RuntimeException e) {
-                lm.close();
-                throw e;
+                kwargs = ChatTemplateKwargs.read(adapter);
             }
+            lm.setChatTemplateKwargs(kwargs.overriddenBy(requested));
+        } catch (RuntimeException e) {
+            lm.close();
+            throw e;
         }
         return lm;
+    }
+
+    /** {@code --chat-template-kwargs}, or none; anything but a JSON object is a one-line usage error (exit 2). */
+    private ChatTemplateKwargs requestedKwargs() {
+        if (chatTemplateKwargs == null) return ChatTemplateKwargs.NONE;
+        try {
+            return ChatTemplateKwargs.parse(chatTemplateKwargs, "--chat-template-kwargs");
+        } catch (SmeltException e) {
+            throw new ParameterException(command.commandLine(), e.getMessage());
+        }
     }
 
     String displayName() {

@@ -6,6 +6,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
 import dev.smelt.cli.Smelt;
 import dev.smelt.core.chat.ChatMessage;
+import dev.smelt.core.chat.ChatTemplateKwargs;
 import dev.smelt.core.model.Architecture;
 import dev.smelt.core.model.DenseConfig;
 import dev.smelt.core.model.ModelDirectory;
@@ -25,6 +26,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -88,6 +91,41 @@ class GenerateCommandTest {
         assertThat(withStrong.out()).isNotEqualTo(plain.out());
     }
 
+    /** The prompt the adapter was trained on is the default; --chat-template-kwargs overrides it, bad JSON is a usage error. */
+    @Test
+    void chatTemplateKwargsComeFromTheAdapterAndTheFlagOverridesThem() throws Exception {
+        int thinking;
+        int nonThinking;
+        try (LanguageModel lm = LanguageModel.open(ModelDirectory.open(model), Device.cpu(), DataType.FLOAT32)) {
+            thinking = lm.encodeChat(List.of(ChatMessage.user("hi"))).length;
+            nonThinking = lm.encodeChat(List.of(ChatMessage.user("hi")), ChatTemplateKwargs.of("enable_thinking", false)).length;
+        }
+        assertThat(nonThinking).isGreaterThan(thinking);
+        Path plain = writeAdapter("no-record", 0f, ChatTemplateKwargs.NONE);
+        Path recorded = writeAdapter("non-thinking", 0f, ChatTemplateKwargs.of("enable_thinking", false));
+        String[] base = {"generate", "--model", model.toString(), "--chat", "hi", "--max-new-tokens", "1"};
+        assertThat(promptTokens(run(concat(base, "--adapter", plain.toString())))).isEqualTo(thinking);
+        assertThat(promptTokens(run(concat(base, "--adapter", recorded.toString())))).isEqualTo(nonThinking);
+        assertThat(promptTokens(run(concat(base, "--adapter", recorded.toString(), "--chat-template-kwargs",
+                "{\"enable_thinking\": true}")))).isEqualTo(thinking);
+        assertThat(promptTokens(run(concat(base, "--chat-template-kwargs", "{\"enable_thinking\": false}")))).isEqualTo(nonThinking);
+
+        Result bad = run(concat(base, "--chat-template-kwargs", "{enable_thinking: true}"));
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err().strip().lines()).as(bad.err()).hasSize(2);
+        assertThat(bad.err()).startsWith("smelt: error: --chat-template-kwargs: not valid JSON").contains("see smelt generate -h");
+        Result notObject = run(concat(base, "--chat-template-kwargs", "true"));
+        assertThat(notObject.code()).isEqualTo(2);
+        assertThat(notObject.err()).contains("expected a JSON object");
+    }
+
+    private static int promptTokens(Result r) {
+        assertThat(r.code()).as(r.err()).isZero();
+        Matcher m = Pattern.compile("smelt: (\\d+) prompt tokens").matcher(r.err());
+        assertThat(m.find()).as(r.err()).isTrue();
+        return Integer.parseInt(m.group(1));
+    }
+
     @Test
     void errorsAreOneLine() {
         Result missing = run("generate", "--model", model.toString(), "--adapter", tmp.resolve("nope").toString(), "--prompt", "x");
@@ -112,6 +150,10 @@ class GenerateCommandTest {
     }
 
     private Path writeAdapter(String name, float bScale) throws Exception {
+        return writeAdapter(name, bScale, ChatTemplateKwargs.NONE);
+    }
+
+    private Path writeAdapter(String name, float bScale, ChatTemplateKwargs kwargs) throws Exception {
         Path dir = tmp.resolve("adapter-" + name);
         ModelDirectory md = ModelDirectory.open(model);
         int hidden = md.config().hiddenSize();
@@ -129,7 +171,7 @@ class GenerateCommandTest {
         }
         AdapterConfig cfg = new AdapterConfig(r, 8, 0, false, new LoraSettings.Targets.Names(List.of("down_proj")),
                 model.toString(), null, Map.of(), Map.of());
-        AdapterFiles.write(dir, cfg, pairs);
+        AdapterFiles.write(dir, cfg, pairs, kwargs);
         return dir;
     }
 

@@ -9,10 +9,12 @@ import dev.smelt.converter.gguf.GgufValue;
 import dev.smelt.converter.gguf.GgufWriter;
 import dev.smelt.converter.gguf.vocab.GgufKeys.General;
 import dev.smelt.converter.gguf.vocab.GgufKeys.GeneralType;
+import dev.smelt.converter.gguf.vocab.GgufKeys.Tokenizer;
 import dev.smelt.converter.gguf.vocab.MappedTensor;
 import dev.smelt.converter.gguf.vocab.TensorNameMap;
 import dev.smelt.converter.lora.LoraMerge;
 import dev.smelt.core.SmeltException;
+import dev.smelt.core.chat.ChatTemplateKwargs;
 import dev.smelt.core.model.ModelConfig;
 import dev.smelt.core.model.ModelDirectory;
 import dev.smelt.core.model.TensorSpec;
@@ -125,7 +127,30 @@ public final class GgufExport {
         meta.putAll(TokenizerMetadata.build(dir.tokenizerJson(), dir.tokenizerConfig(),
                 dir.path().resolve("chat_template.jinja"), config.vocabSize(), config.bosTokenId(),
                 dir.eosTokenIds(), options.tokenizerPre()));
+        fixTrainedChatTemplateKwargs(dir.path(), meta, notes);
         return new Plan(arch.ggufName(), meta, tensors, notes);
+    }
+
+    /**
+     * A merged model records the template variables its adapter was trained with ({@code chat_template_kwargs.json},
+     * e.g. {@code enable_thinking=false}) and carries them as template defaults. llama.cpp's chat and node-llama-cpp's
+     * Jinja wrapper pass {@code enable_thinking} themselves, so in the GGUF the values are fixed instead.
+     */
+    private static void fixTrainedChatTemplateKwargs(Path modelDir, Map<String, GgufValue> meta, List<String> notes) {
+        ChatTemplateKwargs trained = ChatTemplateKwargs.read(modelDir);
+        if (trained.isEmpty()) return;
+        boolean fixed = false;
+        for (Map.Entry<String, GgufValue> e : meta.entrySet()) {
+            boolean template = e.getKey().equals(Tokenizer.CHAT_TEMPLATE) || e.getKey().startsWith(Tokenizer.CHAT_TEMPLATE + ".");
+            if (template && e.getValue() instanceof GgufValue.Str s) {
+                e.setValue(GgufValue.of(trained.asFixedIn(s.value())));
+                fixed = true;
+            }
+        }
+        if (fixed) {
+            notes.add("chat template: fixed the variables the model was trained with " + trained.values() + " ("
+                    + ChatTemplateKwargs.FILE + ")");
+        }
     }
 
     private static List<GgufTensor> planTensors(ModelConfig config, GgufArchitecture arch, SafetensorsModel weights,

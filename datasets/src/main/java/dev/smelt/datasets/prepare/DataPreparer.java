@@ -1,6 +1,8 @@
 package dev.smelt.datasets.prepare;
 
 import dev.smelt.core.SmeltException;
+import dev.smelt.core.chat.ChatTemplateKwargs;
+import dev.smelt.datasets.render.TrainedRendering;
 import dev.smelt.datasets.source.DataFile;
 import dev.smelt.datasets.source.HubDatasetFetcher;
 import dev.smelt.datasets.source.RowStream;
@@ -67,14 +69,15 @@ public final class DataPreparer {
             SourceResolver resolver = new SourceResolver(hub);
             TokenStore trainStore = newStore();
             owned.add(trainStore);
-            PreparationReport trainReport = fill(resolver.resolve(data), text, trainStore);
+            RenderCounts counts = new RenderCounts();
+            PreparationReport trainReport = fill(resolver.resolve(data), text, trainStore, counts);
             SequenceSet train;
             SequenceSet validation;
             PreparationReport valReport = null;
             if (!valData.isEmpty()) {
                 TokenStore valStore = newStore();
                 owned.add(valStore);
-                valReport = fill(resolver.resolve(valData), text, valStore);
+                valReport = fill(resolver.resolve(valData), text, valStore, counts);
                 train = sequences(trainStore, Split.shuffledOnly(trainStore.size(), options.seed()).train());
                 validation = sequences(valStore, identity(valStore.size()));
             } else {
@@ -85,11 +88,13 @@ public final class DataPreparer {
             if (train.size() == 0) throw new SmeltException(String.join(", ", data) + ": no training examples left ("
                     + describeLoss(trainReport) + ")");
             int padId = text.tokenizer().padTokenId();
+            ChatTemplateKwargs kwargs = TrainedRendering.decide(text.template(), counts.chats, counts.reasoning);
             if (modelText == null) {
                 text.close();
                 owned.remove(text);
             }
-            return new PreparedData(train, validation, trainReport, valReport, options, padId, closer(owned));
+            return new PreparedData(train, validation, trainReport, valReport, options, padId, kwargs,
+                    closer(owned));
         } catch (IOException | RuntimeException | Error e) {
             closer(owned).close();
             throw e;
@@ -115,7 +120,14 @@ public final class DataPreparer {
         return workDir == null ? TokenStore.temporary() : new TokenStore(workDir);
     }
 
-    private PreparationReport fill(List<DataFile> files, ModelText text, TokenStore store) throws IOException {
+    /** Conversations rendered, and those with reasoning, over training and validation data. */
+    private static final class RenderCounts {
+        long chats;
+        long reasoning;
+    }
+
+    private PreparationReport fill(List<DataFile> files, ModelText text, TokenStore store, RenderCounts counts)
+            throws IOException {
         ExamplePipeline pipeline = new ExamplePipeline(options, text);
         ReportCollector report = new ReportCollector(options.seqLen());
         LengthStage lengths = new LengthStage(options, report, store::append);
@@ -123,6 +135,8 @@ public final class DataPreparer {
         try (RowStream rows = new RowStream(files, options.textSampling())) {
             pipeline.run(rows, processed -> {
                 if (processed instanceof ProcessedRow.Example ex) {
+                    if (!ex.rendered().addSpecialTokens()) counts.chats++;
+                    if (ex.rendered().reasoning()) counts.reasoning++;
                     lengths.accept(ex, pipeline.format());
                 } else {
                     report.invalid((ProcessedRow.Invalid) processed);

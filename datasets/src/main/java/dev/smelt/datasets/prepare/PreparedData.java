@@ -1,5 +1,6 @@
 package dev.smelt.datasets.prepare;
 
+import dev.smelt.core.chat.ChatTemplateKwargs;
 import dev.smelt.datasets.djl.SftDataset;
 
 /**
@@ -9,9 +10,12 @@ import dev.smelt.datasets.djl.SftDataset;
  * @param padTokenId the id to pad batches with: the tokenizer's pad token, else its end-of-sequence token, else 0
  * @param validationReport the report of {@code --val-data}, or null when validation was split off
  *     the training data (its rows are then counted in {@code trainReport})
+ * @param chatTemplateKwargs the template variables the rows were rendered with, decided from the data ({@link
+ *     dev.smelt.datasets.render.TrainedRendering}): the model must be prompted with them too
  */
 public record PreparedData(SequenceSet train, SequenceSet validation, PreparationReport trainReport,
-                           PreparationReport validationReport, DataOptions options, int padTokenId, Resources resources)
+                           PreparationReport validationReport, DataOptions options, int padTokenId,
+                           ChatTemplateKwargs chatTemplateKwargs, Resources resources)
         implements AutoCloseable {
     /** Training rows as a DJL dataset in their seeded order (sequential sampling), {@code batchSize} rows a batch. */
     public SftDataset trainDataset(int batchSize) {

@@ -68,21 +68,23 @@ public final class ChatRenderer {
         }
         List<ChatMessage> messages = toMessages(chat.turns());
         String full = template.render(messages, false);
-        if (trainOn == TrainOn.ALL) return new RenderedExample(full, List.of(new CharSpan(0, full.length())), false);
+        boolean reasoning = ThinkBlocks.hasReasoning(chat.turns());
+        if (trainOn == TrainOn.ALL) return new RenderedExample(full, List.of(new CharSpan(0, full.length())), false, reasoning);
         Skeleton skeleton = skeleton(chat.turns());
         if (skeleton != null) {
             List<CharSpan> spans = skeleton.spansFor(chat.turns(), full);
-            if (spans != null) return new RenderedExample(full, spans, false);
+            if (spans != null) return new RenderedExample(full, spans, false, reasoning);
         }
-        return new RenderedExample(full, incrementalSpans(chat.turns(), messages, full), false);
+        return new RenderedExample(full, incrementalSpans(chat.turns(), messages, full), false, reasoning);
     }
 
     /** Renders without the skeleton shortcut: every row incrementally (for tests that compare both). */
     RenderedExample renderIncrementally(Sample.Chat chat) {
         List<ChatMessage> messages = toMessages(chat.turns());
         String full = template.render(messages, false);
-        if (trainOn == TrainOn.ALL) return new RenderedExample(full, List.of(new CharSpan(0, full.length())), false);
-        return new RenderedExample(full, incrementalSpans(chat.turns(), messages, full), false);
+        boolean reasoning = ThinkBlocks.hasReasoning(chat.turns());
+        if (trainOn == TrainOn.ALL) return new RenderedExample(full, List.of(new CharSpan(0, full.length())), false, reasoning);
+        return new RenderedExample(full, incrementalSpans(chat.turns(), messages, full), false, reasoning);
     }
 
     private List<CharSpan> incrementalSpans(List<Turn> turns, List<ChatMessage> messages, String full) {

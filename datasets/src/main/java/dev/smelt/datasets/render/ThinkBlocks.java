@@ -1,5 +1,8 @@
 package dev.smelt.datasets.render;
 
+import dev.smelt.datasets.format.Role;
+import dev.smelt.datasets.format.Turn;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -14,6 +17,21 @@ final class ThinkBlocks {
     private static final Pattern OPEN_BEFORE = Pattern.compile("<think>\\s*\\z");
 
     private ThinkBlocks() {}
+
+    /**
+     * Whether an assistant message carries reasoning, read as the Qwen3/Qwen3.5 templates read it: the text before
+     * the first {@code </think>}, after the last {@code <think>} there, is not blank.
+     */
+    static boolean hasReasoning(List<Turn> turns) {
+        for (Turn t : turns) {
+            int close = t.role() == Role.ASSISTANT ? t.content().indexOf("</think>") : -1;
+            if (close < 0) continue;
+            String before = t.content().substring(0, close);
+            int open = before.lastIndexOf("<think>");
+            if (!(open < 0 ? before : before.substring(open + "<think>".length())).isBlank()) return true;
+        }
+        return false;
+    }
 
     /**
      * Length of the empty think block at the start of {@code span} within {@code text}, or 0 when the

@@ -5,6 +5,7 @@ import ai.djl.ndarray.types.DataType;
 import dev.smelt.core.SmeltException;
 import dev.smelt.core.chat.ChatMessage;
 import dev.smelt.core.chat.ChatTemplate;
+import dev.smelt.core.chat.ChatTemplateKwargs;
 import dev.smelt.core.model.GenerationConfig;
 import dev.smelt.core.model.ModelDirectory;
 import dev.smelt.models.CausalLM;
@@ -25,6 +26,7 @@ public final class LanguageModel implements AutoCloseable {
     private final Generator generator;
     private final List<Integer> stopIds;
     private ChatTemplate chatTemplate;
+    private ChatTemplateKwargs chatTemplateKwargs = ChatTemplateKwargs.NONE;
 
     public LanguageModel(ModelDirectory dir, CausalLM model, GenerationTokenizer tokenizer) {
         this.dir = dir;
@@ -70,14 +72,36 @@ public final class LanguageModel implements AutoCloseable {
         return tokenizer.encode(prompt, true);
     }
 
-    /** Renders the conversation with the model's own chat template plus the generation prompt, and encodes it. */
-    public long[] encodeChat(List<ChatMessage> messages) {
-        return tokenizer.encode(renderChat(messages), false);
+    /**
+     * Template variables every chat is rendered with unless a request overrides them: those an adapter was trained
+     * with ({@code chat_template_kwargs.json}) and the user's {@code --chat-template-kwargs} on top. A merged model
+     * needs none: its template carries them as defaults.
+     */
+    public synchronized void setChatTemplateKwargs(ChatTemplateKwargs kwargs) {
+        chatTemplateKwargs = kwargs;
     }
 
-    public synchronized String renderChat(List<ChatMessage> messages) {
+    public synchronized ChatTemplateKwargs chatTemplateKwargs() {
+        return chatTemplateKwargs;
+    }
+
+    /** Renders the conversation with the model's own chat template plus the generation prompt, and encodes it. */
+    public long[] encodeChat(List<ChatMessage> messages) {
+        return encodeChat(messages, ChatTemplateKwargs.NONE);
+    }
+
+    /** As {@link #encodeChat(List)}, with {@code request}'s template variables over the model's. */
+    public long[] encodeChat(List<ChatMessage> messages, ChatTemplateKwargs request) {
+        return tokenizer.encode(renderChat(messages, request), false);
+    }
+
+    public String renderChat(List<ChatMessage> messages) {
+        return renderChat(messages, ChatTemplateKwargs.NONE);
+    }
+
+    public synchronized String renderChat(List<ChatMessage> messages, ChatTemplateKwargs request) {
         if (chatTemplate == null) chatTemplate = ChatTemplate.fromModelDir(dir.path());
-        return chatTemplate.render(messages, true);
+        return chatTemplate.render(messages, true, chatTemplateKwargs.overriddenBy(request).values());
     }
 
     /** The model author's sampling defaults (generation_config.json), stopping at the EOS ids. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.smelt.core.SmeltException;
+import dev.smelt.core.chat.ChatTemplateKwargs;
 import dev.smelt.core.io.AtomicFiles;
 import dev.smelt.core.model.ModelDirectory;
 import dev.smelt.core.safetensors.DType;
@@ -32,7 +33,9 @@ import java.util.stream.Stream;
 
 /**
  * Folds a LoRA adapter into its base model: {@code W ← W + scaling·B·A} for every adapted projection,
- * written as a (sharded) Hugging Face directory with the base's config and tokenizer files. Tensors are
+ * written as a (sharded) Hugging Face directory with the base's config and tokenizer files, its chat template
+ * taking the adapter's recorded template variables as defaults ({@link ChatTemplateKwargs#bakeInto}) and the record
+ * kept beside it. Tensors are
  * streamed: each is read memory-mapped and processed in blocks of rows while the shard is written, so
  * memory stays at one block whatever the model size. The output directory appears atomically.
  */
@@ -60,6 +63,7 @@ public final class AdapterMerger {
         }
         ModelDirectory model = ModelDirectory.open(modelDir);
         AdapterFiles.Adapter adapter = AdapterFiles.read(adapterDir);
+        ChatTemplateKwargs trainedWith = ChatTemplateKwargs.read(adapterDir);
         List<Path> written = new ArrayList<>();
         int[] folded = {0};
         try (SafetensorsModel weights = model.weights()) {
@@ -89,6 +93,10 @@ public final class AdapterMerger {
                 List<Path> files = SafetensorsWriter.writeSharded(tmp, Map.of("format", "pt"), sources, maxShardBytes);
                 for (Path f : files) written.add(outDir.resolve(f.getFileName()));
                 copyCompanions(modelDir, tmp, outType);
+                // the prompt the adapter was trained on becomes the merged model's default; the record goes along
+                // for the GGUF export, whose front ends pass the variables themselves
+                trainedWith.bakeInto(tmp);
+                if (!trainedWith.isEmpty()) trainedWith.write(tmp);
             });
         }
         return new Result(outDir, written, folded[0]);

@@ -1,6 +1,7 @@
 package dev.smelt.trainer.peft;
 
 import dev.smelt.core.SmeltException;
+import dev.smelt.core.chat.ChatTemplateKwargs;
 import dev.smelt.core.safetensors.SafetensorsFile;
 import dev.smelt.core.safetensors.SafetensorsWriter;
 import dev.smelt.core.safetensors.TensorInfo;
@@ -14,7 +15,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Reads and writes PEFT adapter directories (adapter_config.json + adapter_model.safetensors). */
+/**
+ * Reads and writes PEFT adapter directories (adapter_config.json + adapter_model.safetensors, plus Smelt's
+ * chat_template_kwargs.json when training decided template variables; PEFT ignores that file).
+ */
 public final class AdapterFiles {
     public static final String WEIGHTS = "adapter_model.safetensors";
 
@@ -37,6 +41,17 @@ public final class AdapterFiles {
         }
         SafetensorsWriter.write(dir.resolve(WEIGHTS), Map.of("format", "pt"), tensors);
         config.write(dir);
+    }
+
+    /**
+     * Writes config and weights, and the chat template variables the adapter was trained with ({@link
+     * ChatTemplateKwargs#FILE}, removed when there are none, so a reused directory holds no stale record).
+     */
+    public static void write(Path dir, AdapterConfig config, List<LoraPair> pairs, ChatTemplateKwargs chatTemplateKwargs)
+            throws IOException {
+        write(dir, config, pairs);
+        if (chatTemplateKwargs.isEmpty()) Files.deleteIfExists(dir.resolve(ChatTemplateKwargs.FILE));
+        else chatTemplateKwargs.write(dir);
     }
 
     public static Adapter read(Path dir) {

@@ -178,7 +178,7 @@ public final class SftTrainer {
             }
             if (cfg.saveEvery() > 0 && done % cfg.saveEvery() == 0 && !last) lastCheckpoint = save(loop, state);
         }
-        AdapterFiles.write(cfg.outDir(), adapterConfig(), loop.parallel().first().pairs());
+        AdapterFiles.write(cfg.outDir(), adapterConfig(), loop.parallel().first().pairs(), data.chatTemplateKwargs());
         return new Result(cfg.outDir(), state.step(), loop.total(), lastLoss, lastEval, false, runTokens, seconds(started),
                 lastCheckpoint);
     }

@@ -1,6 +1,7 @@
 package dev.smelt.trainer.sft;
 
 import dev.smelt.core.SmeltException;
+import dev.smelt.core.chat.ChatTemplateKwargs;
 import dev.smelt.trainer.SettingException;
 import dev.smelt.datasets.length.TrainingSequence;
 import dev.smelt.datasets.prepare.PreparedData;
@@ -10,11 +11,19 @@ import java.util.AbstractList;
 import java.util.List;
 import java.util.zip.CRC32;
 
-/** The rows a run trains and validates on, already tokenized, masked and (optionally) packed. */
-public record TrainingRows(List<TrainingSequence> train, List<TrainingSequence> validation) {
+/**
+ * The rows a run trains and validates on, already tokenized, masked and (optionally) packed, and the chat template
+ * variables they were rendered with (recorded with the adapter, so the model is prompted the way it was trained).
+ */
+public record TrainingRows(List<TrainingSequence> train, List<TrainingSequence> validation,
+                           ChatTemplateKwargs chatTemplateKwargs) {
+    public TrainingRows(List<TrainingSequence> train, List<TrainingSequence> validation) {
+        this(train, validation, ChatTemplateKwargs.NONE);
+    }
+
     /** Rows of a prepared data set, read on demand from its token store (nothing is copied). */
     public static TrainingRows of(PreparedData prepared) {
-        return new TrainingRows(view(prepared.train()), view(prepared.validation()));
+        return new TrainingRows(view(prepared.train()), view(prepared.validation()), prepared.chatTemplateKwargs());
     }
 
     private static List<TrainingSequence> view(SequenceSet set) {
