@@ -127,17 +127,20 @@ public final class GgufExport {
         meta.putAll(TokenizerMetadata.build(dir.tokenizerJson(), dir.tokenizerConfig(),
                 dir.path().resolve("chat_template.jinja"), config.vocabSize(), config.bosTokenId(),
                 dir.eosTokenIds(), options.tokenizerPre()));
-        fixTrainedChatTemplateKwargs(dir.path(), meta, notes);
+        fixTrainedChatTemplateKwargs(dir.path(), options.adapter(), meta, notes);
         return new Plan(arch.ggufName(), meta, tensors, notes);
     }
 
     /**
-     * A merged model records the template variables its adapter was trained with ({@code chat_template_kwargs.json},
-     * e.g. {@code enable_thinking=false}) and carries them as template defaults. llama.cpp's chat and node-llama-cpp's
-     * Jinja wrapper pass {@code enable_thinking} themselves, so in the GGUF the values are fixed instead.
+     * An adapter records the template variables it was trained with ({@code chat_template_kwargs.json}, e.g. {@code
+     * enable_thinking=false}), and a merged model keeps the record and carries them as template defaults. llama.cpp's
+     * chat and node-llama-cpp's Jinja wrapper pass {@code enable_thinking} themselves, so in the GGUF the values are
+     * fixed instead (the adapter merged while converting, if any, over the model's own record).
      */
-    private static void fixTrainedChatTemplateKwargs(Path modelDir, Map<String, GgufValue> meta, List<String> notes) {
-        ChatTemplateKwargs trained = ChatTemplateKwargs.read(modelDir);
+    private static void fixTrainedChatTemplateKwargs(Path modelDir, Path adapter, Map<String, GgufValue> meta,
+            List<String> notes) {
+        ChatTemplateKwargs trained = ChatTemplateKwargs.read(modelDir)
+                .overriddenBy(adapter == null ? ChatTemplateKwargs.NONE : ChatTemplateKwargs.read(adapter));
         if (trained.isEmpty()) return;
         boolean fixed = false;
         for (Map.Entry<String, GgufValue> e : meta.entrySet()) {

@@ -10,6 +10,8 @@ import dev.smelt.converter.gguf.GgufReader;
 import dev.smelt.converter.gguf.GgufTensorInfo;
 import dev.smelt.converter.gguf.GgufValue;
 import dev.smelt.core.SmeltException;
+import dev.smelt.core.chat.ChatTemplate;
+import dev.smelt.core.chat.ChatTemplateKwargs;
 import dev.smelt.core.safetensors.DType;
 import dev.smelt.core.safetensors.SafetensorsModel;
 import dev.smelt.core.safetensors.SafetensorsWriter;
@@ -37,6 +39,30 @@ class GgufExportTest {
             }
         });
         return gguf;
+    }
+
+    /**
+     * The template variables a merged model was trained with are fixed in tokenizer.chat_template: llama.cpp and
+     * node-llama-cpp pass enable_thinking themselves, so a default would never apply there.
+     */
+    @Test
+    void recordedChatTemplateKwargsAreFixedInTheTemplate() throws Exception {
+        Path dir = TinyHfModels.write(tmp.resolve("qwen3-kwargs"), "qwen3", DType.F32, 7);
+        String template = ChatTemplate.fromModelDir(dir).source();
+        ChatTemplateKwargs.of("enable_thinking", false).write(dir);
+        List<String> notes = new ArrayList<>();
+        Path gguf = tmp.resolve("kwargs.gguf");
+        GgufExport.export(dir, gguf, GgufExport.Options.of(OutputType.F32), new GgufExport.Listener() {
+            @Override
+            public void note(String message) {
+                notes.add(message);
+            }
+        });
+        try (GgufReader r = GgufReader.open(gguf)) {
+            assertThat(r.metadata().get("tokenizer.chat_template"))
+                    .isEqualTo(GgufValue.of("{%- set enable_thinking = false %}" + template));
+        }
+        assertThat(notes).anySatisfy(n -> assertThat(n).contains("enable_thinking=false"));
     }
 
     @ParameterizedTest
