@@ -78,7 +78,7 @@ public final class DenseDecoder extends DecoderModel<DenseConfig> {
 
     @Override
     public DecoderCache newCache(NDManager parent, int batchSize) {
-        return new KvCache(parent, layers.size(), batchSize);
+        return new KvCache(parent, layers.size(), batchSize, config.maxPositionEmbeddings());
     }
 
     @Override

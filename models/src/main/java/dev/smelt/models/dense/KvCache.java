@@ -4,23 +4,23 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import dev.smelt.models.DecoderCache;
+import dev.smelt.models.KvBuffer;
 
 /**
- * Keys and values of every attention layer, {@code [B, Hkv, S, hd]} each, grown by concatenation as tokens
- * arrive. The arrays live in a manager of their own so the per-step managers of the caller can be closed.
+ * Keys and values of every attention layer ({@link KvBuffer}: preallocated, written in place). The arrays live in
+ * a manager of their own so the per-step managers of the caller can be closed.
  */
 public final class KvCache implements DecoderCache {
     private final NDManager manager;
     private final int batchSize;
-    private final NDArray[] keys;
-    private final NDArray[] values;
+    private final KvBuffer[] layers;
     private int length;
 
-    public KvCache(NDManager parent, int numLayers, int batchSize) {
+    public KvCache(NDManager parent, int numLayers, int batchSize, int contextLimit) {
         this.manager = parent.newSubManager();
         this.batchSize = batchSize;
-        this.keys = new NDArray[numLayers];
-        this.values = new NDArray[numLayers];
+        this.layers = new KvBuffer[numLayers];
+        for (int i = 0; i < numLayers; i++) layers[i] = new KvBuffer(manager, contextLimit);
     }
 
     @Override
@@ -32,24 +32,9 @@ public final class KvCache implements DecoderCache {
         return batchSize;
     }
 
-    /** Appends this step's keys/values of {@code layer} and returns the full ones (cached + new). */
+    /** Appends this step's keys/values of {@code layer} and returns the full ones (cached + new), as step views. */
     NDList append(int layer, NDArray k, NDArray v) {
-        if (keys[layer] == null) {
-            k.attach(manager);
-            v.attach(manager);
-            keys[layer] = k;
-            values[layer] = v;
-        } else {
-            NDArray nk = keys[layer].concat(k, 2);
-            NDArray nv = values[layer].concat(v, 2);
-            nk.attach(manager);
-            nv.attach(manager);
-            keys[layer].close();
-            values[layer].close();
-            keys[layer] = nk;
-            values[layer] = nv;
-        }
-        return new NDList(keys[layer], values[layer]);
+        return layers[layer].append(k, v);
     }
 
     /** Called once all layers have seen a step of {@code tokens} tokens. */

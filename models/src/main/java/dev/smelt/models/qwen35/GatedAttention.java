@@ -81,11 +81,9 @@ public final class GatedAttention extends AbstractBlock {
         query = rotary.apply(query, rope);
         key = rotary.apply(key, rope);
         if (cache != null) {
-            if (cache.first(layer) != null) {
-                key = cache.first(layer).concat(key, 2);
-                value = cache.second(layer).concat(value, 2);
-            }
-            cache.put(layer, key, value);
+            NDList held = cache.appendAttention(layer, key, value);
+            key = held.get(0);
+            value = held.get(1);
         }
         NDArray out = Attention.attend(query, key, value, mask, (float) (1 / Math.sqrt(headDim)))
                 .transpose(0, 2, 1, 3).reshape(b, t, (long) heads * headDim);

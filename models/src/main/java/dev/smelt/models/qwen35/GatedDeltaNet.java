@@ -17,6 +17,7 @@ import dev.smelt.core.model.Qwen35Config;
 import dev.smelt.models.nn.Casts;
 import dev.smelt.models.nn.Linear;
 import dev.smelt.models.nn.Scalars;
+import dev.smelt.models.nn.Views;
 import java.util.List;
 
 /**
@@ -109,15 +110,17 @@ public final class GatedDeltaNet extends AbstractBlock {
         NDArray z = inProjZ.apply(ps, x, training).reshape(b, t, hv, dv);
         NDArray beta = Activation.sigmoid(Casts.toFloat32(inProjB.apply(ps, x, training)));
         NDArray a = Casts.toFloat32(inProjA.apply(ps, x, training));
-        NDArray aLogV = ps.getValue(aLog, x.getDevice(), training);
+        // ops on a weight land in the weight's manager, which lives as long as the model: the weights used as the
+        // receiver of an op are taken as views in this forward's manager
+        NDArray aLogV = Views.in(ps.getValue(aLog, x.getDevice(), training), m);
         NDArray dtB = ps.getValue(dtBias, x.getDevice(), training);
         NDArray g = aLogV.exp().neg().mul(Activation.softPlus(a.add(dtB)));
 
         // Causal depthwise conv: out_t = Σ_k W[:, k] · in_{t-(K-1)+k}, over the cached tail or zeros.
-        NDArray past = cache == null || cache.first(layer) == null
-                ? m.zeros(new Shape(b, kernel - 1, convDim), dt) : cache.first(layer);
+        NDArray past = cache == null ? null : cache.convState(layer, m);
+        if (past == null) past = m.zeros(new Shape(b, kernel - 1, convDim), dt);
         NDArray padded = NDArrays.concat(new NDList(past, mixed), 1); // [B, T + K - 1, convDim]
-        NDArray w = ps.getValue(conv1d, x.getDevice(), training).reshape(convDim, kernel);
+        NDArray w = Views.in(ps.getValue(conv1d, x.getDevice(), training), m).reshape(convDim, kernel);
         NDArray conv = null;
         for (int k = 0; k < kernel; k++) {
             NDArray term = padded.get(new NDIndex(":, {}:{}", k, k + t)).mul(w.get(new NDIndex(":, {}", k)));
@@ -134,12 +137,12 @@ public final class GatedDeltaNet extends AbstractBlock {
             q = repeatHeads(q, b, t);
             k = repeatHeads(k, b, t);
         }
-        NDArray state = cache == null ? null : cache.second(layer);
+        NDArray state = cache == null ? null : cache.recurrentState(layer, m);
         GatedDeltaRule.Result r = t == 1 || naive
                 ? GatedDeltaRule.recurrent(q, k, v, g, beta, state, resets)
                 : GatedDeltaRule.chunked(q, k, v, g, beta, state, resets, chunkSize);
         if (cache != null) {
-            cache.put(layer, padded.get(new NDIndex(":, {}:", t)), r.state());
+            cache.putLinear(layer, padded.get(new NDIndex(":, {}:", t)), r.state());
         }
         // Gated RMSNorm per V head: w · norm(o) · silu(z), in float32.
         NDArray o = r.output(); // [B, T, Hv, dv] float32

@@ -141,7 +141,7 @@ public final class Qwen35Model extends DecoderModel<Qwen35Config> {
 
     @Override
     public DecoderCache newCache(NDManager parent, int batchSize) {
-        return new Qwen35Cache(parent, layers.size(), batchSize);
+        return new Qwen35Cache(parent, layers.size(), batchSize, config.maxPositionEmbeddings());
     }
 
     @Override
