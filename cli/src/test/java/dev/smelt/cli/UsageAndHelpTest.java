@@ -81,7 +81,7 @@ class UsageAndHelpTest {
     void helpWrapsAtWordBoundariesWithinEightyColumns() {
         String[][] commands = {{"-h"}, {"generate", "-h"}, {"train", "-h"}, {"quantize", "-h"}, {"convert", "gguf", "-h"},
             {"data", "inspect", "-h"}, {"create-tiny", "-h"}, {"serve", "-h"}, {"bench", "quantize", "-h"}, {"bundle", "-h"},
-            {"bundle", "verify", "-h"}, {"push", "-h"}};
+            {"bundle", "verify", "-h"}, {"push", "-h"}, {"convert", "lora-gguf", "-h"}};
         for (String[] args : commands) {
             Result r = run(args);
             assertThat(r.code()).as(String.join(" ", args)).isZero();
