@@ -81,7 +81,8 @@ public final class TestModels {
         tc.put("bos_token", "<s>");
         tc.put("eos_token", "</s>");
         tc.put("chat_template", "{{ bos_token }}{% for m in messages %}<|{{ m.role }}|>{{ m.content }}\n{% endfor %}"
-                + "{% if add_generation_prompt %}<|assistant|>{% endif %}");
+                + "{% if add_generation_prompt %}<|assistant|>{% endif %}"
+                + "{% if enable_thinking is defined and not enable_thinking %}<think></think>{% endif %}");
         AtomicFiles.writeString(dir.resolve("tokenizer_config.json"), json.writeValueAsString(tc));
     }
 

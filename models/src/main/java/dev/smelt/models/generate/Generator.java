@@ -88,10 +88,14 @@ public final class Generator {
                 String piece = detok == null ? "" : detok.add(token);
                 text.append(piece);
                 out.onToken(token, piece);
+                if (out.stopRequested()) {
+                    reason = StopReason.STOP_STRING;
+                    break;
+                }
                 next = new long[] {token};
             }
         }
-        if (detok != null) {
+        if (detok != null && reason != StopReason.STOP_STRING) {
             String rest = detok.flush();
             if (!rest.isEmpty()) {
                 text.append(rest);

@@ -11,5 +11,10 @@ public interface TokenStreamer {
      */
     void onToken(int tokenId, String text);
 
+    /** Checked after every token: true ends generation with {@link StopReason#STOP_STRING}. */
+    default boolean stopRequested() {
+        return false;
+    }
+
     TokenStreamer NONE = (id, text) -> { };
 }

@@ -8,10 +8,12 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.smelt.core.SmeltException;
 import dev.smelt.core.chat.ChatMessage;
+import dev.smelt.core.chat.ChatTemplateKwargs;
 import dev.smelt.models.generate.GenerationResult;
 import dev.smelt.models.generate.LanguageModel;
 import dev.smelt.models.generate.SamplingOverrides;
 import dev.smelt.models.generate.SamplingParams;
+import dev.smelt.models.generate.StopStrings;
 import dev.smelt.models.generate.TokenStreamer;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -35,17 +37,23 @@ import java.util.function.Supplier;
 /**
  * HTTP front end of a {@link LanguageModel} (JDK HTTP server, no extra dependencies):
  * <ul>
- *   <li>{@code POST /generate} {@code {"prompt", "max_tokens"?, "temperature"?, "top_p"?, "top_k"?, "seed"?}}
- *       → {@code {"response", "tokens", "finish_reason"}};</li>
- *   <li>{@code POST /v1/chat/completions}, OpenAI-compatible, with {@code "stream": true} as server-sent events;</li>
- *   <li>{@code GET /health} → {@code {"status": "ok", ...}}.</li>
+ *   <li>{@code POST /generate} {@code {"prompt", "max_tokens" | "max_new_tokens" | "max_length"?, "temperature"?,
+ *       "top_p"?, "top_k"?, "seed"?, "repetition_penalty"?, "stop"?}} → {@code {"response", "finish_reason",
+ *       "prompt_tokens", "completion_tokens"}} ({@code max_length} counts the prompt, as in transformers);</li>
+ *   <li>{@code POST /v1/chat/completions}, OpenAI-compatible, with {@code "stream": true} as server-sent events,
+ *       {@code stop} (text-level: a stop string is never streamed, not even in part) and
+ *       {@code chat_template_kwargs} (extra chat template variables, e.g. {@code enable_thinking});</li>
+ *   <li>{@code GET /v1/models}, {@code GET /v1/models/{id}}, {@code GET /health}; {@code HEAD} wherever GET works.</li>
  * </ul>
  * Requests are handled on a small thread pool and run on the model one at a time in arrival order (a fair
- * lock), so concurrent clients queue. Bad JSON, bad fields and prompts over the context limit get 400.
+ * lock), so concurrent clients queue. Errors use OpenAI's body ({@code error.message/type/param/code}): bad JSON,
+ * bad or unimplemented fields ({@link RequestFields}), unknown message roles, prompts or {@code max_tokens} over the
+ * context limit get 400 naming the field; another model name 404 {@code model_not_found}; a body over 16 MiB 413.
  */
 public final class GenerationServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_BODY_BYTES = 16 << 20;
+    private static final List<String> ROLES = List.of("system", "user", "assistant", "tool");
 
     private final LanguageModel lm;
     private final String modelName;
@@ -96,6 +104,13 @@ public final class GenerationServer implements AutoCloseable {
             String path = ex.getRequestURI().getPath();
             String method = ex.getRequestMethod();
             try {
+                if (path.startsWith("/v1/models/")) {
+                    requireMethod(method, "GET");
+                    String id = path.substring("/v1/models/".length());
+                    if (!id.equals(modelName)) throw modelNotFound(id);
+                    sendJson(ex, 200, modelObject());
+                    return;
+                }
                 switch (path) {
                     case "/health" -> {
                         requireMethod(method, "GET");
@@ -114,21 +129,23 @@ public final class GenerationServer implements AutoCloseable {
                     case "/v1/models" -> {
                         requireMethod(method, "GET");
                         ObjectNode o = JSON.createObjectNode().put("object", "list");
-                        o.putArray("data").addObject().put("id", modelName).put("object", "model").put("owned_by", "smelt");
+                        o.putArray("data").add(modelObject());
                         sendJson(ex, 200, o);
                     }
                     default -> sendError(ex, 404, "no such endpoint: " + path
-                            + " (endpoints: POST /generate, POST /v1/chat/completions, GET /health)", "not_found_error");
+                            + " (endpoints: POST /generate, POST /v1/chat/completions, GET /v1/models, GET /health)",
+                            "not_found_error", null, null);
                 }
             } catch (BadRequest e) {
-                sendError(ex, 400, e.getMessage(), "invalid_request_error");
+                sendError(ex, e.status, e.getMessage(), "invalid_request_error", e.param, e.code);
             } catch (MethodNotAllowed e) {
                 ex.getResponseHeaders().set("Allow", e.getMessage());
-                sendError(ex, 405, method + " is not allowed on " + path + " (use " + e.getMessage() + ")", "invalid_request_error");
+                sendError(ex, 405, method + " is not allowed on " + path + " (use " + e.getMessage() + ")", "invalid_request_error",
+                        null, null);
             } catch (UncheckedIOException e) {
                 // the client went away mid-stream; nothing left to tell it
             } catch (RuntimeException e) {
-                if (ex.getResponseCode() == -1) sendError(ex, 500, String.valueOf(e.getMessage()), "server_error");
+                if (ex.getResponseCode() == -1) sendError(ex, 500, String.valueOf(e.getMessage()), "server_error", null, null);
             }
         } catch (IOException ignored) {
             // the client closed the connection
@@ -136,38 +153,44 @@ public final class GenerationServer implements AutoCloseable {
     }
 
     private void generate(HttpExchange ex, JsonNode body) throws IOException {
+        RequestFields.check(body, RequestFields.GENERATE);
+        checkModel(body);
         String prompt = requireString(body, "prompt");
-        SamplingParams params = sampling(body, "max_tokens");
         long[] ids = lm.encodePrompt(prompt);
         checkPrompt(ids.length);
-        GenerationResult r = runExclusive(() -> lm.generate(ids, params, null));
-        ObjectNode o = JSON.createObjectNode().put("response", r.text()).put("finish_reason", r.stopReason().openAiName())
+        SamplingParams params = sampling(body, generateLimit(body, ids.length), ids.length);
+        StopStrings stops = stops(body);
+        GenerationResult r = runExclusive(() -> lm.generate(ids, params, collector(stops)));
+        ObjectNode o = JSON.createObjectNode().put("response", text(r, stops)).put("finish_reason", r.stopReason().openAiName())
                 .put("prompt_tokens", r.promptTokens()).put("completion_tokens", r.tokenIds().size());
         sendJson(ex, 200, o);
     }
 
     private void chat(HttpExchange ex, JsonNode body) throws IOException {
+        RequestFields.check(body, RequestFields.CHAT);
+        checkModel(body);
         List<ChatMessage> messages = messages(body);
-        Integer choices = optInt(body, "n");
-        if (choices != null && choices != 1) throw new BadRequest("\"n\": only 1 choice per request is supported");
-        SamplingParams params = sampling(body, body.hasNonNull("max_completion_tokens") ? "max_completion_tokens" : "max_tokens");
         boolean stream = body.has("stream") && body.get("stream").asBoolean(false);
+        ChatTemplateKwargs kwargs = templateKwargs(body);
         long[] ids;
         try {
-            ids = lm.encodeChat(messages);
+            ids = lm.encodeChat(messages, kwargs);
         } catch (SmeltException e) {
-            throw new BadRequest(e.getMessage());
+            throw new BadRequest(e.getMessage(), "messages");
         }
         checkPrompt(ids.length);
+        String maxField = body.hasNonNull("max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
+        SamplingParams params = sampling(body, limitField(body, maxField), ids.length);
+        StopStrings stops = stops(body);
         String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
         long created = System.currentTimeMillis() / 1000;
         if (!stream) {
-            GenerationResult r = runExclusive(() -> lm.generate(ids, params, null));
+            GenerationResult r = runExclusive(() -> lm.generate(ids, params, collector(stops)));
             ObjectNode o = JSON.createObjectNode().put("id", id).put("object", "chat.completion").put("created", created)
                     .put("model", modelName);
             ObjectNode choice = o.putArray("choices").addObject();
             choice.put("index", 0);
-            choice.putObject("message").put("role", "assistant").put("content", r.text());
+            choice.putObject("message").put("role", "assistant").put("content", text(r, stops));
             choice.put("finish_reason", r.stopReason().openAiName());
             usage(o, r);
             sendJson(ex, 200, o);
@@ -178,15 +201,29 @@ public final class GenerationServer implements AutoCloseable {
         ex.sendResponseHeaders(200, 0);
         OutputStream out = ex.getResponseBody();
         sendEvent(out, chunk(id, created, JSON.createObjectNode().put("role", "assistant").put("content", ""), null));
-        TokenStreamer streamer = (token, text) -> {
-            if (text.isEmpty()) return;
-            try {
-                sendEvent(out, chunk(id, created, JSON.createObjectNode().put("content", text), null));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+        TokenStreamer streamer = new TokenStreamer() {
+            @Override
+            public void onToken(int token, String piece) {
+                send(stops.accept(piece));
+            }
+
+            @Override
+            public boolean stopRequested() {
+                return stops.matched();
+            }
+
+            private void send(String text) {
+                if (text.isEmpty()) return;
+                try {
+                    sendEvent(out, chunk(id, created, JSON.createObjectNode().put("content", text), null));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
             }
         };
         GenerationResult r = runExclusive(() -> lm.generate(ids, params, streamer));
+        String tail = stops.finish();
+        if (!tail.isEmpty()) sendEvent(out, chunk(id, created, JSON.createObjectNode().put("content", tail), null));
         ObjectNode last = chunk(id, created, JSON.createObjectNode(), r.stopReason().openAiName());
         usage(last, r);
         sendEvent(out, last);
@@ -234,9 +271,41 @@ public final class GenerationServer implements AutoCloseable {
         }
     }
 
-    private SamplingParams sampling(JsonNode body, String maxField) {
+    /** The output-length field a /generate request uses: one of max_tokens, max_new_tokens, max_length. */
+    private static Limit generateLimit(JsonNode body, int promptTokens) {
+        List<String> given = new ArrayList<>();
+        for (String f : List.of("max_tokens", "max_new_tokens", "max_length")) if (body.hasNonNull(f)) given.add(f);
+        if (given.size() > 1) {
+            throw new BadRequest("give one of " + String.join(", ", given) + ", not several", given.get(1));
+        }
+        if (given.isEmpty()) return new Limit("max_tokens", null);
+        Limit l = limitField(body, given.get(0));
+        if (!l.field().equals("max_length") || l.value() == null) return l;
+        // max_length counts the prompt too (transformers' meaning)
+        int fresh = l.value() - promptTokens;
+        if (fresh < 1) {
+            throw new BadRequest("\"max_length\" is " + l.value() + " but the prompt alone is " + promptTokens
+                    + " tokens", "max_length");
+        }
+        return new Limit("max_length", fresh);
+    }
+
+    private record Limit(String field, Integer value) {}
+
+    private static Limit limitField(JsonNode body, String field) {
+        Integer v = optInt(body, field);
+        if (v != null && v < 1) throw new BadRequest("\"" + field + "\" must be at least 1, got " + v, field);
+        return new Limit(field, v);
+    }
+
+    private SamplingParams sampling(JsonNode body, Limit limit, int promptTokens) {
+        if (limit.value() != null && promptTokens + limit.value() > lm.generator().contextLimit()) {
+            throw new BadRequest("\"" + limit.field() + "\": the prompt (" + promptTokens + " tokens) plus "
+                    + limit.value() + " new tokens exceeds the model's context limit of " + lm.generator().contextLimit()
+                    + " tokens", limit.field());
+        }
         Integer seed = optInt(body, "seed");
-        SamplingOverrides o = new SamplingOverrides(optInt(body, maxField), optDouble(body, "temperature"),
+        SamplingOverrides o = new SamplingOverrides(limit.value(), optDouble(body, "temperature"),
                 optDouble(body, "top_p"), optInt(body, "top_k"), optDouble(body, "repetition_penalty"),
                 seed == null ? null : seed.longValue());
         try {
@@ -244,6 +313,69 @@ public final class GenerationServer implements AutoCloseable {
         } catch (SmeltException e) {
             throw new BadRequest(e.getMessage());
         }
+    }
+
+    private void checkModel(JsonNode body) {
+        JsonNode m = body.get("model");
+        if (m == null || m.isNull()) return;
+        if (!m.isTextual()) throw new BadRequest("\"model\" must be a string", "model");
+        if (!m.asText().equals(modelName)) throw modelNotFound(m.asText());
+    }
+
+    private BadRequest modelNotFound(String id) {
+        return new BadRequest(404, "The model '" + id + "' does not exist; this server serves '" + modelName + "'",
+                "model", "model_not_found");
+    }
+
+    private ObjectNode modelObject() {
+        return JSON.createObjectNode().put("id", modelName).put("object", "model").put("created", 0).put("owned_by", "smelt");
+    }
+
+    private static StopStrings stops(JsonNode body) {
+        JsonNode v = body.get("stop");
+        List<String> list = new ArrayList<>();
+        if (v == null || v.isNull()) return new StopStrings(list);
+        if (v.isTextual()) {
+            list.add(v.asText());
+        } else if (v.isArray()) {
+            for (JsonNode s : v) {
+                if (!s.isTextual()) throw new BadRequest("\"stop\" must be a string or an array of strings", "stop");
+                list.add(s.asText());
+            }
+        } else {
+            throw new BadRequest("\"stop\" must be a string or an array of strings", "stop");
+        }
+        if (list.contains("")) throw new BadRequest("\"stop\": stop strings must not be empty", "stop");
+        return new StopStrings(list);
+    }
+
+    /** A streamer that only runs the stop strings (non-streaming requests). */
+    private static TokenStreamer collector(StopStrings stops) {
+        return new TokenStreamer() {
+            @Override
+            public void onToken(int token, String piece) {
+                stops.accept(piece);
+            }
+
+            @Override
+            public boolean stopRequested() {
+                return stops.matched();
+            }
+        };
+    }
+
+    private static String text(GenerationResult r, StopStrings stops) {
+        stops.finish();
+        return stops.text();
+    }
+
+    private static ChatTemplateKwargs templateKwargs(JsonNode body) {
+        JsonNode v = body.get("chat_template_kwargs");
+        if (v == null || v.isNull()) return ChatTemplateKwargs.NONE;
+        if (!v.isObject()) throw new BadRequest("\"chat_template_kwargs\" must be an object", "chat_template_kwargs");
+        Map<String, Object> values = new LinkedHashMap<>();
+        v.fields().forEachRemaining(e -> values.put(e.getKey(), JSON.convertValue(e.getValue(), Object.class)));
+        return new ChatTemplateKwargs(values);
     }
 
     private static List<ChatMessage> messages(JsonNode body) {
@@ -254,7 +386,11 @@ public final class GenerationServer implements AutoCloseable {
             JsonNode m = arr.get(i);
             if (!m.isObject()) throw new BadRequest("messages[" + i + "] must be an object");
             JsonNode role = m.get("role");
-            if (role == null || !role.isTextual()) throw new BadRequest("messages[" + i + "].role must be a string");
+            if (role == null || !role.isTextual()) throw new BadRequest("messages[" + i + "].role must be a string", "messages");
+            if (!ROLES.contains(role.asText())) {
+                throw new BadRequest("messages[" + i + "].role: unknown role \"" + role.asText() + "\" (expected one of "
+                        + String.join(", ", ROLES) + ")", "messages");
+            }
             JsonNode content = m.get("content");
             String text;
             if (content == null || content.isNull()) {
@@ -286,8 +422,14 @@ public final class GenerationServer implements AutoCloseable {
     }
 
     private static JsonNode readJson(HttpExchange ex) throws IOException {
+        String declared = ex.getRequestHeaders().getFirst("Content-Length");
+        if (declared != null && declared.matches("\\d{1,18}") && Long.parseLong(declared) > MAX_BODY_BYTES) {
+            throw new BadRequest(413, "request body is " + declared + " bytes, more than " + MAX_BODY_BYTES, null, null);
+        }
         byte[] bytes = ex.getRequestBody().readNBytes(MAX_BODY_BYTES + 1);
-        if (bytes.length > MAX_BODY_BYTES) throw new BadRequest("request body is larger than " + MAX_BODY_BYTES + " bytes");
+        if (bytes.length > MAX_BODY_BYTES) {
+            throw new BadRequest(413, "request body is larger than " + MAX_BODY_BYTES + " bytes", null, null);
+        }
         JsonNode n;
         try {
             n = JSON.readTree(bytes);
@@ -319,19 +461,31 @@ public final class GenerationServer implements AutoCloseable {
     }
 
     private static void requireMethod(String method, String expected) {
-        if (!method.equalsIgnoreCase(expected)) throw new MethodNotAllowed(expected);
+        if (method.equalsIgnoreCase(expected)) return;
+        if (expected.equals("GET") && method.equalsIgnoreCase("HEAD")) return;
+        throw new MethodNotAllowed(expected.equals("GET") ? "GET, HEAD" : expected);
     }
 
     private static void sendJson(HttpExchange ex, int status, ObjectNode body) throws IOException {
         byte[] bytes = JSON.writeValueAsBytes(body);
         ex.getResponseHeaders().set("Content-Type", "application/json");
+        if (ex.getRequestMethod().equalsIgnoreCase("HEAD")) {
+            ex.getResponseHeaders().set("Content-Length", String.valueOf(bytes.length));
+            ex.sendResponseHeaders(status, -1);
+            return;
+        }
         ex.sendResponseHeaders(status, bytes.length);
         ex.getResponseBody().write(bytes);
     }
 
-    private static void sendError(HttpExchange ex, int status, String message, String type) throws IOException {
+    private static void sendError(HttpExchange ex, int status, String message, String type, String param, String code)
+            throws IOException {
         ObjectNode o = JSON.createObjectNode();
-        o.putObject("error").put("message", message).put("type", type).put("code", status);
+        ObjectNode e = o.putObject("error").put("message", message).put("type", type);
+        if (param == null) e.putNull("param");
+        else e.put("param", param);
+        if (code == null) e.putNull("code");
+        else e.put("code", code);
         sendJson(ex, status, o);
     }
 
