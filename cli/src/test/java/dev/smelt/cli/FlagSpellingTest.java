@@ -2,9 +2,8 @@ package dev.smelt.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.smelt.testkit.cli.CliRunner;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,9 +15,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine;
 
 /**
  * One spelling per flag: every command names devices, precision and threads the same way, with the same value
@@ -104,17 +103,14 @@ class FlagSpellingTest {
 
     @Test
     void oneDeviceCommandsRefuseAListAndEveryCommandRefusesBf16InOneLine() {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Smelt.run(new PrintWriter(out), new PrintWriter(err), "generate", "--model", "no-such-model", "--devices", "gpu0,gpu1",
-                "--prompt", "x");
-        assertThat(code).isEqualTo(1);
-        assertThat(err.toString()).isEqualTo(
+        CliRunner smelt = new CliRunner(Smelt::run);
+        CliRunner.Result r = smelt.run("generate", "--model", "no-such-model", "--devices", "gpu0,gpu1", "--prompt", "x");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).isEqualTo(
                 "smelt: error: devices gpu0,gpu1: one device expected (cpu or gpuN); only training runs on several\n");
-        err.getBuffer().setLength(0);
-        code = Smelt.run(new PrintWriter(out), new PrintWriter(err), "serve", "--model", "no-such-model", "--precision", "bf16");
-        assertThat(code).isEqualTo(1);
-        assertThat(err.toString()).startsWith("smelt: error: precision bf16 is not available: ").hasLineCount(1);
+        r = smelt.run("serve", "--model", "no-such-model", "--precision", "bf16");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).startsWith("smelt: error: precision bf16 is not available: ").hasLineCount(1);
     }
 
     /** `smelt CMD ... --flag ...` in inline code or in a code block line. */

@@ -2,8 +2,8 @@ package dev.smelt.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.smelt.testkit.interop.InteropTool;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +17,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -32,6 +33,19 @@ class NoNetworkInteropIT {
     private static final Pattern FAMILY = Pattern.compile("sa_family=(AF_[A-Z0-9]+)");
     private static final List<String> LOCAL_FAMILIES = List.of("AF_UNIX", "AF_UNSPEC", "AF_NETLINK", "AF_INET", "AF_INET6");
 
+    /** unshare (an empty network namespace) and strace; isolationCommand() also sets {@link #strace}. */
+    @RegisterExtension
+    static final InteropTool<List<String>> ISOLATION = InteropTool.of("the no-network check", () -> {
+        List<String> missing = new ArrayList<>();
+        for (String tool : List.of("strace", "unshare")) if (!SmeltJar.onPath(tool)) missing.add(tool);
+        if (!missing.isEmpty()) {
+            throw new InteropTool.Missing("missing " + String.join(", ", missing) + " (Debian: apt-get install strace util-linux)");
+        }
+        List<String> command = isolationCommand();
+        if (command == null) throw new InteropTool.Missing("cannot create a network namespace (unshare -n / -rn) or trace (strace -f)");
+        return command;
+    });
+
     @TempDir static Path work;
     private static List<String> isolation;
     private static List<String> strace;
@@ -40,15 +54,7 @@ class NoNetworkInteropIT {
 
     @BeforeAll
     static void isolateAndPrepare() throws Exception {
-        List<String> missing = new ArrayList<>();
-        for (String tool : List.of("strace", "unshare")) if (!SmeltJar.onPath(tool)) missing.add(tool);
-        if (missing.isEmpty()) isolation = isolationCommand();
-        if (isolation == null) {
-            String why = missing.isEmpty() ? "cannot create a network namespace (unshare -n / -rn) or trace (strace -f)"
-                    : "missing " + String.join(", ", missing) + " (Debian: apt-get install strace util-linux)";
-            if (Boolean.getBoolean("smelt.interop.required")) fail("interop required but " + why);
-            assumeTrue(false, "skipping the no-network check: " + why);
-        }
+        isolation = ISOLATION.get();
         model = work.resolve("model");
         run(List.of(), "create-tiny", "--arch", "qwen2", "--out", model.toString());
         StringBuilder jsonl = new StringBuilder();

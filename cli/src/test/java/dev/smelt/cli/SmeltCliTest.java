@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.smelt.core.safetensors.SafetensorsWriter;
 import dev.smelt.core.safetensors.TensorSource;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import dev.smelt.testkit.cli.CliRunner.Result;
+import dev.smelt.testkit.cli.CliRunner;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -19,39 +19,32 @@ class SmeltCliTest {
     @TempDir
     Path tmp;
 
-    record Result(int code, String out, String err) {}
-
-    static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Smelt.run(new PrintWriter(out), new PrintWriter(err), args);
-        return new Result(code, out.toString(), err.toString());
-    }
+    private static final CliRunner SMELT = new CliRunner(Smelt::run);
 
     @Test
     void versionNamesTheProjectVersion() {
-        Result r = run("--version");
+        Result r = SMELT.run("--version");
         assertThat(r.code()).isZero();
         assertThat(r.out()).startsWith("smelt 0.");
     }
 
     @Test
     void unknownSubcommandIsAUsageError() {
-        Result r = run("frobnicate");
+        Result r = SMELT.run("frobnicate");
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("Unmatched argument at index 0: 'frobnicate'");
     }
 
     @Test
     void failureIsOneLineWithoutStackTrace() {
-        Result r = run("inspect", tmp.resolve("nope").toString());
+        Result r = SMELT.run("inspect", tmp.resolve("nope").toString());
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.err()).isEqualTo("smelt: error: " + tmp.resolve("nope") + ": no such file or directory\n");
     }
 
     @Test
     void verboseAddsTheStackTrace() {
-        Result r = run("--verbose", "inspect", tmp.resolve("nope").toString());
+        Result r = SMELT.run("--verbose", "inspect", tmp.resolve("nope").toString());
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.err()).contains("at dev.smelt.cli.commands.InspectCommand");
     }
@@ -59,7 +52,7 @@ class SmeltCliTest {
     @Test
     void everySubcommandAnswersHelp() {
         for (String[] args : new String[][] {{"inspect", "--help"}, {"completion", "-h"}}) {
-            Result r = run(args);
+            Result r = SMELT.run(args);
             assertThat(r.code()).as(String.join(" ", args)).isZero();
             assertThat(r.out()).startsWith("Usage: smelt " + args[0]);
         }
@@ -67,7 +60,7 @@ class SmeltCliTest {
 
     @Test
     void completionScriptCoversSubcommands() {
-        Result r = run("completion", "bash");
+        Result r = SMELT.run("completion", "bash");
         assertThat(r.code()).isZero();
         assertThat(r.out()).contains("complete -F").contains("inspect");
     }
@@ -78,7 +71,7 @@ class SmeltCliTest {
         SafetensorsWriter.write(f, Map.of("format", "pt"),
                 List.of(TensorSource.ofFloats("a", new long[] {2, 3}, new float[6]),
                         TensorSource.ofFloats("b", new long[] {4}, new float[4])));
-        Result r = run("inspect", f.toString(), "--json");
+        Result r = SMELT.run("inspect", f.toString(), "--json");
         assertThat(r.code()).as(r.err()).isZero();
         JsonNode j = new ObjectMapper().readTree(r.out());
         assertThat(j.get("kind").asText()).isEqualTo("safetensors");
@@ -95,7 +88,7 @@ class SmeltCliTest {
                 {"model_type":"qwen3","vocab_size":151936,"hidden_size":1024,"intermediate_size":3072,
                  "num_hidden_layers":28,"num_attention_heads":16,"num_key_value_heads":8,"head_dim":128,
                  "tie_word_embeddings":true}""");
-        Result r = run("inspect", "--from-config", "--json", "--no-tensors", cfg.toString());
+        Result r = SMELT.run("inspect", "--from-config", "--json", "--no-tensors", cfg.toString());
         assertThat(r.code()).as(r.err()).isZero();
         JsonNode j = new ObjectMapper().readTree(r.out());
         assertThat(j.get("architecture").asText()).isEqualTo("qwen3");

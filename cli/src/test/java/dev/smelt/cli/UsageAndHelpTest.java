@@ -2,8 +2,8 @@ package dev.smelt.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import dev.smelt.testkit.cli.CliRunner.Result;
+import dev.smelt.testkit.cli.CliRunner;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -16,27 +16,20 @@ class UsageAndHelpTest {
     @TempDir
     Path tmp;
 
-    record Result(int code, String out, String err) {}
-
-    static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Smelt.run(new PrintWriter(out), new PrintWriter(err), args);
-        return new Result(code, out.toString(), err.toString());
-    }
+    private static final CliRunner SMELT = new CliRunner(Smelt::run);
 
     @Test
     void aUsageErrorIsOneLineAndAHintNotTheWholeHelp() {
-        Result r = run("generate", "--model", tmp.toString(), "--prompt", "x", "--frobnicate");
+        Result r = SMELT.run("generate", "--model", tmp.toString(), "--prompt", "x", "--frobnicate");
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.out()).isEmpty();
         assertThat(r.err()).isEqualTo("smelt: error: Unknown option: '--frobnicate'\nsee smelt generate -h\n");
 
-        Result missing = run("convert", "gguf", "--out", "x.gguf");
+        Result missing = SMELT.run("convert", "gguf", "--out", "x.gguf");
         assertThat(missing.code()).isEqualTo(2);
         assertThat(missing.err()).isEqualTo("smelt: error: Missing required option: '--model=DIR'\nsee smelt convert gguf -h\n");
 
-        Result badInt = run("generate", "--model", tmp.toString(), "--prompt", "x", "--max-new-tokens", "lots");
+        Result badInt = SMELT.run("generate", "--model", tmp.toString(), "--prompt", "x", "--max-new-tokens", "lots");
         assertThat(badInt.code()).isEqualTo(2);
         assertThat(badInt.err()).startsWith("smelt: error: Invalid value for option '--max-new-tokens'").doesNotContain("Usage:");
     }
@@ -54,11 +47,11 @@ class UsageAndHelpTest {
             {"--repetition-penalty", "0", "--repetition-penalty must be above 0, got 0.0"},
         };
         for (String[] c : cases) {
-            Result r = run("generate", "--model", missingModel, "--prompt", "x", c[0], c[1]);
+            Result r = SMELT.run("generate", "--model", missingModel, "--prompt", "x", c[0], c[1]);
             assertThat(r.code()).as(c[0]).isEqualTo(2);
             assertThat(r.err()).isEqualTo("smelt: error: " + c[2] + "\nsee smelt generate -h\n");
         }
-        Result port = run("serve", "--model", missingModel, "--port", "70000");
+        Result port = SMELT.run("serve", "--model", missingModel, "--port", "70000");
         assertThat(port.code()).isEqualTo(2);
         assertThat(port.err()).isEqualTo("smelt: error: --port must be 0..65535, got 70000\nsee smelt serve -h\n");
     }
@@ -68,7 +61,7 @@ class UsageAndHelpTest {
         try (ServerSocket taken = new ServerSocket()) {
             taken.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
             int port = taken.getLocalPort();
-            Result r = run("serve", "--model", tmp.resolve("no-model").toString(), "--host", "127.0.0.1", "--port",
+            Result r = SMELT.run("serve", "--model", tmp.resolve("no-model").toString(), "--host", "127.0.0.1", "--port",
                     Integer.toString(port));
             assertThat(r.code()).isEqualTo(1);
             assertThat(r.err()).startsWith("smelt: error: 127.0.0.1:" + port + ": cannot listen (")
@@ -83,7 +76,7 @@ class UsageAndHelpTest {
             {"data", "inspect", "-h"}, {"create-tiny", "-h"}, {"serve", "-h"}, {"bench", "quantize", "-h"}, {"bundle", "-h"},
             {"bundle", "verify", "-h"}, {"push", "-h"}, {"convert", "lora-gguf", "-h"}};
         for (String[] args : commands) {
-            Result r = run(args);
+            Result r = SMELT.run(args);
             assertThat(r.code()).as(String.join(" ", args)).isZero();
             assertThat(r.err()).as(String.join(" ", args)).isEmpty();
             for (String line : r.out().split("\n")) {
@@ -92,12 +85,12 @@ class UsageAndHelpTest {
             // picocli alone breaks "generation_config.json" after the dot and "e.g." in two
             assertThat(r.out()).doesNotContainPattern("[a-z]\\.\\n\\s+(json|g\\.|jsonl)");
         }
-        String generate = run("generate", "-h").out();
+        String generate = SMELT.run("generate", "-h").out();
         assertThat(generate).startsWith("Usage: smelt generate ").contains("generation_config.json").contains("e.g. BOS");
         // a continuation line starts under the option's description, not at the margin
         assertThat(generate).containsPattern("\\n      --max-new-tokens=N   Most tokens to generate \\(default:\\n {29}generation_config\\.json");
         // the command list shows each command's first sentence
-        assertThat(run("-h").out()).contains("  train        LoRA supervised fine-tuning.\n");
+        assertThat(SMELT.run("-h").out()).contains("  train        LoRA supervised fine-tuning.\n");
     }
 
     @Test
@@ -112,10 +105,10 @@ class UsageAndHelpTest {
 
     @Test
     void completionIsForBashAndRefusesZsh() {
-        Result bash = run("completion", "bash");
+        Result bash = SMELT.run("completion", "bash");
         assertThat(bash.code()).isZero();
         assertThat(bash.out()).contains("complete -F _complete_smelt");
-        Result zsh = run("completion", "zsh");
+        Result zsh = SMELT.run("completion", "zsh");
         assertThat(zsh.code()).isEqualTo(2);
         assertThat(zsh.out()).isEmpty();
         assertThat(zsh.err()).startsWith("smelt: error: Invalid value for positional parameter at index 0 (SHELL): expected one of [bash]")

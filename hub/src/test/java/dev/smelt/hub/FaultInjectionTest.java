@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.smelt.core.SmeltException;
-import dev.smelt.hub.testserver.Fault;
-import dev.smelt.hub.testserver.FakeHub;
+import dev.smelt.testkit.hub.Fault;
+import dev.smelt.testkit.hub.FakeHub;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,11 +2,11 @@ package dev.smelt.hub;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.File;
+import dev.smelt.testkit.interop.InteropTool;
+import dev.smelt.testkit.interop.NodeTools;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,8 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -26,23 +26,14 @@ import org.junit.jupiter.api.io.TempDir;
 class HubCacheInteropIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     @TempDir Path tmp;
-    private Path node;
-    private Path script;
-
-    @BeforeEach
-    void locateHarness() {
-        node = findOnPath(System.getenv().getOrDefault("SMELT_NODE", "node"));
-        Path dir = findInteropDir();
-        String missing = node == null ? "node is not on PATH (set SMELT_NODE or install Node.js >= 20)"
-                : dir == null ? "hub/interop/package.json not found (set -Dsmelt.repo.root)"
-                : !Files.isDirectory(dir.resolve("node_modules/@huggingface/hub")) ? "run " + dir.resolve("install.sh")
-                : null;
-        if (missing != null) {
-            if (Boolean.getBoolean("smelt.interop.required")) fail("hub interop harness unavailable: " + missing);
-            assumeTrue(false, "hub interop harness unavailable: " + missing);
-        }
-        script = dir.resolve("hub-cache.mjs");
-    }
+    /** node and {@code hub/interop/hub-cache.mjs} (with @huggingface/hub installed by {@code hub/interop/install.sh}). */
+    @RegisterExtension
+    static final InteropTool<Path[]> HUB_JS = InteropTool.of("hub interop harness", () -> {
+        Path node = NodeTools.node().orElseThrow(() -> new InteropTool.Missing(NodeTools.nodeMissing()));
+        Path dir = NodeTools.harness("hub/interop").orElseThrow(() -> new InteropTool.Missing(NodeTools.harnessMissing("hub/interop")));
+        if (!Files.isDirectory(dir.resolve("node_modules/@huggingface/hub"))) throw new InteropTool.Missing("run " + dir.resolve("install.sh"));
+        return new Path[] {node, dir.resolve("hub-cache.mjs")};
+    });
 
     @Test
     void smeltCacheIsReadByHuggingfaceHubJs() throws Exception {
@@ -99,6 +90,8 @@ class HubCacheInteropIT {
     }
 
     private JsonNode node(String... args) throws Exception {
+        Path node = HUB_JS.get()[0];
+        Path script = HUB_JS.get()[1];
         List<String> cmd = new ArrayList<>(List.of(node.toString(), script.toString()));
         cmd.addAll(List.of(args));
         Path out = Files.createTempFile(tmp, "node", ".out");
@@ -111,24 +104,5 @@ class HubCacheInteropIT {
         }
         if (p.exitValue() != 0) fail("node " + String.join(" ", args) + " failed: " + Files.readString(err));
         return JSON.readTree(Files.readString(out, StandardCharsets.UTF_8));
-    }
-
-    private static Path findInteropDir() {
-        String root = System.getProperty("smelt.repo.root");
-        if (root != null && Files.isRegularFile(Path.of(root, "hub/interop/package.json"))) return Path.of(root, "hub/interop");
-        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
-            if (Files.isRegularFile(d.resolve("hub/interop/package.json"))) return d.resolve("hub/interop");
-            if (Files.isRegularFile(d.resolve("interop/hub-cache.mjs"))) return d.resolve("interop");
-        }
-        return null;
-    }
-
-    private static Path findOnPath(String exe) {
-        if (exe.contains(File.separator)) return Files.isExecutable(Path.of(exe)) ? Path.of(exe) : null;
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            Path p = Path.of(dir, exe);
-            if (Files.isExecutable(p)) return p;
-        }
-        return null;
     }
 }

@@ -1,7 +1,8 @@
 package dev.smelt.hub;
 
-import dev.smelt.hub.testserver.FakeHub;
-import dev.smelt.hub.testserver.FakeRepo;
+import dev.smelt.testkit.hub.FakeHub;
+import dev.smelt.testkit.hub.FakeRepo;
+import dev.smelt.testkit.hub.RepoKind;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +26,7 @@ final class HubFixture implements AutoCloseable {
     HubFixture(Path dir) throws IOException {
         this.dir = dir;
         this.hub = FakeHub.start(dir.resolve("server"));
-        this.repo = hub.repo(RepoType.MODEL, REPO).lfsThreshold(64 * 1024);
+        this.repo = hub.repo(RepoKind.MODEL, REPO).lfsThreshold(64 * 1024);
     }
 
     /** config.json + tokenizer.json (regular), two LFS weight files (one nested), a duplicate of one of them. */

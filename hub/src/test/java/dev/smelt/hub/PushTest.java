@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.smelt.core.io.AtomicFiles;
-import dev.smelt.hub.testserver.FakeHub;
+import dev.smelt.testkit.hub.FakeHub;
+import dev.smelt.testkit.hub.RepoKind;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
@@ -39,7 +40,7 @@ class PushTest {
             assertThat(r.inlineFiles()).isEqualTo(3);
             assertThat(f.hub.lfsUploads()).isEqualTo(1);
             assertThat(f.hub.cdnSawAuthorization()).isFalse();
-            assertThat(f.hub.existingRepo(RepoType.MODEL, "me/release")).isNotNull();
+            assertThat(f.hub.existingRepo(RepoKind.MODEL, "me/release")).isNotNull();
 
             Path snap = c.snapshot("me/release", "main", PathFilter.ALL);
             assertThat(Files.readAllBytes(snap.resolve("model.safetensors"))).isEqualTo(weights);

@@ -1,7 +1,7 @@
 package dev.smelt.cli.commands;
 
 import dev.smelt.core.SmeltException;
-import dev.smelt.hub.bench.PullBenchmark;
+import dev.smelt.bench.pull.PullBenchmark;
 import dev.smelt.hub.ProgressPrinter;
 import java.io.PrintWriter;
 import java.nio.file.Path;

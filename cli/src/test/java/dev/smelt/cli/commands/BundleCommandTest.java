@@ -1,14 +1,16 @@
 package dev.smelt.cli.commands;
 
-import static dev.smelt.cli.commands.ConvertCommandTest.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.smelt.bundle.archive.ArchiveEntry;
 import dev.smelt.bundle.archive.ArchiveFormat;
 import dev.smelt.bundle.archive.ArchiveWriter;
+import dev.smelt.cli.Smelt;
 import dev.smelt.converter.gguf.GgufReader;
 import dev.smelt.converter.gguf.vocab.GgufKeys.General;
-import dev.smelt.hub.testserver.FakeHub;
+import dev.smelt.testkit.cli.CliRunner.Result;
+import dev.smelt.testkit.cli.CliRunner;
+import dev.smelt.testkit.hub.FakeHub;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,13 +21,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class BundleCommandTest {
+    private static final CliRunner SMELT = new CliRunner(Smelt::run);
+
     @TempDir
     Path tmp;
 
     private Path tinyWithGguf() {
         Path model = tmp.resolve("model");
-        assertThat(run("-q", "create-tiny", "--arch", "qwen3", "--out", model.toString()).code()).isZero();
-        ConvertCommandTest.Result c = run("-q", "convert", "gguf", "--model", model.toString(), "--out",
+        assertThat(SMELT.run("-q", "create-tiny", "--arch", "qwen3", "--out", model.toString()).code()).isZero();
+        Result c = SMELT.run("-q", "convert", "gguf", "--model", model.toString(), "--out",
                 tmp.resolve("m.gguf").toString(), "--type", "Q8_0");
         assertThat(c.code()).as(c.err()).isZero();
         return model;
@@ -35,24 +39,24 @@ class BundleCommandTest {
     void bundlesVerifiesAndExtracts() throws Exception {
         Path model = tinyWithGguf();
         Path out = tmp.resolve("rel.tar.zst");
-        ConvertCommandTest.Result r = run("bundle", "--model", model.toString(), "--gguf", tmp.resolve("m.gguf").toString(),
+        Result r = SMELT.run("bundle", "--model", model.toString(), "--gguf", tmp.resolve("m.gguf").toString(),
                 "--name", "tiny-chat", "--version", "0.2", "--out", out.toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out().strip()).isEqualTo(out.toAbsolutePath().toString());
         assertThat(r.err()).contains("licence apache-2.0");
 
-        ConvertCommandTest.Result v = run("bundle", "verify", out.toString());
+        Result v = SMELT.run("bundle", "verify", out.toString());
         assertThat(v.code()).as(v.err()).isZero();
         assertThat(v.out()).contains(": ok (");
 
         Path dir = tmp.resolve("x");
-        assertThat(run("bundle", "extract", out.toString(), "--out", dir.toString()).code()).isZero();
+        assertThat(SMELT.run("bundle", "extract", out.toString(), "--out", dir.toString()).code()).isZero();
         try (GgufReader g = GgufReader.open(dir.resolve("gguf/tiny-chat-0.2-Q8_0.gguf"))) {
             assertThat(g.string(General.LICENSE)).contains("apache-2.0");
         }
         Files.writeString(dir.resolve("NOTICE"), "edited");
         Files.writeString(dir.resolve("stray.txt"), "x");
-        ConvertCommandTest.Result bad = run("bundle", "verify", dir.toString());
+        Result bad = SMELT.run("bundle", "verify", dir.toString());
         assertThat(bad.code()).isEqualTo(1);
         assertThat(bad.err().lines()).contains("smelt: error: " + dir + ": checksum mismatch: NOTICE",
                 "smelt: error: " + dir + ": extra file stray.txt (not in SHA256SUMS)");
@@ -63,45 +67,45 @@ class BundleCommandTest {
         Path model = tinyWithGguf();
         Files.writeString(model.resolve("README.md"), "---\nlicense: llama3\n---\n# base\n");
         Path out = tmp.resolve("rel.zip");
-        ConvertCommandTest.Result r = run("bundle", "--model", model.toString(), "--name", "t", "--version", "1",
+        Result r = SMELT.run("bundle", "--model", model.toString(), "--name", "t", "--version", "1",
                 "--out", out.toString());
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.err()).startsWith("smelt: error: base model licence 'llama3'").hasLineCount(1);
         assertThat(out).doesNotExist();
 
         Files.writeString(model.resolve("LICENSE"), "META LLAMA 3 COMMUNITY LICENSE AGREEMENT\n");
-        ConvertCommandTest.Result ok = run("bundle", "--model", model.toString(), "--gguf", tmp.resolve("m.gguf").toString(),
+        Result ok = SMELT.run("bundle", "--model", model.toString(), "--gguf", tmp.resolve("m.gguf").toString(),
                 "--name", "t", "--version", "1", "--out", out.toString(), "--license", "llama3");
         assertThat(ok.code()).as(ok.err()).isZero();
         Path dir = tmp.resolve("x");
-        assertThat(run("bundle", "extract", out.toString(), "--out", dir.toString()).code()).isZero();
+        assertThat(SMELT.run("bundle", "extract", out.toString(), "--out", dir.toString()).code()).isZero();
         assertThat(Files.readString(dir.resolve("LICENSE"))).startsWith("META LLAMA 3");
         try (GgufReader g = GgufReader.open(dir.resolve("gguf/t-1-Q8_0.gguf"))) {
             assertThat(g.string(General.LICENSE)).contains("llama3");
         }
-        assertThat(run("bundle", "verify", out.toString()).code()).isZero();
+        assertThat(SMELT.run("bundle", "verify", out.toString()).code()).isZero();
     }
 
     @Test
     void pushOfABundleUploadsItsContentsWithTheCardAsReadme() throws Exception {
         Path model = tinyWithGguf();
         Path out = tmp.resolve("rel.tar.gz");
-        assertThat(run("-q", "bundle", "--model", model.toString(), "--gguf", tmp.resolve("m.gguf").toString(),
+        assertThat(SMELT.run("-q", "bundle", "--model", model.toString(), "--gguf", tmp.resolve("m.gguf").toString(),
                 "--name", "tiny", "--version", "3", "--out", out.toString()).code()).isZero();
         try (FakeHub hub = FakeHub.start(tmp.resolve("server"))) {
             hub.acceptToken("hf_t");
             String[] common = {"--endpoint", hub.endpoint().toString(), "--token", "hf_t", "--cache-dir", tmp.resolve("cache").toString()};
-            ConvertCommandTest.Result push = run(concat(new String[] {"-q", "push", out.toString(), "me/tiny", "--create"}, common));
+            Result push = SMELT.run(concat(new String[] {"-q", "push", out.toString(), "me/tiny", "--create"}, common));
             assertThat(push.code()).as(push.err()).isZero();
-            ConvertCommandTest.Result pull = run(concat(new String[] {"-q", "pull", "me/tiny@main"}, common));
+            Result pull = SMELT.run(concat(new String[] {"-q", "pull", "me/tiny@main"}, common));
             assertThat(pull.code()).as(pull.err()).isZero();
             Path snap = Path.of(pull.out().strip().lines().reduce((a, b) -> b).orElseThrow());
             Path local = tmp.resolve("local");
-            assertThat(run("bundle", "extract", out.toString(), "--out", local.toString()).code()).isZero();
+            assertThat(SMELT.run("bundle", "extract", out.toString(), "--out", local.toString()).code()).isZero();
             assertThat(Files.readString(snap.resolve("README.md"))).isEqualTo(Files.readString(local.resolve("README.md")))
                     .startsWith("---\nlicense: \"apache-2.0\"");
             assertThat(Files.mismatch(snap.resolve("gguf/tiny-3-Q8_0.gguf"), local.resolve("gguf/tiny-3-Q8_0.gguf"))).isEqualTo(-1);
-            ConvertCommandTest.Result verified = run("bundle", "verify", snap.toString());
+            Result verified = SMELT.run("bundle", "verify", snap.toString());
             assertThat(verified.code()).as(verified.err()).isZero();
 
             // a tampered bundle (NOTICE edited, re-archived) is not uploaded
@@ -114,7 +118,7 @@ class BundleCommandTest {
                     w.add(ArchiveEntry.copyOf(local.relativize(f).toString(), f));
                 }
             }
-            ConvertCommandTest.Result refused = run(concat(new String[] {"-q", "push", bad.toString(), "me/bad", "--create"}, common));
+            Result refused = SMELT.run(concat(new String[] {"-q", "push", bad.toString(), "me/bad", "--create"}, common));
             assertThat(refused.code()).isEqualTo(1);
             assertThat(refused.err()).contains("not a sound bundle");
         }
@@ -126,7 +130,7 @@ class BundleCommandTest {
 
     @Test
     void missingNameIsAUsageError() {
-        ConvertCommandTest.Result r = run("bundle", "--out", tmp.resolve("a.zip").toString());
+        Result r = SMELT.run("bundle", "--out", tmp.resolve("a.zip").toString());
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("--name").contains("--version");
     }

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.smelt.cli.Smelt;
 import dev.smelt.converter.gguf.GgmlType;
 import dev.smelt.converter.gguf.GgufReader;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import dev.smelt.testkit.cli.CliRunner.Result;
+import dev.smelt.testkit.cli.CliRunner;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -16,22 +16,15 @@ class ConvertCommandTest {
     @TempDir
     Path tmp;
 
-    record Result(int code, String out, String err) {}
-
-    static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Smelt.run(new PrintWriter(out), new PrintWriter(err), args);
-        return new Result(code, out.toString(), err.toString());
-    }
+    private static final CliRunner SMELT = new CliRunner(Smelt::run);
 
     @Test
     void convertsACreateTinyModelAndInspectsTheResult() {
         Path model = tmp.resolve("q35");
-        assertThat(run("create-tiny", "--arch", "qwen3_5", "--out", model.toString(), "--linear-v-heads", "4",
+        assertThat(SMELT.run("create-tiny", "--arch", "qwen3_5", "--out", model.toString(), "--linear-v-heads", "4",
                 "--mtp-layers", "1").code()).isZero();
         Path gguf = tmp.resolve("out/q35.gguf");
-        Result r = run("convert", "gguf", "--model", model.toString(), "--out", gguf.toString(), "--type", "bf16");
+        Result r = SMELT.run("convert", "gguf", "--model", model.toString(), "--out", gguf.toString(), "--type", "bf16");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).startsWith("wrote " + gguf + " (qwen35, ");
         assertThat(r.err()).contains("note: left out").contains("multi-token-prediction").contains("] token_embd.weight");
@@ -40,11 +33,11 @@ class ConvertCommandTest {
             assertThat(g.tensor("token_embd.weight").type()).isEqualTo(GgmlType.BF16);
             assertThat(g.tensor("output_norm.weight").type()).isEqualTo(GgmlType.F32);
         }
-        Result quiet = run("-q", "convert", "gguf", "--model", model.toString(), "--out", gguf.toString());
+        Result quiet = SMELT.run("-q", "convert", "gguf", "--model", model.toString(), "--out", gguf.toString());
         assertThat(quiet.code()).isZero();
         assertThat(quiet.err()).isEmpty();
 
-        Result inspect = run("inspect", gguf.toString(), "--no-tensors");
+        Result inspect = SMELT.run("inspect", gguf.toString(), "--no-tensors");
         assertThat(inspect.code()).as(inspect.err()).isZero();
         assertThat(inspect.out()).contains("kind:          gguf").contains("architecture:  qwen35")
                 .contains("qwen35.ssm.time_step_rank").contains("tokenizer.ggml.pre").contains("\"qwen2\"");
@@ -53,13 +46,13 @@ class ConvertCommandTest {
     @Test
     void convertOnnxWritesTheTransformersJsLayoutAndRefusesWhatItCannotExport() throws Exception {
         Path model = tmp.resolve("llama");
-        assertThat(run("create-tiny", "--arch", "llama", "--out", model.toString()).code()).isZero();
+        assertThat(SMELT.run("create-tiny", "--arch", "llama", "--out", model.toString()).code()).isZero();
         Path out = tmp.resolve("llama-onnx");
-        Result fp32 = run("convert", "onnx", "--model", model.toString(), "--out", out.toString());
+        Result fp32 = SMELT.run("convert", "onnx", "--model", model.toString(), "--out", out.toString());
         assertThat(fp32.code()).as(fp32.err()).isZero();
         assertThat(fp32.out()).startsWith("wrote " + out.resolve("onnx/model.onnx") + " (llama fp32, ").contains(" inline)");
         assertThat(fp32.err()).contains("] model.embed_tokens.weight");
-        Result fp16 = run("-q", "convert", "onnx", "--model", model.toString(), "--out", out.toString(), "--dtype", "fp16");
+        Result fp16 = SMELT.run("-q", "convert", "onnx", "--model", model.toString(), "--out", out.toString(), "--dtype", "fp16");
         assertThat(fp16.code()).as(fp16.err()).isZero();
         assertThat(fp16.err()).isEmpty();
         for (String f : new String[] {"config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
@@ -69,27 +62,27 @@ class ConvertCommandTest {
         assertThat(Files.size(out.resolve("onnx/model_fp16.onnx"))).isLessThan(Files.size(out.resolve("onnx/model.onnx")) * 6 / 10);
 
         Path q35 = tmp.resolve("q35");
-        assertThat(run("create-tiny", "--arch", "qwen3_5", "--out", q35.toString()).code()).isZero();
-        Result refused = run("convert", "onnx", "--model", q35.toString(), "--out", tmp.resolve("q35-onnx").toString());
+        assertThat(SMELT.run("create-tiny", "--arch", "qwen3_5", "--out", q35.toString()).code()).isZero();
+        Result refused = SMELT.run("convert", "onnx", "--model", q35.toString(), "--out", tmp.resolve("q35-onnx").toString());
         assertThat(refused.code()).isEqualTo(1);
         assertThat(refused.err()).startsWith("smelt: error: ").contains("model_type \"qwen3_5\" cannot be exported to ONNX yet")
                 .hasLineCount(1);
         assertThat(tmp.resolve("q35-onnx")).doesNotExist();
-        Result int4 = run("convert", "onnx", "--model", model.toString(), "--out", out.toString(), "--dtype", "int4");
+        Result int4 = SMELT.run("convert", "onnx", "--model", model.toString(), "--out", out.toString(), "--dtype", "int4");
         assertThat(int4.code()).isEqualTo(2);
         assertThat(int4.err()).contains("ONNX dtype \"int4\" is not supported (expected fp32, fp16)");
     }
 
     @Test
     void errorsAreOneLineAndUsageErrorsExitTwo() throws Exception {
-        Result missing = run("convert", "gguf", "--model", tmp.resolve("nope").toString(), "--out", tmp.resolve("x.gguf").toString());
+        Result missing = SMELT.run("convert", "gguf", "--model", tmp.resolve("nope").toString(), "--out", tmp.resolve("x.gguf").toString());
         assertThat(missing.code()).isEqualTo(1);
         assertThat(missing.err()).startsWith("smelt: error: ").contains("nope").hasLineCount(1);
-        Result badType = run("convert", "gguf", "--model", tmp.toString(), "--out", "x.gguf", "--type", "q9_z");
+        Result badType = SMELT.run("convert", "gguf", "--model", tmp.toString(), "--out", "x.gguf", "--type", "q9_z");
         assertThat(badType.code()).isEqualTo(2);
-        assertThat(run("convert").code()).isEqualTo(2);
+        assertThat(SMELT.run("convert").code()).isEqualTo(2);
         Files.writeString(tmp.resolve("not.gguf"), "hello world, definitely not gguf");
-        Result inspect = run("inspect", tmp.resolve("not.gguf").toString());
+        Result inspect = SMELT.run("inspect", tmp.resolve("not.gguf").toString());
         assertThat(inspect.code()).isEqualTo(1);
         assertThat(inspect.err()).contains("not a GGUF file").hasLineCount(1);
         assertThat(tmp.resolve("x.gguf")).doesNotExist();

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.smelt.cli.Smelt;
 import dev.smelt.core.model.ModelDirectory;
 import dev.smelt.core.model.Qwen35Config;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import dev.smelt.testkit.cli.CliRunner.Result;
+import dev.smelt.testkit.cli.CliRunner;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -16,19 +16,12 @@ class CreateTinyCommandTest {
     @TempDir
     Path tmp;
 
-    record Result(int code, String out, String err) {}
-
-    static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Smelt.run(new PrintWriter(out), new PrintWriter(err), args);
-        return new Result(code, out.toString(), err.toString());
-    }
+    private static final CliRunner SMELT = new CliRunner(Smelt::run);
 
     @Test
     void writesAQwen35DirectoryWithTheRequestedShape() {
         Path dir = tmp.resolve("q35");
-        Result r = run("create-tiny", "--arch", "qwen3_5", "--out", dir.toString(), "--seed", "5", "--hidden", "32",
+        Result r = SMELT.run("create-tiny", "--arch", "qwen3_5", "--out", dir.toString(), "--seed", "5", "--hidden", "32",
                 "--layers", "2", "--vocab", "400", "--linear-v-heads", "4", "--no-tie", "--dtype", "bf16");
         assertThat(r.err()).isEmpty();
         assertThat(r.code()).isZero();
@@ -47,11 +40,11 @@ class CreateTinyCommandTest {
         Path dir = tmp.resolve("m");
         Files.createDirectories(dir);
         Files.writeString(dir.resolve("keep.txt"), "x");
-        Result r = run("create-tiny", "--arch", "llama", "--out", dir.toString());
+        Result r = SMELT.run("create-tiny", "--arch", "llama", "--out", dir.toString());
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.err()).isEqualTo("smelt: error: " + dir + ": directory exists and is not empty (use --force to replace it)\n");
         assertThat(dir.resolve("keep.txt")).exists();
-        assertThat(run("-q", "create-tiny", "--arch", "llama", "--out", dir.toString(), "--force", "--max-shard-size", "100KB").code())
+        assertThat(SMELT.run("-q", "create-tiny", "--arch", "llama", "--out", dir.toString(), "--force", "--max-shard-size", "100KB").code())
                 .isZero();
         assertThat(dir.resolve("keep.txt")).doesNotExist();
         assertThat(dir.resolve("model.safetensors.index.json")).exists();
@@ -59,12 +52,12 @@ class CreateTinyCommandTest {
 
     @Test
     void badOptionsAreUsageOrOneLineErrors() {
-        Result arch = run("create-tiny", "--arch", "gpt2", "--out", tmp.resolve("x").toString());
+        Result arch = SMELT.run("create-tiny", "--arch", "gpt2", "--out", tmp.resolve("x").toString());
         assertThat(arch.code()).isEqualTo(2);
         assertThat(arch.err()).contains("Invalid value for option '--arch'").contains("unsupported architecture gpt2");
-        Result dtype = run("create-tiny", "--arch", "qwen3", "--out", tmp.resolve("x").toString(), "--dtype", "q4");
+        Result dtype = SMELT.run("create-tiny", "--arch", "qwen3", "--out", tmp.resolve("x").toString(), "--dtype", "q4");
         assertThat(dtype.code()).isEqualTo(2);
-        Result shape = run("create-tiny", "--arch", "qwen3", "--out", tmp.resolve("x").toString(), "--heads", "4", "--kv-heads", "3");
+        Result shape = SMELT.run("create-tiny", "--arch", "qwen3", "--out", tmp.resolve("x").toString(), "--heads", "4", "--kv-heads", "3");
         assertThat(shape.code()).isEqualTo(1);
         assertThat(shape.err()).isEqualTo(
                 "smelt: error: num_attention_heads (--heads) 4 must be a multiple of num_key_value_heads (--kv-heads) 3\n");

@@ -7,8 +7,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.smelt.cli.Smelt;
 import dev.smelt.core.chat.BuiltinChatTemplates;
 import dev.smelt.core.tiny.TinyTokenizer;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import dev.smelt.testkit.cli.CliRunner.Result;
+import dev.smelt.testkit.cli.CliRunner;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,14 +29,7 @@ class DataCommandsTest {
         TinyTokenizer.train(800).writeTo(model, BuiltinChatTemplates.QWEN2_5.source(), 4096);
     }
 
-    private record Run(int code, String out, String err) {}
-
-    private static Run smelt(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Smelt.run(new PrintWriter(out), new PrintWriter(err), args);
-        return new Run(code, out.toString(), err.toString());
-    }
+    private static final CliRunner SMELT = new CliRunner(Smelt::run);
 
     private static Path data(String name, List<String> lines) throws Exception {
         Path f = dir.resolve(name);
@@ -49,14 +42,14 @@ class DataCommandsTest {
         Path f = data("chat.jsonl", List.of(
                 "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"},{\"role\":\"assistant\",\"content\":\"Hello!\"}]}",
                 "{\"messages\":[{\"role\":\"user\",\"content\":\"More\"},{\"role\":\"assistant\",\"content\":\"" + "word ".repeat(300) + "\"}]}"));
-        Run r = smelt("data", "inspect", "--data", f.toString(), "--model", model.toString(), "--seq-len", "128",
+        Result r = SMELT.run("data", "inspect", "--data", f.toString(), "--model", model.toString(), "--seq-len", "128",
                 "--markers", "brackets", "-q");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("format:    messages (detected)").contains("rows:      2")
                 .contains("128: 1 longer (would be dropped)")
                 .contains("<|im_start|>assistant\n⟦Hello!<|im_end|>⟧\n");
 
-        Run json = smelt("data", "inspect", "--data", f.toString(), "--model", model.toString(), "--seq-len", "128", "--json", "-q");
+        Result json = SMELT.run("data", "inspect", "--data", f.toString(), "--model", model.toString(), "--seq-len", "128", "--json", "-q");
         assertThat(json.code()).as(json.err()).isZero();
         JsonNode o = new ObjectMapper().readTree(json.out());
         assertThat(o.get("rows").asLong()).isEqualTo(2);
@@ -71,10 +64,10 @@ class DataCommandsTest {
         List<String> docs = new ArrayList<>();
         for (int i = 0; i < 20; i++) docs.add("{\"text\":\"doc " + i + " " + "plain words ".repeat(40) + "\"}");
         Path f = data("docs.jsonl", docs);
-        Run r = smelt("data", "inspect", "--data", f.toString(), "--model", model.toString(), "--seq-len", "64", "-q");
+        Result r = SMELT.run("data", "inspect", "--data", f.toString(), "--model", model.toString(), "--seq-len", "64", "-q");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).containsPattern("seq-len:   64: 20 documents joined with EOS into \\d+ windows \\(20 longer than a window\\)");
-        Run json = smelt("data", "inspect", "--data", f.toString(), "--model", model.toString(), "--seq-len", "64", "--json", "-q");
+        Result json = SMELT.run("data", "inspect", "--data", f.toString(), "--model", model.toString(), "--seq-len", "64", "--json", "-q");
         JsonNode o = new ObjectMapper().readTree(json.out());
         assertThat(o.get("truncation").asText()).isEqualTo("chunk");
         long total = o.get("tokens").get("total").asLong();
@@ -87,11 +80,11 @@ class DataCommandsTest {
         Path f = data("alpaca.jsonl", List.of(
                 "{\"instruction\":\"Say hi\",\"output\":\"hi\"}",
                 "{\"instruction\":\"Say bye\"}"));
-        Run r = smelt("data", "inspect", "--data", f.toString(), "--model", model.toString(), "-q");
+        Result r = SMELT.run("data", "inspect", "--data", f.toString(), "--model", model.toString(), "-q");
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.err().strip()).isEqualTo("smelt: error: " + f + ":2: missing \"output\"");
 
-        Run skipped = smelt("data", "inspect", "--data", f.toString(), "--model", model.toString(), "--skip-invalid", "--json", "-q");
+        Result skipped = SMELT.run("data", "inspect", "--data", f.toString(), "--model", model.toString(), "--skip-invalid", "--json", "-q");
         assertThat(skipped.code()).as(skipped.err()).isZero();
         JsonNode o = new ObjectMapper().readTree(skipped.out());
         assertThat(o.get("invalid_rows").asLong()).isEqualTo(1);
@@ -101,18 +94,18 @@ class DataCommandsTest {
     @Test
     void fieldMappingAndForcedFormat() throws Exception {
         Path f = data("qa.jsonl", List.of("{\"q\":\"2+2?\",\"a\":\"4\"}"));
-        Run r = smelt("data", "inspect", "--data", f.toString(), "--model", model.toString(), "--format", "prompt-completion",
+        Result r = SMELT.run("data", "inspect", "--data", f.toString(), "--model", model.toString(), "--format", "prompt-completion",
                 "--field", "prompt=q", "--field", "completion=a", "--json", "-q");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(new ObjectMapper().readTree(r.out()).get("format").asText()).isEqualTo("prompt-completion");
-        Run bad = smelt("data", "inspect", "--data", f.toString(), "--model", model.toString(), "--format", "chatml", "-q");
+        Result bad = SMELT.run("data", "inspect", "--data", f.toString(), "--model", model.toString(), "--format", "chatml", "-q");
         assertThat(bad.code()).isEqualTo(1);
         assertThat(bad.err()).contains("--format: unknown format 'chatml'");
     }
 
     @Test
     void benchDataPrintsRatioAndPeakRss() throws Exception {
-        Run r = smelt("bench", "data", "--rows", "300", "--data-threads", "1", "--vocab", "600", "--dir", dir.resolve("bench").toString());
+        Result r = SMELT.run("bench", "data", "--rows", "300", "--data-threads", "1", "--vocab", "600", "--dir", dir.resolve("bench").toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("300 synthetic chat rows").containsPattern("ratio: \\d+\\.\\d\\d wall clock")
                 .contains("peak RSS:");

@@ -14,12 +14,12 @@ import dev.smelt.core.tiny.TinyModelSpec;
 import dev.smelt.core.tiny.TinyModelWriter;
 import dev.smelt.models.generate.LanguageModel;
 import dev.smelt.models.generate.SamplingParams;
+import dev.smelt.testkit.cli.CliRunner.Result;
+import dev.smelt.testkit.cli.CliRunner;
 import dev.smelt.trainer.lora.LoraSettings;
 import dev.smelt.trainer.peft.AdapterConfig;
 import dev.smelt.trainer.peft.AdapterFiles;
 import dev.smelt.trainer.peft.LoraPair;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -38,14 +38,7 @@ class GenerateCommandTest {
     @TempDir static Path tmp;
     Path model;
 
-    record Result(int code, String out, String err) {}
-
-    static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Smelt.run(new PrintWriter(out), new PrintWriter(err), args);
-        return new Result(code, out.toString(), err.toString());
-    }
+    private static final CliRunner SMELT = new CliRunner(Smelt::run);
 
     @BeforeAll
     void model() throws Exception {
@@ -55,7 +48,7 @@ class GenerateCommandTest {
 
     @Test
     void streamsTextAndReportsSpeedOnStderr() {
-        Result r = run("generate", "--model", model.toString(), "--prompt", "Once upon a time", "--max-new-tokens", "8");
+        Result r = SMELT.run("generate", "--model", model.toString(), "--prompt", "Once upon a time", "--max-new-tokens", "8");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).isNotBlank();
         assertThat(r.err()).containsPattern("smelt: \\d+ prompt tokens, \\d+ generated \\((length|stop_token)\\); "
@@ -64,7 +57,7 @@ class GenerateCommandTest {
 
     @Test
     void greedyIdsMatchTheLibraryAndChatUsesTheTemplate() throws Exception {
-        Result r = run("generate", "--model", model.toString(), "--chat", "hi", "--max-new-tokens", "10", "--print-ids",
+        Result r = SMELT.run("generate", "--model", model.toString(), "--chat", "hi", "--max-new-tokens", "10", "--print-ids",
                 "--ignore-eos", "--temperature", "0", "-q");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.err()).isEmpty();
@@ -79,13 +72,13 @@ class GenerateCommandTest {
     void adapterChangesTheOutputAndAZeroAdapterDoesNot() throws Exception {
         String[] base = {"generate", "--model", model.toString(), "--prompt-ids", "5,17,300,42", "--max-new-tokens", "12",
                 "--print-ids", "--ignore-eos", "--temperature", "0", "-q"};
-        Result plain = run(base);
+        Result plain = SMELT.run(base);
         assertThat(plain.code()).as(plain.err()).isZero();
 
         Path strong = writeAdapter("strong", 3.0f);
         Path zero = writeAdapter("zero", 0f);
-        Result withStrong = run(concat(base, "--adapter", strong.toString()));
-        Result withZero = run(concat(base, "--adapter", zero.toString()));
+        Result withStrong = SMELT.run(concat(base, "--adapter", strong.toString()));
+        Result withZero = SMELT.run(concat(base, "--adapter", zero.toString()));
         assertThat(withStrong.code()).as(withStrong.err()).isZero();
         assertThat(withZero.out()).isEqualTo(plain.out());
         assertThat(withStrong.out()).isNotEqualTo(plain.out());
@@ -104,17 +97,17 @@ class GenerateCommandTest {
         Path plain = writeAdapter("no-record", 0f, ChatTemplateKwargs.NONE);
         Path recorded = writeAdapter("non-thinking", 0f, ChatTemplateKwargs.of("enable_thinking", false));
         String[] base = {"generate", "--model", model.toString(), "--chat", "hi", "--max-new-tokens", "1"};
-        assertThat(promptTokens(run(concat(base, "--adapter", plain.toString())))).isEqualTo(thinking);
-        assertThat(promptTokens(run(concat(base, "--adapter", recorded.toString())))).isEqualTo(nonThinking);
-        assertThat(promptTokens(run(concat(base, "--adapter", recorded.toString(), "--chat-template-kwargs",
+        assertThat(promptTokens(SMELT.run(concat(base, "--adapter", plain.toString())))).isEqualTo(thinking);
+        assertThat(promptTokens(SMELT.run(concat(base, "--adapter", recorded.toString())))).isEqualTo(nonThinking);
+        assertThat(promptTokens(SMELT.run(concat(base, "--adapter", recorded.toString(), "--chat-template-kwargs",
                 "{\"enable_thinking\": true}")))).isEqualTo(thinking);
-        assertThat(promptTokens(run(concat(base, "--chat-template-kwargs", "{\"enable_thinking\": false}")))).isEqualTo(nonThinking);
+        assertThat(promptTokens(SMELT.run(concat(base, "--chat-template-kwargs", "{\"enable_thinking\": false}")))).isEqualTo(nonThinking);
 
-        Result bad = run(concat(base, "--chat-template-kwargs", "{enable_thinking: true}"));
+        Result bad = SMELT.run(concat(base, "--chat-template-kwargs", "{enable_thinking: true}"));
         assertThat(bad.code()).isEqualTo(2);
         assertThat(bad.err().strip().lines()).as(bad.err()).hasSize(2);
         assertThat(bad.err()).startsWith("smelt: error: --chat-template-kwargs: not valid JSON").contains("see smelt generate -h");
-        Result notObject = run(concat(base, "--chat-template-kwargs", "true"));
+        Result notObject = SMELT.run(concat(base, "--chat-template-kwargs", "true"));
         assertThat(notObject.code()).isEqualTo(2);
         assertThat(notObject.err()).contains("expected a JSON object");
     }
@@ -128,23 +121,23 @@ class GenerateCommandTest {
 
     @Test
     void errorsAreOneLine() {
-        Result missing = run("generate", "--model", model.toString(), "--adapter", tmp.resolve("nope").toString(), "--prompt", "x");
+        Result missing = SMELT.run("generate", "--model", model.toString(), "--adapter", tmp.resolve("nope").toString(), "--prompt", "x");
         assertThat(missing.code()).isEqualTo(1);
         assertThat(missing.err()).startsWith("smelt: error: ").contains("nope");
         assertThat(missing.err().strip().lines().count()).isEqualTo(1);
 
-        Result system = run("generate", "--model", model.toString(), "--prompt", "x", "--system", "be brief");
+        Result system = SMELT.run("generate", "--model", model.toString(), "--prompt", "x", "--system", "be brief");
         assertThat(system.code()).isEqualTo(1);
         assertThat(system.err()).contains("--system needs --chat");
 
-        Result none = run("generate", "--model", model.toString());
+        Result none = SMELT.run("generate", "--model", model.toString());
         assertThat(none.code()).isEqualTo(2);
 
-        Result file = run("generate", "--model", model.toString(), "--prompt-file", tmp.resolve("absent.txt").toString());
+        Result file = SMELT.run("generate", "--model", model.toString(), "--prompt-file", tmp.resolve("absent.txt").toString());
         assertThat(file.code()).isEqualTo(1);
         assertThat(file.err()).contains("absent.txt: no such file");
 
-        Result ids = run("generate", "--model", model.toString(), "--prompt-ids", "1,999999");
+        Result ids = SMELT.run("generate", "--model", model.toString(), "--prompt-ids", "1,999999");
         assertThat(ids.code()).isEqualTo(1);
         assertThat(ids.err()).contains("outside the vocabulary");
     }

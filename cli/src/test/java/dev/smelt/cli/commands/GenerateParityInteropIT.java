@@ -1,30 +1,28 @@
 package dev.smelt.cli.commands;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.smelt.cli.Smelt;
 import dev.smelt.converter.hf.GgufExport;
 import dev.smelt.converter.hf.OutputType;
-import dev.smelt.converter.interop.LlamaCppHarness;
 import dev.smelt.core.model.Architecture;
 import dev.smelt.core.model.ModelDirectory;
 import dev.smelt.core.tiny.TinyModelSpec;
 import dev.smelt.core.tiny.TinyModelWriter;
 import dev.smelt.models.generate.LanguageModel;
-import com.fasterxml.jackson.databind.JsonNode;
-import java.io.PrintWriter;
+import dev.smelt.testkit.cli.CliRunner;
+import dev.smelt.testkit.interop.InteropTool;
+import dev.smelt.testkit.interop.LlamaCppHarness;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.List;
-import java.io.StringWriter;
-import java.nio.file.Path;
 import java.util.Arrays;
-import org.junit.jupiter.api.BeforeAll;
+import java.util.List;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -41,16 +39,8 @@ class GenerateParityInteropIT {
     static final double PROB_TOLERANCE = 1e-4;
 
     @TempDir Path tmp;
-    LlamaCppHarness harness;
-
-    @BeforeAll
-    void harness() {
-        harness = LlamaCppHarness.locate().orElse(null);
-        if (harness == null) {
-            if (LlamaCppHarness.required()) fail("interop required but " + LlamaCppHarness.missingReason());
-            assumeTrue(false, "skipping llama.cpp interop: " + LlamaCppHarness.missingReason());
-        }
-    }
+    @RegisterExtension static final InteropTool<LlamaCppHarness> LLAMA = InteropTool.llamaCpp();
+    private static final CliRunner SMELT = new CliRunner(Smelt::run);
 
     @ParameterizedTest(name = "{0} tied={1}")
     @CsvSource({"llama,false", "llama,true", "qwen2,false", "qwen2,true", "qwen3,false", "qwen3,true"})
@@ -65,13 +55,11 @@ class GenerateParityInteropIT {
         // attention off) makes the comparison about the model (differences ~1e-5 instead of ~5e-3 in logits).
         LlamaCppHarness.Generation ref = generateWithF32Cache(gguf, prompt);
 
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Smelt.run(new PrintWriter(out), new PrintWriter(err), "generate", "--model", dir.toString(),
+        CliRunner.Result r = SMELT.run("generate", "--model", dir.toString(),
                 "--prompt-ids", String.join(",", Arrays.stream(prompt).mapToObj(String::valueOf).toList()),
                 "--max-new-tokens", String.valueOf(NEW_TOKENS), "--ignore-eos", "--print-ids", "--temperature", "0");
-        assertThat(code).as(err.toString()).isZero();
-        int[] ours = Arrays.stream(out.toString().trim().split(" ")).mapToInt(Integer::parseInt).toArray();
+        assertThat(r.code()).as(r.err()).isZero();
+        int[] ours = Arrays.stream(r.out().trim().split(" ")).mapToInt(Integer::parseInt).toArray();
 
         assertThat(ref.tokens()).as("llama.cpp generated").hasSize(NEW_TOKENS);
         assertThat(ours).as("smelt generate vs llama.cpp " + ref.llamaCppRelease()).containsExactly(ref.tokens());
@@ -109,7 +97,7 @@ class GenerateParityInteropIT {
     }
 
     LlamaCppHarness.Generation generateWithF32Cache(Path gguf, int[] prompt) {
-        JsonNode out = harness.run("llama-generate.mjs", List.of(gguf.toAbsolutePath().toString(), "--tokens",
+        JsonNode out = LLAMA.get().run("llama-generate.mjs", List.of(gguf.toAbsolutePath().toString(), "--tokens",
                 String.join(",", Arrays.stream(prompt).mapToObj(String::valueOf).toList()), "--n", String.valueOf(NEW_TOKENS),
                 "--top", "5", "--ctx", String.valueOf(prompt.length + NEW_TOKENS + 8), "--kv", "f32"), Duration.ofMinutes(5));
         int[] tokens = new int[out.path("tokens").size()];

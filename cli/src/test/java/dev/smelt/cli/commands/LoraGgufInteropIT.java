@@ -1,28 +1,26 @@
 package dev.smelt.cli.commands;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.smelt.cli.Smelt;
-import dev.smelt.converter.interop.LlamaCppHarness;
 import dev.smelt.core.model.Architecture;
 import dev.smelt.core.model.ModelDirectory;
 import dev.smelt.core.tiny.TinyModelSpec;
 import dev.smelt.core.tiny.TinyModelWriter;
 import dev.smelt.models.generate.LanguageModel;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import dev.smelt.testkit.cli.CliRunner;
+import dev.smelt.testkit.interop.InteropTool;
+import dev.smelt.testkit.interop.LlamaCppHarness;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -41,16 +39,8 @@ class LoraGgufInteropIT {
     static final int[] PROMPT = {72, 101, 108, 108, 111, 44, 32, 119, 111, 114, 108, 100, 33, 10};
 
     @TempDir Path tmp;
-    LlamaCppHarness harness;
-
-    @BeforeAll
-    void harness() {
-        harness = LlamaCppHarness.locate().orElse(null);
-        if (harness == null) {
-            if (LlamaCppHarness.required()) fail("interop required but " + LlamaCppHarness.missingReason());
-            assumeTrue(false, "skipping llama.cpp interop: " + LlamaCppHarness.missingReason());
-        }
-    }
+    @RegisterExtension static final InteropTool<LlamaCppHarness> LLAMA = InteropTool.llamaCpp();
+    private static final CliRunner SMELT = new CliRunner(Smelt::run);
 
     @ParameterizedTest(name = "{0} rslora={1}")
     @CsvSource({"llama,false", "qwen3,true", "qwen3_5,false"})
@@ -74,7 +64,7 @@ class LoraGgufInteropIT {
                 "--out", adapterGguf.toString(), "--type", "f32");
         assertThat(wrote).contains("LoRA adapter");
 
-        JsonNode info = harness.ggufInfo(adapterGguf);
+        JsonNode info = LLAMA.get().ggufInfo(adapterGguf);
         assertThat(info.toString()).contains("\"adapter\"").contains("lora");
 
         JsonNode adapted = generate(baseGguf, adapterGguf);
@@ -129,7 +119,7 @@ class LoraGgufInteropIT {
                 String.join(",", Arrays.stream(PROMPT).mapToObj(String::valueOf).toList()), "--n", String.valueOf(NEW_TOKENS),
                 "--top", "5", "--ctx", String.valueOf(PROMPT.length + NEW_TOKENS + 8), "--kv", "f32"));
         if (lora != null) args.addAll(List.of("--lora", lora.toAbsolutePath().toString()));
-        return harness.run("llama-generate.mjs", args, Duration.ofMinutes(5));
+        return LLAMA.get().run("llama-generate.mjs", args, Duration.ofMinutes(5));
     }
 
     static int[] tokens(JsonNode out) {
@@ -140,10 +130,8 @@ class LoraGgufInteropIT {
     }
 
     static String smelt(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Smelt.run(new PrintWriter(out), new PrintWriter(err), args);
-        assertThat(code).as(String.join(" ", args) + "\n" + err).isZero();
-        return out.toString();
+        CliRunner.Result r = SMELT.run(args);
+        assertThat(r.code()).as(String.join(" ", args) + "\n" + r.err()).isZero();
+        return r.out();
     }
 }

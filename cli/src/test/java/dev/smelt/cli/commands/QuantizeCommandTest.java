@@ -1,16 +1,20 @@
 package dev.smelt.cli.commands;
 
-import static dev.smelt.cli.commands.ConvertCommandTest.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.smelt.cli.Smelt;
 import dev.smelt.converter.gguf.GgmlType;
 import dev.smelt.converter.gguf.GgufReader;
+import dev.smelt.testkit.cli.CliRunner;
+import dev.smelt.testkit.cli.CliRunner.Result;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class QuantizeCommandTest {
+    private static final CliRunner SMELT = new CliRunner(Smelt::run);
+
     @TempDir
     Path tmp;
 
@@ -20,9 +24,9 @@ class QuantizeCommandTest {
                 "--intermediate", "512", "--layers", "8"};
         String[] all = java.util.stream.Stream.concat(java.util.Arrays.stream(args), java.util.Arrays.stream(extra))
                 .toArray(String[]::new);
-        assertThat(run(all).code()).isZero();
+        assertThat(SMELT.run(all).code()).isZero();
         Path f32 = tmp.resolve(arch + "-f32.gguf");
-        ConvertCommandTest.Result r = run("-q", "convert", "gguf", "--model", model.toString(), "--out", f32.toString(),
+        Result r = SMELT.run("-q", "convert", "gguf", "--model", model.toString(), "--out", f32.toString(),
                 "--type", "f32");
         assertThat(r.code()).as(r.err()).isZero();
         return f32;
@@ -32,7 +36,7 @@ class QuantizeCommandTest {
     void q4KMFollowsLlamaQuantizeRulesAndConvertingDirectlyGivesTheSameFile() throws Exception {
         Path f32 = tinyF32("llama", "--no-tie");
         Path q = tmp.resolve("q4km.gguf");
-        ConvertCommandTest.Result r = run("quantize", f32.toString(), q.toString(), "Q4_K_M", "--threads", "2");
+        Result r = SMELT.run("quantize", f32.toString(), q.toString(), "Q4_K_M", "--threads", "2");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).startsWith("wrote " + q + " (Q4_K_M, ");
         assertThat(r.err()).contains("] blk.0.attn_v.weight").contains("Q6_K");
@@ -52,13 +56,13 @@ class QuantizeCommandTest {
         }
 
         Path direct = tmp.resolve("direct.gguf");
-        ConvertCommandTest.Result c = run("-q", "convert", "gguf", "--model", tmp.resolve("llama").toString(), "--out",
+        Result c = SMELT.run("-q", "convert", "gguf", "--model", tmp.resolve("llama").toString(), "--out",
                 direct.toString(), "--type", "q4_k_m");
         assertThat(c.code()).as(c.err()).isZero();
         assertThat(Files.mismatch(direct, q)).isEqualTo(-1);
 
         Path one = tmp.resolve("one-thread.gguf");
-        assertThat(run("-q", "quantize", f32.toString(), one.toString(), "Q4_K_M", "--threads", "1").code()).isZero();
+        assertThat(SMELT.run("-q", "quantize", f32.toString(), one.toString(), "Q4_K_M", "--threads", "1").code()).isZero();
         assertThat(Files.mismatch(one, q)).isEqualTo(-1);
     }
 
@@ -66,24 +70,24 @@ class QuantizeCommandTest {
     void refusesToRequantizeUnlessAskedAndRejectsUnknownTypes() {
         Path f32 = tinyF32("qwen3");
         Path q8 = tmp.resolve("q8.gguf");
-        assertThat(run("-q", "quantize", f32.toString(), q8.toString(), "q8_0").code()).isZero();
+        assertThat(SMELT.run("-q", "quantize", f32.toString(), q8.toString(), "q8_0").code()).isZero();
         Path q4 = tmp.resolve("q4.gguf");
-        ConvertCommandTest.Result refused = run("quantize", q8.toString(), q4.toString(), "Q4_0");
+        Result refused = SMELT.run("quantize", q8.toString(), q4.toString(), "Q4_0");
         assertThat(refused.code()).isEqualTo(1);
         assertThat(refused.err()).startsWith("smelt: error: ").contains("already Q8_0").contains("--allow-requantize")
                 .hasLineCount(1);
         assertThat(q4).doesNotExist();
-        ConvertCommandTest.Result allowed = run("-q", "quantize", q8.toString(), q4.toString(), "Q4_0", "--allow-requantize");
+        Result allowed = SMELT.run("-q", "quantize", q8.toString(), q4.toString(), "Q4_0", "--allow-requantize");
         assertThat(allowed.code()).as(allowed.err()).isZero();
-        ConvertCommandTest.Result bad = run("quantize", f32.toString(), q4.toString(), "Q9_Z");
+        Result bad = SMELT.run("quantize", f32.toString(), q4.toString(), "Q9_Z");
         assertThat(bad.code()).isEqualTo(2);
     }
 
     @Test
     void planPrintsEveryTypeWithFileSizeMemoryAndTiersWithoutWriting() throws Exception {
         Path model = tmp.resolve("q35");
-        assertThat(run("create-tiny", "--arch", "qwen3_5", "--out", model.toString(), "--hidden", "256").code()).isZero();
-        ConvertCommandTest.Result r = run("quantize", "--plan", "--model", model.toString(), "--ctx", "2048");
+        assertThat(SMELT.run("create-tiny", "--arch", "qwen3_5", "--out", model.toString(), "--hidden", "256").code()).isZero();
+        Result r = SMELT.run("quantize", "--plan", "--model", model.toString(), "--ctx", "2048");
         assertThat(r.code()).as(r.err()).isZero();
         // 1 full-attention layer × 2048 × 2 KV heads × 64 × 2 × 2 bytes = 1 MiB; 3 linear layers × 4 bytes ×
         // (conv 3 × (64 + 2·2·32) + delta 32 × 64) = 31488 bytes
@@ -95,9 +99,9 @@ class QuantizeCommandTest {
             assertThat(files.filter(f -> f.toString().endsWith(".gguf"))).isEmpty();
         }
 
-        assertThat(run("quantize", "--plan").code()).as("--plan without --model").isEqualTo(2);
-        assertThat(run("quantize", "--plan", "--model", model.toString(), "--ctx", "0").code()).isEqualTo(2);
-        assertThat(run("quantize", "a.gguf", "b.gguf").code()).as("no TYPE").isEqualTo(2);
-        assertThat(run("quantize", "a.gguf", "b.gguf", "Q8_0", "--ctx", "5").code()).as("--ctx without --plan").isEqualTo(2);
+        assertThat(SMELT.run("quantize", "--plan").code()).as("--plan without --model").isEqualTo(2);
+        assertThat(SMELT.run("quantize", "--plan", "--model", model.toString(), "--ctx", "0").code()).isEqualTo(2);
+        assertThat(SMELT.run("quantize", "a.gguf", "b.gguf").code()).as("no TYPE").isEqualTo(2);
+        assertThat(SMELT.run("quantize", "a.gguf", "b.gguf", "Q8_0", "--ctx", "5").code()).as("--ctx without --plan").isEqualTo(2);
     }
 }

@@ -3,9 +3,9 @@ package dev.smelt.cli.commands;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.smelt.cli.Smelt;
+import dev.smelt.testkit.cli.CliRunner.Result;
+import dev.smelt.testkit.cli.CliRunner;
 import dev.smelt.trainer.sft.TrainConfig;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.lang.reflect.RecordComponent;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,19 +19,12 @@ import picocli.CommandLine;
 class TrainCommandTest {
     @TempDir Path tmp;
 
-    record Result(int code, String out, String err) {}
-
-    static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Smelt.run(new PrintWriter(out), new PrintWriter(err), args);
-        return new Result(code, out.toString(), err.toString());
-    }
+    private static final CliRunner SMELT = new CliRunner(Smelt::run);
 
     @Test
     void settingErrorsNameTheFlag() {
         Path model = tmp.resolve("model");
-        assertThat(run("create-tiny", "--arch", "llama", "--out", model.toString()).code()).isZero();
+        assertThat(SMELT.run("create-tiny", "--arch", "llama", "--out", model.toString()).code()).isZero();
         String[][] cases = {
             {"--lr", "0", "smelt: error: --lr must be > 0, got 0.0"},
             {"--lora-r", "0", "smelt: error: --lora-r must be a positive integer, got 0"},
@@ -41,7 +34,7 @@ class TrainCommandTest {
         };
         for (String[] c : cases) {
             Path out = tmp.resolve("out" + c[0]);
-            Result r = run("train", "--model", model.toString(), "--data", tmp.resolve("absent.jsonl").toString(),
+            Result r = SMELT.run("train", "--model", model.toString(), "--data", tmp.resolve("absent.jsonl").toString(),
                     "--out", out.toString(), c[0], c[1]);
             assertThat(r.code()).as(c[0]).isEqualTo(1);
             assertThat(r.err().strip()).as(c[0]).isEqualTo(c[2]);

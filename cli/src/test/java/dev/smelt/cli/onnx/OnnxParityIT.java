@@ -18,8 +18,7 @@ import dev.smelt.models.ModelLoader;
 import dev.smelt.models.generate.GenerationTokenizer;
 import dev.smelt.models.generate.Generator;
 import dev.smelt.models.generate.SamplingParams;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import dev.smelt.testkit.cli.CliRunner;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,6 +39,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * Smelt's greedy path, and the greedy tokens against {@code smelt generate}'s generator.
  */
 class OnnxParityIT {
+    private static final CliRunner SMELT = new CliRunner(Smelt::run);
     static final int STEPS = 32;
     @TempDir Path tmp;
 
@@ -51,13 +51,10 @@ class OnnxParityIT {
         Path model = tmp.resolve(arch);
         TinyModelWriter.write(TinyModelSpec.builder(Architecture.fromModelType(arch)).seed(11).build(), model);
         Path out = tmp.resolve(arch + "-onnx");
-        StringWriter so = new StringWriter();
-        StringWriter se = new StringWriter();
-        int code = Smelt.run(new PrintWriter(so), new PrintWriter(se), "convert", "onnx", "--model", model.toString(),
-                "--out", out.toString(), "--dtype", dtype);
-        assertThat(code).as(se.toString()).isZero();
+        CliRunner.Result r = SMELT.run("convert", "onnx", "--model", model.toString(), "--out", out.toString(), "--dtype", dtype);
+        assertThat(r.code()).as(r.err()).isZero();
         Path file = out.resolve(dtype.equals("fp32") ? "onnx/model.onnx" : "onnx/model_fp16.onnx");
-        assertThat(so.toString()).startsWith("wrote " + file + " (" + arch + " " + dtype + ", ");
+        assertThat(r.out()).startsWith("wrote " + file + " (" + arch + " " + dtype + ", ");
 
         ModelDirectory dir = ModelDirectory.open(model);
         DenseConfig c = (DenseConfig) dir.config();
@@ -118,12 +115,10 @@ class OnnxParityIT {
         AdapterFiles.write(adapter, AdapterConfig.of(new LoraSettings(4, 8, 0, false, new LoraSettings.Targets.AllLinear()),
                 model.toString(), null), pairs);
         Path out = tmp.resolve("adapted-onnx");
-        StringWriter so = new StringWriter();
-        StringWriter se = new StringWriter();
-        int code = Smelt.run(new PrintWriter(so), new PrintWriter(se), "convert", "onnx", "--model", model.toString(),
-                "--adapter", adapter.toString(), "--out", out.toString());
-        assertThat(code).as(se.toString()).isZero();
-        assertThat(se.toString()).contains("note: merging " + pairs.size() + " adapted weights from " + adapter);
+        CliRunner.Result r = SMELT.run("convert", "onnx", "--model", model.toString(), "--adapter", adapter.toString(),
+                "--out", out.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.err()).contains("note: merging " + pairs.size() + " adapted weights from " + adapter);
         Path merged = tmp.resolve("merged");
         AdapterMerger.merge(model, adapter, merged, null, Long.MAX_VALUE, (d, t) -> {});
         DenseConfig c = (DenseConfig) ModelDirectory.open(model).config();

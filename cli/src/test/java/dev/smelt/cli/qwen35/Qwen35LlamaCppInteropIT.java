@@ -1,8 +1,6 @@
 package dev.smelt.cli.qwen35;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
@@ -12,7 +10,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import dev.smelt.converter.hf.GgufExport;
 import dev.smelt.converter.hf.OutputType;
-import dev.smelt.converter.interop.LlamaCppHarness;
 import dev.smelt.core.model.Architecture;
 import dev.smelt.core.model.ModelDirectory;
 import dev.smelt.core.tiny.TinyModelSpec;
@@ -21,10 +18,12 @@ import dev.smelt.models.CausalLM;
 import dev.smelt.models.DecoderCache;
 import dev.smelt.models.ModelLoader;
 import dev.smelt.models.qwen35.Qwen35Model;
+import dev.smelt.testkit.interop.InteropTool;
+import dev.smelt.testkit.interop.LlamaCppHarness;
 import java.nio.file.Path;
 import org.assertj.core.data.Offset;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -38,16 +37,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class Qwen35LlamaCppInteropIT {
     @TempDir Path tmp;
-    LlamaCppHarness harness;
-
-    @BeforeAll
-    void harness() {
-        harness = LlamaCppHarness.locate().orElse(null);
-        if (harness == null) {
-            if (LlamaCppHarness.required()) fail("interop required but " + LlamaCppHarness.missingReason());
-            assumeTrue(false, "skipping llama.cpp interop: " + LlamaCppHarness.missingReason());
-        }
-    }
+    @RegisterExtension static final InteropTool<LlamaCppHarness> LLAMA = InteropTool.llamaCpp();
 
     @ParameterizedTest(name = "K heads {0}, V heads {1}, tied {2}")
     @CsvSource({"2, 4, true", "2, 2, false", "1, 4, false"})
@@ -61,7 +51,7 @@ class Qwen35LlamaCppInteropIT {
 
         int[] prompt = {72, 101, 108, 108, 111, 44, 32, 119, 111, 114, 108, 100, 33, 10};
         int steps = 8;
-        LlamaCppHarness.Generation llama = harness.generate(gguf, prompt, steps, 5);
+        LlamaCppHarness.Generation llama = LLAMA.get().generate(gguf, prompt, steps, 5);
         assertThat(llama.tokens()).hasSize(steps);
 
         try (NDManager m = NDManager.newBaseManager(Device.cpu());

@@ -1,16 +1,15 @@
 package dev.smelt.converter.hf;
 
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.smelt.converter.interop.LlamaCppHarness;
 import dev.smelt.core.model.Architecture;
 import dev.smelt.core.safetensors.DType;
 import dev.smelt.core.tiny.TinyModelSpec;
 import dev.smelt.core.tiny.TinyModelWriter;
+import dev.smelt.testkit.interop.InteropTool;
+import dev.smelt.testkit.interop.LlamaCppHarness;
 import java.nio.file.Path;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -24,16 +23,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CreateTinyInteropIT {
     @TempDir Path tmp;
-    LlamaCppHarness harness;
-
-    @BeforeAll
-    void harness() {
-        harness = LlamaCppHarness.locate().orElse(null);
-        if (harness == null) {
-            if (LlamaCppHarness.required()) fail("interop required but " + LlamaCppHarness.missingReason());
-            assumeTrue(false, "skipping llama.cpp interop: " + LlamaCppHarness.missingReason());
-        }
-    }
+    @RegisterExtension static final InteropTool<LlamaCppHarness> LLAMA = InteropTool.llamaCpp();
 
     @ParameterizedTest(name = "{0}")
     @EnumSource(Architecture.class)
@@ -46,9 +36,9 @@ class CreateTinyInteropIT {
         GgufExport.export(model.directory(), f32, GgufExport.Options.of(OutputType.F32), new GgufExport.Listener() {});
         GgufExport.export(model.directory(), f16, GgufExport.Options.of(OutputType.F16), new GgufExport.Listener() {});
         for (Path gguf : new Path[] {f32, f16}) {
-            GgufExportInteropIT.assertReferenceParserAgrees(harness, gguf);
-            GgufExportInteropIT.assertGenerates(harness, gguf, model.config().vocabSize());
+            GgufExportInteropIT.assertReferenceParserAgrees(LLAMA.get(), gguf);
+            GgufExportInteropIT.assertGenerates(LLAMA.get(), gguf, model.config().vocabSize());
         }
-        GgufExportInteropIT.assertMatchesReferenceForward(harness, model.directory(), f32, arch.modelType());
+        GgufExportInteropIT.assertMatchesReferenceForward(LLAMA.get(), model.directory(), f32, arch.modelType());
     }
 }

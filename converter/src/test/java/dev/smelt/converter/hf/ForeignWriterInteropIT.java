@@ -1,31 +1,28 @@
 package dev.smelt.converter.hf;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.smelt.converter.gguf.GgufReader;
 import dev.smelt.converter.gguf.GgufTensorInfo;
 import dev.smelt.converter.gguf.GgufValue;
 import dev.smelt.converter.gguf.GgufValueType;
-import dev.smelt.converter.interop.LlamaCppHarness;
 import dev.smelt.core.safetensors.DType;
+import dev.smelt.testkit.interop.InteropTool;
+import dev.smelt.testkit.interop.LlamaCppHarness;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** GgufReader on a file whose header was written by an independent implementation (@huggingface/gguf). */
 class ForeignWriterInteropIT {
+    @RegisterExtension static final InteropTool<LlamaCppHarness> LLAMA = InteropTool.llamaCpp();
     @TempDir Path tmp;
 
     @Test
     void readsHeadersWrittenByHuggingFaceGguf() throws Exception {
-        LlamaCppHarness h = LlamaCppHarness.locate().orElse(null);
-        if (h == null) {
-            if (LlamaCppHarness.required()) fail("interop required but " + LlamaCppHarness.missingReason());
-            assumeTrue(false, "skipping: " + LlamaCppHarness.missingReason());
-        }
+        LlamaCppHarness h = LLAMA.get();
         Path dir = TinyHfModels.write(tmp.resolve("m"), "qwen3", DType.BF16, 9);
         Path ours = tmp.resolve("ours.gguf");
         GgufExport.export(dir, ours, GgufExport.Options.of(OutputType.F16), new GgufExport.Listener() {});

@@ -1,17 +1,16 @@
 package dev.smelt.converter.hf;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.smelt.converter.gguf.GgufReader;
 import dev.smelt.converter.gguf.GgufTensorInfo;
 import dev.smelt.converter.gguf.GgufValue;
-import dev.smelt.converter.interop.LlamaCppHarness;
 import dev.smelt.core.model.ModelConfig;
 import dev.smelt.core.safetensors.DType;
 import dev.smelt.core.safetensors.SafetensorsModel;
+import dev.smelt.testkit.interop.InteropTool;
+import dev.smelt.testkit.interop.LlamaCppHarness;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -19,9 +18,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.assertj.core.data.Offset;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -35,16 +34,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class GgufExportInteropIT {
     @TempDir Path tmp;
-    LlamaCppHarness harness;
-
-    @BeforeAll
-    void harness() {
-        harness = LlamaCppHarness.locate().orElse(null);
-        if (harness == null) {
-            if (LlamaCppHarness.required()) fail("interop required but " + LlamaCppHarness.missingReason());
-            assumeTrue(false, "skipping llama.cpp interop: " + LlamaCppHarness.missingReason());
-        }
-    }
+    @RegisterExtension static final InteropTool<LlamaCppHarness> LLAMA = InteropTool.llamaCpp();
 
     static Stream<Arguments> cases() {
         return Stream.of("llama", "qwen2", "qwen3", "qwen3_5")
@@ -53,7 +43,7 @@ class GgufExportInteropIT {
 
     @Test
     void harnessReportsPinnedVersions() {
-        JsonNode info = harness.info();
+        JsonNode info = LLAMA.get().info();
         assertThat(info.path("node_llama_cpp").asText()).isEqualTo("3.21.1");
         assertThat(info.path("llama_cpp_release").asText()).isNotBlank();
         assertThat(info.path("gpu").asBoolean()).isFalse();
@@ -64,7 +54,7 @@ class GgufExportInteropIT {
         Path dir = TinyHfModels.write(tmp.resolve("bench"), "qwen3", DType.BF16, 2);
         Path gguf = tmp.resolve("bench.gguf");
         GgufExport.export(dir, gguf, GgufExport.Options.of(OutputType.F16), new GgufExport.Listener() {});
-        JsonNode b = harness.bench(gguf, 32, 8, 2, 1);
+        JsonNode b = LLAMA.get().bench(gguf, 32, 8, 2, 1);
         assertThat(b.path("runs").size()).isEqualTo(2);
         assertThat(b.path("prefill_tokens_per_s").asDouble()).isPositive();
         assertThat(b.path("decode_tokens_per_s").asDouble()).isPositive();
@@ -78,9 +68,9 @@ class GgufExportInteropIT {
         Path gguf = tmp.resolve(arch + "-" + type + ".gguf");
         GgufExport.export(dir, gguf, GgufExport.Options.of(type), new GgufExport.Listener() {});
 
-        assertReferenceParserAgrees(harness, gguf);
+        assertReferenceParserAgrees(LLAMA.get(), gguf);
 
-        assertGenerates(harness, gguf, TinyHfModels.VOCAB);
+        assertGenerates(LLAMA.get(), gguf, TinyHfModels.VOCAB);
     }
 
     /**
@@ -94,7 +84,7 @@ class GgufExportInteropIT {
         Path dir = TinyHfModels.write(tmp.resolve("ref-" + arch), arch, DType.BF16, 5);
         Path gguf = tmp.resolve("ref-" + arch + ".gguf");
         GgufExport.export(dir, gguf, GgufExport.Options.of(OutputType.F32), new GgufExport.Listener() {});
-        assertMatchesReferenceForward(harness, dir, gguf, arch);
+        assertMatchesReferenceForward(LLAMA.get(), dir, gguf, arch);
     }
 
     /** llama.cpp loads the file and greedily generates 32 in-vocabulary tokens after a chat-like prompt. */

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.smelt.hub.HubClient;
 import dev.smelt.hub.HubSettings;
-import dev.smelt.hub.RepoType;
-import dev.smelt.hub.testserver.FakeHub;
+import dev.smelt.testkit.hub.FakeHub;
+import dev.smelt.testkit.hub.RepoKind;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,7 +30,7 @@ class HubDataSourceIT {
             files.put("data/train-00000.jsonl", "{\"text\":\"a\"}\n{\"text\":\"b\"}\n".getBytes(StandardCharsets.UTF_8));
             files.put("data/train-00001.jsonl", "{\"text\":\"c\"}\n".getBytes(StandardCharsets.UTF_8));
             files.put("data/test-00000.jsonl", "{\"text\":\"t\"}\n".getBytes(StandardCharsets.UTF_8));
-            hub.repo(RepoType.DATASET, "acme/chats").commitBytes("main", files, dir.resolve("src"));
+            hub.repo(RepoKind.DATASET, "acme/chats").commitBytes("main", files, dir.resolve("src"));
 
             HubSettings settings = new HubSettings(hub.endpoint(), dir.resolve("hf-home"), dir.resolve("hf-home/hub"), false,
                     Optional.empty(), Duration.ofSeconds(10), Duration.ofSeconds(10));

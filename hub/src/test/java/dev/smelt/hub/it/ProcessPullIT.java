@@ -2,10 +2,10 @@ package dev.smelt.hub.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.smelt.hub.RepoType;
-import dev.smelt.hub.testserver.FakeHub;
-import dev.smelt.hub.testserver.FakeRepo;
-import dev.smelt.hub.testserver.Fault;
+import dev.smelt.testkit.hub.FakeHub;
+import dev.smelt.testkit.hub.FakeRepo;
+import dev.smelt.testkit.hub.Fault;
+import dev.smelt.testkit.hub.RepoKind;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -49,7 +49,7 @@ class ProcessPullIT {
     @Test
     void twoProcessesPullingTogetherBothSucceedWithOneCopy() throws Exception {
         try (FakeHub hub = FakeHub.start(tmp.resolve("server"))) {
-            FakeRepo repo = hub.repo(RepoType.MODEL, "it/model").lfsThreshold(1024);
+            FakeRepo repo = hub.repo(RepoKind.MODEL, "it/model").lfsThreshold(1024);
             Map<String, byte[]> files = files(new Random(3), 5, 2 << 20);
             String commit = repo.commitBytes("main", files, tmp.resolve("src"));
             hub.inject(Fault.slow("model-0.safetensors", 4 << 20));
@@ -84,7 +84,7 @@ class ProcessPullIT {
     @Test
     void pullKilledWithSigkillResumesWithoutRefetchingFinishedFiles() throws Exception {
         try (FakeHub hub = FakeHub.start(tmp.resolve("server"))) {
-            FakeRepo repo = hub.repo(RepoType.MODEL, "it/model").lfsThreshold(1024);
+            FakeRepo repo = hub.repo(RepoKind.MODEL, "it/model").lfsThreshold(1024);
             Map<String, byte[]> files = files(new Random(4), 3, 1 << 20);
             byte[] big = new byte[8 << 20];
             new Random(5).nextBytes(big);

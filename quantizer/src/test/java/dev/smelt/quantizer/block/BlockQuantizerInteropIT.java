@@ -2,13 +2,13 @@ package dev.smelt.quantizer.block;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.smelt.converter.gguf.GgmlType;
+import dev.smelt.testkit.interop.InteropTool;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Random;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -20,18 +20,13 @@ import org.junit.jupiter.params.provider.EnumSource;
 class BlockQuantizerInteropIT {
     private static final int ROWS = 6;
     private static final int N = 768; // 3 K-quant super-blocks, 24 small blocks
-    private static GgmlReference reference;
-
-    @BeforeAll
-    static void buildReference() {
+    @RegisterExtension
+    static final InteropTool<GgmlReference> REFERENCE = InteropTool.of("ggml reference", () -> {
         Path root = Path.of(System.getProperty("smelt.repo.root", "..")).toAbsolutePath().normalize();
         String[] why = {"unknown"};
-        reference = GgmlReference.build(root, Path.of("target/ggml-reference").toAbsolutePath(), why).orElse(null);
-        if (reference == null) {
-            if (Boolean.getBoolean("smelt.interop.required")) fail("ggml reference unavailable: " + why[0]);
-            assumeTrue(false, "ggml reference unavailable: " + why[0]);
-        }
-    }
+        return GgmlReference.build(root, Path.of("target/ggml-reference").toAbsolutePath(), why)
+                .orElseThrow(() -> new InteropTool.Missing(why[0]));
+    });
 
     static float[] rows(long seed) {
         Random r = new Random(seed);
@@ -70,7 +65,7 @@ class BlockQuantizerInteropIT {
         for (long seed = 1; seed <= 3; seed++) {
             float[] x = rows(seed);
             for (float[] imp : new float[][] {null, importance(seed + 100)}) {
-                byte[] expected = reference.quantize(type.id(), x, ROWS, N, imp);
+                byte[] expected = REFERENCE.get().quantize(type.id(), x, ROWS, N, imp);
                 byte[] actual = new byte[ROWS * rowBytes];
                 for (int row = 0; row < ROWS; row++) q.quantizeRow(x, row * N, N, imp, actual, row * rowBytes);
                 assertThat(expected).hasSize(actual.length);

@@ -2,7 +2,6 @@ package dev.smelt.quantizer.gguf;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.smelt.converter.gguf.GgmlType;
 import dev.smelt.converter.gguf.GgufReader;
@@ -14,6 +13,7 @@ import dev.smelt.core.model.Architecture;
 import dev.smelt.core.tiny.TinyModelSpec;
 import dev.smelt.core.tiny.TinyModelWriter;
 import dev.smelt.quantizer.mix.QuantMix;
+import dev.smelt.testkit.interop.InteropTool;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -28,6 +28,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -44,7 +45,7 @@ class LlamaQuantizeInteropIT {
     @TempDir
     static Path tmp;
 
-    private Path llamaQuantize;
+    @RegisterExtension static final InteropTool<Path> LLAMA_QUANTIZE = InteropTool.llamaBinary("llama-quantize");
     private final Map<String, Path> f32 = new LinkedHashMap<>();
 
     /** Models: a 256-wide llama with 8 layers (per-layer rules), a 64-wide one (block fallbacks), qwen3, qwen3_5. */
@@ -54,12 +55,6 @@ class LlamaQuantizeInteropIT {
 
     @BeforeAll
     void tools() throws IOException {
-        llamaQuantize = LlamaTools.binary("llama-quantize").orElse(null);
-        String why = llamaQuantize == null ? LlamaTools.missing("llama-quantize") : null;
-        if (why != null) {
-            if (LlamaTools.required()) fail("interop required but " + why);
-            assumeTrue(false, "skipping llama-quantize interop: " + why);
-        }
         for (String m : models().toList()) f32.put(m, convert(m, tmp));
     }
 
@@ -137,7 +132,7 @@ class LlamaQuantizeInteropIT {
     }
 
     private void runLlamaQuantize(Path in, Path out, String type, boolean pure, String... options) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(llamaQuantize.toString()));
+        List<String> cmd = new ArrayList<>(List.of(LLAMA_QUANTIZE.get().toString()));
         if (pure) cmd.add("--pure");
         cmd.addAll(List.of(options));
         cmd.addAll(List.of(in.toString(), out.toString(), type, "2"));

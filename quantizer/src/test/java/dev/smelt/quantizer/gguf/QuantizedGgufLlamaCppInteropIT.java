@@ -1,17 +1,16 @@
 package dev.smelt.quantizer.gguf;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.smelt.converter.gguf.GgufWriter;
-import dev.smelt.converter.interop.LlamaCppHarness;
 import dev.smelt.quantizer.mix.QuantMix;
+import dev.smelt.testkit.interop.InteropTool;
+import dev.smelt.testkit.interop.LlamaCppHarness;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -26,31 +25,23 @@ class QuantizedGgufLlamaCppInteropIT {
     @TempDir
     Path tmp;
 
-    private LlamaCppHarness harness;
+    @RegisterExtension static final InteropTool<LlamaCppHarness> LLAMA = InteropTool.llamaCpp();
 
     static Stream<String> models() {
         return Stream.of("llama", "qwen3", "qwen3_5");
     }
 
-    @BeforeAll
-    void harness() {
-        harness = LlamaCppHarness.locate().orElse(null);
-        if (harness == null) {
-            if (LlamaCppHarness.required()) fail("interop required but " + LlamaCppHarness.missingReason());
-            assumeTrue(false, "skipping llama.cpp interop: " + LlamaCppHarness.missingReason());
-        }
-    }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("models")
     void everyMixLoadsAndQ8_0FollowsF32(String model) throws Exception {
         Path f32 = LlamaQuantizeInteropIT.convert(model, tmp);
         int[] prompt = {5, 17, 42, 99, 7};
-        int[] reference = harness.generate(f32, prompt, 64, 1).tokens();
+        int[] reference = LLAMA.get().generate(f32, prompt, 64, 1).tokens();
         for (QuantMix mix : QuantMix.values()) {
             Path q = tmp.resolve(model + "-" + mix + ".gguf");
             GgufQuantizer.quantize(f32, q, new QuantizeOptions(mix, 2, false, false, null), GgufWriter.Listener.NONE);
-            int[] tokens = harness.generate(q, prompt, 8, 1).tokens();
+            int[] tokens = LLAMA.get().generate(q, prompt, 8, 1).tokens();
             assertThat(tokens).as(model + " " + mix + " generates in llama.cpp").hasSize(8);
             // The gate is checked on llama and qwen3. The tiny random qwen3_5 has near-tied logits: its Q8_0 file
             // (byte-identical to llama-quantize's, see LlamaQuantizeInteropIT) matched F32 on only 57 of 64
@@ -75,7 +66,7 @@ class QuantizedGgufLlamaCppInteropIT {
         while (pos < reference.length && disagreements <= limit) {
             int[] prefix = Arrays.copyOf(prompt, prompt.length + pos);
             System.arraycopy(reference, 0, prefix, prompt.length, pos);
-            int[] got = harness.generate(gguf, prefix, reference.length - pos, 1).tokens();
+            int[] got = LLAMA.get().generate(gguf, prefix, reference.length - pos, 1).tokens();
             int k = 0;
             while (k < got.length && got[k] == reference[pos + k]) k++;
             pos += k;

@@ -1,23 +1,22 @@
 package dev.smelt.quantizer.plan;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.smelt.converter.hf.GgufExport;
 import dev.smelt.converter.hf.OutputType;
-import dev.smelt.converter.interop.LlamaCppHarness;
 import dev.smelt.core.model.Architecture;
 import dev.smelt.core.model.ModelDirectory;
 import dev.smelt.core.tiny.TinyModelSpec;
 import dev.smelt.core.tiny.TinyModelWriter;
+import dev.smelt.testkit.interop.InteropTool;
+import dev.smelt.testkit.interop.LlamaCppHarness;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.assertj.core.data.Offset;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -32,16 +31,7 @@ class RuntimeMemoryInteropIT {
     static final double HALF_CENTI_MIB = 0.005 * (1 << 20);
 
     @TempDir Path tmp;
-    LlamaCppHarness harness;
-
-    @BeforeAll
-    void harness() {
-        harness = LlamaCppHarness.locate().orElse(null);
-        if (harness == null) {
-            if (LlamaCppHarness.required()) fail("interop required but " + LlamaCppHarness.missingReason());
-            assumeTrue(false, "skipping llama.cpp interop: " + LlamaCppHarness.missingReason());
-        }
-    }
+    @RegisterExtension static final InteropTool<LlamaCppHarness> LLAMA = InteropTool.llamaCpp();
 
     @ParameterizedTest(name = "{0} ctx {1}")
     @CsvSource({"qwen3,4096", "llama,1024", "qwen3_5,4096", "qwen3_5,2048"})
@@ -54,7 +44,7 @@ class RuntimeMemoryInteropIT {
         GgufExport.export(dir, gguf, GgufExport.Options.of(OutputType.F16), new GgufExport.Listener() {});
 
         RuntimeMemory ours = RuntimeMemory.of(ModelDirectory.open(dir).config(), ctx);
-        JsonNode llama = harness.run("llama-memory.mjs", List.of(gguf.toString(), "--ctx", Integer.toString(ctx)),
+        JsonNode llama = LLAMA.get().run("llama-memory.mjs", List.of(gguf.toString(), "--ctx", Integer.toString(ctx)),
                 Duration.ofMinutes(3));
         System.out.printf("%s ctx %d: KV %d vs llama.cpp %s; state %d vs %s; overhead %d vs compute buffer %s%n", arch, ctx,
                 ours.kvCacheBytes(), llama.path("kv_cache_bytes"), ours.recurrentStateBytes(), llama.path("recurrent_state_bytes"),

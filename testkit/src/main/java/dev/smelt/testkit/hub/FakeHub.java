@@ -1,11 +1,10 @@
-package dev.smelt.hub.testserver;
+package dev.smelt.testkit.hub;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.smelt.core.io.AtomicFiles;
-import dev.smelt.hub.RepoType;
 import java.io.BufferedInputStream;
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
@@ -123,15 +122,15 @@ public final class FakeHub implements AutoCloseable {
         }
     }
 
-    public FakeRepo repo(RepoType type, String id) {
+    public FakeRepo repo(RepoKind type, String id) {
         return repos.computeIfAbsent(key(type, id), k -> new FakeRepo(type, id));
     }
 
-    public FakeRepo existingRepo(RepoType type, String id) {
+    public FakeRepo existingRepo(RepoKind type, String id) {
         return repos.get(key(type, id));
     }
 
-    private static String key(RepoType type, String id) {
+    private static String key(RepoKind type, String id) {
         return type.plural() + "/" + id;
     }
 
@@ -262,23 +261,23 @@ public final class FakeHub implements AutoCloseable {
     private Response routeHub(HttpExchange ex, String path, String token, boolean authorized) throws IOException {
         Matcher m;
         if (ex.method.equals("GET") && (m = API_REVISION.matcher(path)).matches()) {
-            return revision(RepoType.parse(m.group(1)), m.group(2), decode(m.group(3)), token, authorized);
+            return revision(RepoKind.parse(m.group(1)), m.group(2), decode(m.group(3)), token, authorized);
         }
         if ((m = API_TREE.matcher(path)).matches()
                 && (ex.method.equals("GET") && m.group(3).equals("tree") || ex.method.equals("POST") && m.group(3).equals("paths-info"))) {
             JsonNode body = ex.method.equals("POST") ? JSON.readTree(ex.body()) : null;
-            return tree(RepoType.parse(m.group(1)), m.group(2), decode(m.group(4)), body, token, authorized);
+            return tree(RepoKind.parse(m.group(1)), m.group(2), decode(m.group(4)), body, token, authorized);
         }
         if ((ex.method.equals("GET") || ex.method.equals("HEAD")) && path.startsWith("/_bench/concat/")) {
             return concat(path.substring("/_bench/concat/".length()));
         }
         if ((ex.method.equals("GET") || ex.method.equals("HEAD")) && (m = RESOLVE.matcher(path)).matches()) {
-            RepoType type = m.group(1) != null ? RepoType.DATASET : RepoType.MODEL;
+            RepoKind type = m.group(1) != null ? RepoKind.DATASET : RepoKind.MODEL;
             return resolve(ex, type, m.group(2), decode(m.group(3)), decode(m.group(4)), token, authorized);
         }
         if (ex.method.equals("POST") && path.equals("/api/repos/create")) return createRepo(ex, authorized);
         if (ex.method.equals("POST") && (m = API_ACTION.matcher(path)).matches()) {
-            RepoType type = RepoType.parse(m.group(1));
+            RepoKind type = RepoKind.parse(m.group(1));
             FakeRepo repo = repos.get(key(type, m.group(2)));
             if (!authorized) {
                 ex.body();
@@ -291,7 +290,7 @@ public final class FakeHub implements AutoCloseable {
             return m.group(3).equals("preupload") ? preupload(ex, repo, decode(m.group(4))) : commit(ex, repo, decode(m.group(4)));
         }
         if (ex.method.equals("POST") && (m = LFS_BATCH.matcher(path)).matches()) {
-            return lfsBatch(ex, m.group(1) != null ? RepoType.DATASET : RepoType.MODEL, m.group(2), authorized);
+            return lfsBatch(ex, m.group(1) != null ? RepoKind.DATASET : RepoKind.MODEL, m.group(2), authorized);
         }
         if (ex.method.equals("POST") && path.startsWith("/lfs-verify/")) {
             JsonNode body = JSON.readTree(ex.body());
@@ -358,7 +357,7 @@ public final class FakeHub implements AutoCloseable {
         return null;
     }
 
-    private Response revision(RepoType type, String id, String rev, String token, boolean authorized) {
+    private Response revision(RepoKind type, String id, String rev, String token, boolean authorized) {
         FakeRepo repo = repos.get(key(type, id));
         Response denied = access(repo, token, authorized, false);
         if (denied != null) return denied;
@@ -386,7 +385,7 @@ public final class FakeHub implements AutoCloseable {
     }
 
     /** {@code GET .../tree/{rev}?recursive=true} and {@code POST .../paths-info/{rev}}: the git tree view. */
-    private Response tree(RepoType type, String id, String rev, JsonNode pathsQuery, String token, boolean authorized) {
+    private Response tree(RepoKind type, String id, String rev, JsonNode pathsQuery, String token, boolean authorized) {
         FakeRepo repo = repos.get(key(type, id));
         Response denied = access(repo, token, authorized, false);
         if (denied != null) return denied;
@@ -421,7 +420,7 @@ public final class FakeHub implements AutoCloseable {
         return r;
     }
 
-    private Response resolve(HttpExchange ex, RepoType type, String id, String rev, String filePath, String token,
+    private Response resolve(HttpExchange ex, RepoKind type, String id, String rev, String filePath, String token,
             boolean authorized) throws IOException {
         FakeRepo repo = repos.get(key(type, id));
         Response denied = access(repo, token, authorized, true);
@@ -480,7 +479,7 @@ public final class FakeHub implements AutoCloseable {
         // {type}/{repo...}/{commit}
         int slash = rest.indexOf('/');
         int last = rest.lastIndexOf('/');
-        FakeRepo repo = repos.get(key(RepoType.parse(rest.substring(0, slash)), rest.substring(slash + 1, last)));
+        FakeRepo repo = repos.get(key(RepoKind.parse(rest.substring(0, slash)), rest.substring(slash + 1, last)));
         if (repo == null) return Response.error(404, "RepoNotFound", "no repo");
         String commit = repo.resolve(rest.substring(last + 1));
         if (commit == null) return Response.error(404, "RevisionNotFound", "no commit");
@@ -497,7 +496,7 @@ public final class FakeHub implements AutoCloseable {
         if (!authorized) return Response.error(401, null, "Invalid username or password.");
         String name = body.path("name").asText();
         String org = body.path("organization").isTextual() ? body.path("organization").asText() : "user";
-        RepoType type = body.has("type") ? RepoType.parse(body.path("type").asText()) : RepoType.MODEL;
+        RepoKind type = body.has("type") ? RepoKind.parse(body.path("type").asText()) : RepoKind.MODEL;
         String id = org + "/" + name;
         if (repos.containsKey(key(type, id))) {
             return Response.error(409, null, "You already created this " + type.id() + " repo");
@@ -531,7 +530,7 @@ public final class FakeHub implements AutoCloseable {
         return Response.json(out);
     }
 
-    private Response lfsBatch(HttpExchange ex, RepoType type, String id, boolean authorized) throws IOException {
+    private Response lfsBatch(HttpExchange ex, RepoKind type, String id, boolean authorized) throws IOException {
         JsonNode body = JSON.readTree(ex.body());
         if (!authorized) return Response.error(401, null, "write access requires a token");
         if (!repos.containsKey(key(type, id))) return Response.error(404, "RepoNotFound", "Repository not found");

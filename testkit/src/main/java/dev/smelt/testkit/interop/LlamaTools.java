@@ -1,4 +1,4 @@
-package dev.smelt.quantizer.gguf;
+package dev.smelt.testkit.interop;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,10 +12,10 @@ import java.util.stream.Stream;
  * {@code -Dsmelt.llama.tools} or {@code $SMELT_LLAMA_TOOLS} (what .ci/run exports), else the newest build in
  * its cache ({@code ${SMELT_TOOLS_CACHE:-~/.cache/smelt}/llama.cpp/*}/bin).
  */
-final class LlamaTools {
+public final class LlamaTools {
     private LlamaTools() {}
 
-    static Optional<Path> binary(String name) {
+    public static Optional<Path> binary(String name) {
         String dir = System.getProperty("smelt.llama.tools", System.getenv("SMELT_LLAMA_TOOLS"));
         if (dir != null && !dir.isBlank()) {
             Path p = Path.of(dir).resolve(name);
@@ -37,12 +37,12 @@ final class LlamaTools {
      * Whether a missing tool is a failure: when the interop tier is required and the tools were meant to be
      * there (a tools directory was given, as .ci/run does once interop/build-llama-tools.sh exists).
      */
-    static boolean required() {
+    public static boolean required() {
         String dir = System.getProperty("smelt.llama.tools", System.getenv("SMELT_LLAMA_TOOLS"));
-        return Boolean.getBoolean("smelt.interop.required") && dir != null && !dir.isBlank();
+        return Boolean.getBoolean(InteropTool.REQUIRED_PROPERTY) && dir != null && !dir.isBlank();
     }
 
-    static String missing(String name) {
+    public static String missing(String name) {
         return name + " not found: run interop/build-llama-tools.sh and pass its output directory as "
                 + "-Dsmelt.llama.tools or SMELT_LLAMA_TOOLS";
     }

@@ -1,4 +1,4 @@
-package dev.smelt.hub.testserver;
+package dev.smelt.testkit.hub;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

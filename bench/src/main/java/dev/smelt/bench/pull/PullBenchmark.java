@@ -1,15 +1,15 @@
-package dev.smelt.hub.bench;
+package dev.smelt.bench.pull;
 
 import dev.smelt.core.SmeltException;
 import dev.smelt.core.io.AtomicFiles;
 import dev.smelt.hub.HubClient;
 import dev.smelt.hub.HubSettings;
-import dev.smelt.hub.RepoType;
 import dev.smelt.hub.PathFilter;
 import dev.smelt.hub.RetryPolicy;
 import dev.smelt.hub.TransferProgress;
-import dev.smelt.hub.testserver.FakeHub;
-import dev.smelt.hub.testserver.FakeRepo;
+import dev.smelt.testkit.hub.FakeHub;
+import dev.smelt.testkit.hub.FakeRepo;
+import dev.smelt.testkit.hub.RepoKind;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -64,7 +64,7 @@ public final class PullBenchmark {
         try {
             Map<String, Path> repoFiles = generate(root.resolve("repo"));
             try (FakeHub hub = FakeHub.start(root.resolve("server"))) {
-                FakeRepo repo = hub.repo(RepoType.MODEL, "bench/pull-" + files + "x").lfsThreshold(1);
+                FakeRepo repo = hub.repo(RepoKind.MODEL, "bench/pull-" + files + "x").lfsThreshold(1);
                 String commit = repo.commit("main", repoFiles);
                 URI concat = URI.create(hub.endpoint() + "/_bench/concat/model/" + repo.id() + "/" + commit);
                 HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();

@@ -1,4 +1,4 @@
-package dev.smelt.hub.testserver;
+package dev.smelt.testkit.hub;
 
 /**
  * A misbehaviour {@link FakeHub} applies to the next matching request(s): an error status (optionally with

@@ -1,6 +1,5 @@
-package dev.smelt.hub.testserver;
+package dev.smelt.testkit.hub;
 
-import dev.smelt.hub.RepoType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -34,7 +33,7 @@ public final class FakeRepo {
         }
     }
 
-    final RepoType type;
+    final RepoKind type;
     final String id;
     final Map<String, String> branches = new ConcurrentHashMap<>();
     final Map<String, Map<String, Entry>> commits = new ConcurrentHashMap<>();
@@ -42,7 +41,7 @@ public final class FakeRepo {
     volatile boolean gated;
     volatile boolean privateRepo;
 
-    FakeRepo(RepoType type, String id) {
+    FakeRepo(RepoKind type, String id) {
         this.type = type;
         this.id = id;
     }

@@ -1,9 +1,8 @@
-package dev.smelt.converter.interop;
+package dev.smelt.testkit.interop;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.smelt.core.SmeltException;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -19,17 +18,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Runs the node scripts of the repository's {@code interop/} harness (llama.cpp via node-llama-cpp's prebuilt
- * CPU binaries, and @huggingface/gguf) and parses their JSON output. Interop tests of every module use it:
- * <pre>{@code
- * LlamaCppHarness h = LlamaCppHarness.locate().orElse(null);
- * if (h == null) { if (LlamaCppHarness.required()) fail(LlamaCppHarness.missingReason()); else assumeTrue(false, ...); }
- * }</pre>
- * The harness is found through system property {@code smelt.repo.root} (set by the build for failsafe tests) or
- * by walking up from the working directory to a folder holding {@code interop/package.json}; node through
- * {@code SMELT_NODE} or {@code PATH}. Install it with {@code interop/install.sh}.
+ * CPU binaries, and @huggingface/gguf) and parses their JSON output. Interop tests of every module get it through
+ * {@link InteropTool#llamaCpp()}, which skips or fails when it is missing; {@code smelt bench generate} through
+ * {@link #require()}. The harness and node are found by {@link NodeTools}. Install it with {@code interop/install.sh}.
  */
 public final class LlamaCppHarness {
-    public static final String REQUIRED_PROPERTY = "smelt.interop.required";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path node;
@@ -40,25 +33,18 @@ public final class LlamaCppHarness {
         this.interopDir = interopDir;
     }
 
-    /** True when interop tests must fail rather than skip if the harness is missing ({@code -Dsmelt.interop.required=true}). */
-    public static boolean required() {
-        return Boolean.getBoolean(REQUIRED_PROPERTY);
-    }
-
     public static Optional<LlamaCppHarness> locate() {
-        Path node = findNode();
-        Path dir = findInteropDir();
+        Path node = NodeTools.node().orElse(null);
+        Path dir = NodeTools.harness("interop").orElse(null);
         if (node == null || dir == null || !installed(dir)) return Optional.empty();
         return Optional.of(new LlamaCppHarness(node, dir));
     }
 
     /** Why {@link #locate()} finds nothing, for skip and failure messages. */
     public static String missingReason() {
-        Path node = findNode();
-        Path dir = findInteropDir();
-        if (node == null) return "node is not on PATH (set SMELT_NODE or install Node.js >= 20)";
-        if (dir == null) return "no interop/package.json found above " + Path.of("").toAbsolutePath()
-                + " (set -Dsmelt.repo.root)";
+        Path dir = NodeTools.harness("interop").orElse(null);
+        if (NodeTools.node().isEmpty()) return NodeTools.nodeMissing();
+        if (dir == null) return NodeTools.harnessMissing("interop");
         if (!installed(dir)) return "the interop harness is not installed: run " + dir.resolve("install.sh");
         return "harness available";
     }
@@ -181,31 +167,5 @@ public final class LlamaCppHarness {
         return Files.isDirectory(dir.resolve("node_modules/node-llama-cpp"))
                 && Files.isDirectory(dir.resolve("node_modules/@huggingface/gguf"))
                 && Files.isRegularFile(dir.resolve("scripts/llama-generate.mjs"));
-    }
-
-    private static Path findNode() {
-        String env = System.getenv("SMELT_NODE");
-        if (env != null && !env.isBlank() && Files.isExecutable(Path.of(env))) return Path.of(env);
-        String path = System.getenv("PATH");
-        if (path == null) return null;
-        for (String d : path.split(File.pathSeparator)) {
-            if (d.isEmpty()) continue;
-            Path c = Path.of(d, "node");
-            if (Files.isExecutable(c) && !Files.isDirectory(c)) return c;
-        }
-        return null;
-    }
-
-    private static Path findInteropDir() {
-        String root = System.getProperty("smelt.repo.root");
-        if (root != null && !root.isBlank()) {
-            Path d = Path.of(root).resolve("interop");
-            if (Files.isRegularFile(d.resolve("package.json"))) return d;
-        }
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            Path d = p.resolve("interop");
-            if (Files.isRegularFile(d.resolve("package.json"))) return d;
-        }
-        return null;
     }
 }
