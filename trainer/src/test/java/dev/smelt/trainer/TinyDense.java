@@ -3,17 +3,15 @@ package dev.smelt.trainer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.smelt.core.model.ModelConfig;
-import dev.smelt.core.model.TensorSpec;
-import dev.smelt.core.safetensors.SafetensorsWriter;
-import dev.smelt.core.safetensors.TensorSource;
+import dev.smelt.core.safetensors.DType;
 import dev.smelt.datasets.length.TrainingSequence;
 import dev.smelt.datasets.tokenize.TokenizedExample;
+import dev.smelt.testkit.tiny.TinyModels;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 
 /** Test fixture: a tiny random dense decoder (no tokenizer) and synthetic question → answer rows. */
@@ -44,19 +42,13 @@ public final class TinyDense {
         Files.writeString(dir.resolve("config.json"), json.writeValueAsString(c));
         ModelConfig cfg = ModelConfig.parse(dir.resolve("config.json"));
         SplittableRandom rnd = new SplittableRandom(seed);
-        List<TensorSource> tensors = new ArrayList<>();
-        for (TensorSpec t : cfg.tensorSpecs()) {
-            int n = (int) t.numElements();
-            float[] v = new float[n];
+        return TinyModels.writeWeights(dir, cfg.tensorSpecs(), DType.F32, (t, v) -> {
             boolean norm = t.name().endsWith("norm.weight");
             // embeddings and head get a large scale: after the final RMSNorm the largest logit margin is about
             // hidden·std, and LoRA on the projections cannot grow it
             double std = t.name().contains("embed_tokens") || t.name().startsWith("lm_head") ? 0.5 : 0.08;
-            for (int i = 0; i < n; i++) v[i] = norm ? 1f : (float) (rnd.nextGaussian() * std);
-            tensors.add(TensorSource.ofFloats(t.name(), t.shape(), v));
-        }
-        SafetensorsWriter.write(dir.resolve("model.safetensors"), Map.of("format", "pt"), tensors);
-        return dir;
+            for (int i = 0; i < v.length; i++) v[i] = norm ? 1f : (float) (rnd.nextGaussian() * std);
+        });
     }
 
     /**

@@ -1,28 +1,22 @@
 package dev.smelt.converter.hf;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.smelt.core.model.ModelConfig;
 import dev.smelt.core.model.Qwen35Config;
 import dev.smelt.core.model.TensorSpec;
 import dev.smelt.core.safetensors.DType;
-import dev.smelt.core.safetensors.Floats;
-import dev.smelt.core.safetensors.SafetensorsWriter;
-import dev.smelt.core.safetensors.TensorSource;
+import dev.smelt.testkit.tiny.ByteLevelTokenizer;
+import dev.smelt.testkit.tiny.TinyModels;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 
 /**
  * Writes small random Hugging Face model directories (config.json, model.safetensors, a byte-level BPE
- * tokenizer.json and tokenizer_config.json) for converter tests, independent of other modules' fixtures.
+ * tokenizer.json and tokenizer_config.json) for converter tests; weights and tokenizer through the testkit's
+ * {@link TinyModels} and {@link ByteLevelTokenizer}.
  */
 public final class TinyHfModels {
     private TinyHfModels() {}
@@ -80,19 +74,14 @@ public final class TinyHfModels {
             specs.add(new TensorSpec("model.visual.patch_embed.proj.weight", new long[] {16, 3, 2, 16, 16}));
         }
         Random rnd = new Random(seed);
-        List<TensorSource> sources = new ArrayList<>();
-        for (TensorSpec s : specs) {
-            int n = (int) s.numElements();
-            float[] v = new float[n];
-            boolean norm = s.name().endsWith("norm.weight") || s.name().contains("layernorm");
-            for (int i = 0; i < n; i++) {
-                v[i] = norm ? (cfg instanceof Qwen35Config ? 0.1f : 1f) * (1 + 0.1f * (float) rnd.nextGaussian())
-                        : 0.08f * (float) rnd.nextGaussian();
+        boolean qwen35 = cfg instanceof Qwen35Config;
+        TinyModels.writeWeights(dir, specs, dtype, (spec, v) -> {
+            boolean norm = spec.name().endsWith("norm.weight") || spec.name().contains("layernorm");
+            for (int i = 0; i < v.length; i++) {
+                v[i] = norm ? (qwen35 ? 0.1f : 1f) * (1 + 0.1f * (float) rnd.nextGaussian()) : 0.08f * (float) rnd.nextGaussian();
             }
-            if (s.name().endsWith("A_log")) for (int i = 0; i < n; i++) v[i] = (float) Math.log(1 + rnd.nextDouble() * 8);
-            sources.add(TensorSource.of(s.name(), dtype, s.shape(), encode(v, dtype)));
-        }
-        SafetensorsWriter.write(dir.resolve("model.safetensors"), Map.of("format", "pt"), sources);
+            if (spec.name().endsWith("A_log")) for (int i = 0; i < v.length; i++) v[i] = (float) Math.log(1 + rnd.nextDouble() * 8);
+        });
         Files.writeString(dir.resolve("tokenizer.json"), tokenizerJson(arch));
         Files.writeString(dir.resolve("tokenizer_config.json"), """
                 {"add_bos_token": false, "add_eos_token": false, "bos_token": null, "eos_token": "<|im_end|>",
@@ -103,99 +92,14 @@ public final class TinyHfModels {
         return dir;
     }
 
-    static ByteBuffer encode(float[] v, DType dtype) {
-        ByteBuffer b = ByteBuffer.allocate(v.length * dtype.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
-        for (float x : v) {
-            switch (dtype) {
-                case F32 -> b.putFloat(x);
-                case F16 -> b.putShort(Floats.floatToHalf(x));
-                case BF16 -> b.putShort(Floats.floatToBf16(x));
-                default -> throw new IllegalArgumentException(dtype.name());
-            }
-        }
-        return b.flip();
-    }
-
-    /** GPT-2's byte → printable character map, which byte-level BPE vocabularies are written in. */
-    static char[] byteToUnicode() {
-        char[] map = new char[256];
-        int extra = 0;
-        for (int b = 0; b < 256; b++) {
-            boolean printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
-            map[b] = printable ? (char) b : (char) (256 + extra++);
-        }
-        return map;
-    }
-
     static String tokenizerJson(String arch) {
-        ObjectMapper m = new ObjectMapper();
-        ObjectNode root = m.createObjectNode();
-        root.put("version", "1.0");
-        ArrayNode added = root.putArray("added_tokens");
-        String[] specials = {"<|endoftext|>", "<|im_start|>", "<|im_end|>"};
-        for (int i = 0; i < specials.length; i++) {
-            ObjectNode t = added.addObject();
-            t.put("id", 260 + i);
-            t.put("content", specials[i]);
-            t.put("single_word", false);
-            t.put("lstrip", false);
-            t.put("rstrip", false);
-            t.put("normalized", false);
-            t.put("special", true);
-        }
-        root.putNull("normalizer");
-        ObjectNode pre = root.putObject("pre_tokenizer");
-        pre.put("type", "Sequence");
-        ArrayNode pres = pre.putArray("pretokenizers");
-        ObjectNode split = pres.addObject();
-        split.put("type", "Split");
         String regex = switch (arch) {
             case "llama" -> TokenizerMetadata.LLAMA3_REGEX;
             case "qwen3_5" -> TokenizerMetadata.QWEN35_REGEX;
             default -> TokenizerMetadata.QWEN2_REGEX;
         };
-        split.putObject("pattern").put("Regex", regex);
-        split.put("behavior", "Isolated");
-        split.put("invert", false);
-        ObjectNode bl = pres.addObject();
-        bl.put("type", "ByteLevel");
-        bl.put("add_prefix_space", false);
-        bl.put("trim_offsets", false);
-        bl.put("use_regex", false);
-        ObjectNode post = root.putObject("post_processor");
-        post.put("type", "ByteLevel");
-        post.put("add_prefix_space", false);
-        post.put("trim_offsets", false);
-        post.put("use_regex", false);
-        ObjectNode dec = root.putObject("decoder");
-        dec.put("type", "ByteLevel");
-        dec.put("add_prefix_space", false);
-        dec.put("trim_offsets", false);
-        dec.put("use_regex", false);
-        ObjectNode model = root.putObject("model");
-        model.put("type", "BPE");
-        model.putNull("dropout");
-        model.putNull("unk_token");
-        model.put("continuing_subword_prefix", "");
-        model.put("end_of_word_suffix", "");
-        model.put("fuse_unk", false);
-        model.put("byte_fallback", false);
-        model.put("ignore_merges", false);
-        ObjectNode vocab = model.putObject("vocab");
-        char[] b2u = byteToUnicode();
-        for (int b = 0; b < 256; b++) vocab.put(String.valueOf(b2u[b]), b);
-        String sp = String.valueOf(b2u[' ']);
-        String[][] merges = {{sp, "t"}, {"h", "e"}, {sp + "t", "he"}, {"i", "n"}};
-        ArrayNode mg = model.putArray("merges");
-        int id = 256;
-        for (String[] pair : merges) {
-            vocab.put(pair[0] + pair[1], id++);
-            mg.add(pair[0] + " " + pair[1]);
-        }
-        try {
-            return m.writerWithDefaultPrettyPrinter().writeValueAsString(root);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        String sp = ByteLevelTokenizer.spell(' ');
+        return ByteLevelTokenizer.bytes().merge(sp, "t").merge("h", "e").merge(sp + "t", "he").merge("i", "n")
+                .specials("<|endoftext|>", "<|im_start|>", "<|im_end|>").splitRegex(regex).json();
     }
 }

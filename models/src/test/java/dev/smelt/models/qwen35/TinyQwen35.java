@@ -7,8 +7,8 @@ import dev.smelt.core.model.LayerType;
 import dev.smelt.core.model.Qwen35Config;
 import dev.smelt.core.model.Qwen35VisionTower;
 import dev.smelt.core.model.TensorSpec;
-import dev.smelt.core.safetensors.SafetensorsWriter;
-import dev.smelt.core.safetensors.TensorSource;
+import dev.smelt.core.safetensors.DType;
+import dev.smelt.testkit.tiny.TinyModels;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,9 +55,9 @@ final class TinyQwen35 {
         List<TensorSpec> specs = new ArrayList<>(c.tensorSpecs());
         specs.addAll(c.mtpTensorSpecs());
         if (c.visionConfig() != null) specs.addAll(Qwen35VisionTower.fromJson("tiny", c.visionConfig()).tensorSpecs());
-        List<TensorSource> tensors = new ArrayList<>();
-        for (TensorSpec s : specs) {
-            float[] v = new float[(int) s.numElements()];
+        Files.createDirectories(dir);
+        AtomicFiles.writeString(dir.resolve("config.json"), c.toJson().toPrettyString());
+        TinyModels.writeWeights(dir, specs, DType.F32, (s, v) -> {
             String n = s.name();
             for (int i = 0; i < v.length; i++) {
                 double x = r.nextGaussian();
@@ -70,11 +70,7 @@ final class TinyQwen35 {
                 else v[i] = (float) (0.1 * x);
             }
             m.weights.put(n, v);
-            tensors.add(TensorSource.ofFloats(n, s.shape(), v));
-        }
-        Files.createDirectories(dir);
-        AtomicFiles.writeString(dir.resolve("config.json"), c.toJson().toPrettyString());
-        SafetensorsWriter.write(dir.resolve("model.safetensors"), Map.of("format", "pt"), tensors);
+        });
         return m;
     }
 }
