@@ -14,6 +14,7 @@ import dev.smelt.cli.commands.ServeCommand;
 import dev.smelt.cli.commands.TrainCommand;
 import dev.smelt.core.privacy.DjlTelemetry;
 import dev.smelt.cli.commands.MergeCommand;
+import dev.smelt.cli.commands.ImatrixCommand;
 import dev.smelt.cli.commands.QuantizeCommand;
 import dev.smelt.cli.commands.QuickstartCommand;
 import java.io.PrintWriter;
@@ -38,6 +39,7 @@ import picocli.CommandLine.Command;
             InspectCommand.class,
             ConvertCommand.class,
             QuantizeCommand.class,
+            ImatrixCommand.class,
             BundleCommand.class,
             CreateTinyCommand.class,
             DataCommand.class,

@@ -27,6 +27,7 @@ class FlagSpellingTest {
     /** The commands that run a model, and the engine flags each must have. */
     private static final Map<String, Set<String>> ENGINE_FLAGS = Map.of(
             "smelt generate", Set.of("--devices", "--precision", "--threads"),
+            "smelt imatrix", Set.of("--devices", "--precision", "--threads"),
             "smelt serve", Set.of("--devices", "--precision", "--threads"),
             "smelt train", Set.of("--devices", "--precision", "--threads"),
             "smelt bench train", Set.of("--devices", "--precision", "--threads"),

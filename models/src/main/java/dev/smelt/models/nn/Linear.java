@@ -31,6 +31,7 @@ public final class Linear extends AbstractBlock {
     private final Parameter weight;
     private final Parameter bias;
     private Block adapter;
+    private volatile ActivationObserver observer;
 
     public Linear(String moduleName, long inFeatures, long outFeatures, boolean hasBias) {
         this.moduleName = moduleName;
@@ -100,8 +101,15 @@ public final class Linear extends AbstractBlock {
         adapter = null;
     }
 
+    /** Sets (or with null removes) the observer that sees this projection's inputs; none by default. */
+    public void observe(ActivationObserver o) {
+        observer = o;
+    }
+
     /** The projection of {@code x} ({@code [..., in]} → {@code [..., out]}), adapter delta included. */
     public NDArray apply(ParameterStore ps, NDArray x, boolean training) {
+        ActivationObserver o = observer;
+        if (o != null) o.observe(this, x);
         NDArray w = ps.getValue(weight, x.getDevice(), training);
         NDArray b = bias == null ? null : ps.getValue(bias, x.getDevice(), training);
         NDArray y = ai.djl.nn.core.Linear.linear(x, w, b).singletonOrThrow();

@@ -1,0 +1,137 @@
+package dev.smelt.cli.commands;
+
+import dev.smelt.cli.GlobalOptions;
+import dev.smelt.core.SmeltException;
+import dev.smelt.core.model.ModelConfig;
+import dev.smelt.datasets.format.FormatName;
+import dev.smelt.datasets.length.Truncation;
+import dev.smelt.datasets.prepare.DataOptions;
+import dev.smelt.datasets.prepare.DataPreparer;
+import dev.smelt.datasets.prepare.PreparedData;
+import dev.smelt.datasets.prepare.SequenceSet;
+import dev.smelt.datasets.source.TextSampling;
+import dev.smelt.datasets.tokenize.DatasetTokenizer;
+import dev.smelt.models.generate.LanguageModel;
+import dev.smelt.models.imatrix.SquaredActivations;
+import dev.smelt.models.nn.Linear;
+import dev.smelt.quantizer.gguf.ImportanceMatrixWriter;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "imatrix", description = {
+        "Collect an importance matrix with Smelt's own forward pass, as llama.cpp's llama-imatrix does: the data is "
+        + "tokenized as plain text (BOS where the tokenizer adds one, EOS after each document), cut into chunks of "
+        + "--chunk-size tokens (a shorter remainder is dropped, and each chunk starts with BOS where the tokenizer has "
+        + "one), and for every projection of every layer the squares of its inputs are summed per input column over "
+        + "every token. The file is llama.cpp's GGUF imatrix format (tensors named as smelt convert gguf names the "
+        + "weights), for smelt quantize --imatrix and llama-quantize --imatrix alike."})
+public final class ImatrixCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ModelRuntimeOptions runtime;
+
+    @Option(names = "--data", paramLabel = "SRC", required = true,
+            description = "Text to run: files, directories, globs or hf://datasets/... (any format smelt train reads; the "
+                    + "text field of each row is used).")
+    List<String> data;
+
+    @Option(names = "--text-sample-by", paramLabel = "line|paragraph|document", defaultValue = "document",
+            description = "How .txt files are cut into documents (default: ${DEFAULT-VALUE}: a file is one text, as "
+                    + "llama-imatrix reads it).")
+    TextSampling textSampling;
+
+    @Option(names = "--data-threads", paramLabel = "N", description = "Data rendering and tokenization threads (default: all processors).")
+    Integer dataThreads;
+
+    @Option(names = "--out", required = true, paramLabel = "FILE", description = "Output imatrix file (.gguf).")
+    Path out;
+
+    @Option(names = "--chunk-size", paramLabel = "N", defaultValue = "512",
+            description = "Tokens per chunk, llama-imatrix's context size -c (default: ${DEFAULT-VALUE}).")
+    int chunkSize;
+
+    @Option(names = "--process-output",
+            description = "Also collect the LM head's inputs (output.weight), as llama-imatrix --process-output.")
+    boolean processOutput;
+
+    @Override
+    public Integer call() throws Exception {
+        if (chunkSize < 2) throw new SmeltException("--chunk-size must be at least 2, got " + chunkSize);
+        if (Files.isDirectory(out)) throw new SmeltException(out + ": is a directory; give the output file name, e.g. " + out.resolve("imatrix.gguf"));
+        PrintWriter pw = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        boolean quiet = GlobalOptions.quiet();
+        DataOptions.Builder options = DataOptions.builder().format(FormatName.TEXT).truncation(Truncation.CHUNK)
+                .seqLen(chunkSize).packing(false).valSplit(0).textSampling(textSampling);
+        if (dataThreads != null) options.threads(dataThreads);
+        DataOptions dataOptions;
+        try {
+            dataOptions = options.build();
+        } catch (IllegalArgumentException e) {
+            throw new SmeltException(e.getMessage());
+        }
+        if (!Files.isDirectory(runtime.model)) {
+            throw new SmeltException(runtime.model + ": not a directory (expected a Hugging Face model directory)");
+        }
+        Integer bos = bosToken(runtime.model);
+        List<int[]> chunks = new ArrayList<>();
+        try (PreparedData prepared = DataPreparer.builder().data(data).model(runtime.model).options(dataOptions).build()) {
+            SequenceSet windows = prepared.train();
+            for (int i = 0; i < windows.size(); i++) {
+                int[] ids = windows.get(i).inputIds().clone();
+                if (ids.length != chunkSize) continue;
+                if (bos != null) ids[0] = bos;
+                chunks.add(ids);
+            }
+            if (chunks.isEmpty()) {
+                throw new SmeltException(String.join(", ", data) + ": " + windows.tokens() + " tokens, fewer than one chunk of "
+                        + chunkSize + " (--chunk-size)");
+            }
+        }
+        try (LanguageModel lm = quiet ? runtime.load() : runtime.load(err)) {
+            ModelConfig config = lm.model().config();
+            long t0 = System.nanoTime();
+            try (SquaredActivations sums = SquaredActivations.attach(lm.model(), m -> processOutput || !m.equals("lm_head"))) {
+                for (int i = 0; i < chunks.size(); i++) {
+                    sums.run(chunks.get(i));
+                    if (!quiet) {
+                        err.printf(Locale.ROOT, "smelt: chunk %d/%d (%.1f s)%n", i + 1, chunks.size(), (System.nanoTime() - t0) / 1e9);
+                        err.flush();
+                    }
+                }
+                Map<String, Linear> linears = lm.model().linearModules();
+                List<ImportanceMatrixWriter.Entry> entries = new ArrayList<>();
+                for (Map.Entry<String, SquaredActivations.ColumnSums> e : sums.sums().entrySet()) {
+                    entries.add(ImportanceMatrixWriter.fromHuggingFace(config, e.getKey(),
+                            linears.get(e.getKey()).outFeatures(), e.getValue().sumOfSquares(), e.getValue().rows()));
+                }
+                ImportanceMatrixWriter.write(out, entries, data, chunks.size(), chunkSize);
+                pw.printf(Locale.ROOT, "wrote %s (%d tensors, %d chunks of %d tokens)%n", out, entries.size(), chunks.size(), chunkSize);
+                pw.flush();
+            }
+        }
+        return 0;
+    }
+
+    /** The BOS id when the tokenizer puts one before a text (llama), else null (Qwen). */
+    private static Integer bosToken(Path model) {
+        try (DatasetTokenizer t = DatasetTokenizer.load(model)) {
+            int[] plain = t.encode("a", false).ids();
+            int[] special = t.encode("a", true).ids();
+            return special.length > plain.length && special[0] != plain[0] ? special[0] : null;
+        }
+    }
+}
