@@ -18,6 +18,7 @@ import picocli.CommandLine.Spec;
             BenchDataCommand.class,
             BenchTrainCommand.class,
             BenchQuantizeCommand.class,
+            BenchBundleCommand.class,
         })
 public final class BenchCommand implements Runnable {
     @Spec

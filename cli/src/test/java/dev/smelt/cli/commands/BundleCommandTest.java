@@ -129,6 +129,16 @@ class BundleCommandTest {
     }
 
     @Test
+    void benchBundlePrintsEachFormatBesideTheRawCopy() {
+        Result r = SMELT.run("bench", "bundle", "--size", "4MiB", "--files", "2", "--runs", "1", "--dir", tmp.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).containsPattern("raw copy +\\d+ MB/s")
+                .containsPattern("tar.gz +\\d+ MB/s  ratio \\d+\\.\\d\\d")
+                .containsPattern("tar.zst +\\d+ MB/s  ratio \\d+\\.\\d\\d")
+                .containsPattern("zip +\\d+ MB/s  ratio \\d+\\.\\d\\d");
+    }
+
+    @Test
     void missingNameIsAUsageError() {
         Result r = SMELT.run("bundle", "--out", tmp.resolve("a.zip").toString());
         assertThat(r.code()).isEqualTo(2);

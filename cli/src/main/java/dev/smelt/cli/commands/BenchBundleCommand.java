@@ -1,0 +1,58 @@
+package dev.smelt.cli.commands;
+
+import dev.smelt.bundle.bench.BundleBenchmark;
+import dev.smelt.core.io.ByteSizes;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "bundle", description =
+        "Throughput (MB/s of model bytes) of smelt bundle for each archive format vs a raw copy of the same bytes into "
+        + "one fsynced file, in the same run, with the ratio (goal >= 0.8 for tar.zst).")
+public final class BenchBundleCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--size", paramLabel = "BYTES", defaultValue = "2GiB", description = "Model size (default: ${DEFAULT-VALUE}).")
+    String size;
+
+    @Option(names = "--files", paramLabel = "N", defaultValue = "4", description = "safetensors shards (default: ${DEFAULT-VALUE}).")
+    int files;
+
+    @Option(names = "--runs", paramLabel = "N", defaultValue = "2", description = "Runs; the best of each side is kept (default: ${DEFAULT-VALUE}).")
+    int runs;
+
+    @Option(names = "--dir", paramLabel = "DIR", description = "Scratch folder (default: java.io.tmpdir); needs ~2x --size free.")
+    Path dir;
+
+    @Override
+    public Integer call() throws Exception {
+        long bytes = BenchPullCommand.parseSize(size);
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Path scratch = dir != null ? dir : Path.of(System.getProperty("java.io.tmpdir"));
+        BundleBenchmark.Result r = new BundleBenchmark(scratch, bytes, files, runs, line -> {
+            err.println(line);
+            err.flush();
+        }).run();
+        out.printf(Locale.ROOT, "model: %s in %d safetensors files (fp16), best of %d%n", ByteSizes.format(r.bytes()), files, runs);
+        for (Map.Entry<String, Double> e : r.rates().entrySet()) {
+            String name = e.getKey();
+            long outSize = r.outputSizes().get(name);
+            if (name.equals("copy")) {
+                out.printf(Locale.ROOT, "%-8s %7.0f MB/s%n", "raw copy", e.getValue() / 1e6);
+            } else {
+                out.printf(Locale.ROOT, "%-8s %7.0f MB/s  ratio %.2f  (archive %.1f%% of the model)%n", name,
+                        e.getValue() / 1e6, r.ratio(name), 100.0 * outSize / r.bytes());
+            }
+        }
+        out.flush();
+        return 0;
+    }
+}
