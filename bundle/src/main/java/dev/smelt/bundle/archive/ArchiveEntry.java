@@ -23,6 +23,7 @@ public record ArchiveEntry(String path, long size, EntryContent content) {
 
     /** A file copied as it is, streamed. */
     public static ArchiveEntry copyOf(String path, Path file) throws IOException {
-        return new ArchiveEntry(path, Files.size(file), out -> Files.copy(file, out));
+        long size = Files.size(file);
+        return new ArchiveEntry(path, size, out -> FileRegion.copy(file, 0, size, out));
     }
 }

@@ -67,7 +67,8 @@ enum TarFormat implements ArchiveFormat {
                 yield Streams.ignoringFlush(z);
             }
         };
-        TarArchiveOutputStream tar = new TarArchiveOutputStream(compressed, "UTF-8");
+        // the tar stream writes 10 KiB records; the compressors want large writes (one native call each for zstd)
+        TarArchiveOutputStream tar = new TarArchiveOutputStream(new BufferedOutputStream(compressed, BUFFER), "UTF-8");
         tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
         tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
         tar.setAddPaxHeadersForNonAsciiNames(true);

@@ -11,6 +11,8 @@ import dev.smelt.converter.gguf.GgufTensorInfo;
 import dev.smelt.converter.gguf.vocab.GgufKeys;
 import dev.smelt.converter.hf.OutputType;
 import dev.smelt.core.SmeltException;
+import dev.smelt.core.model.ModelDirectory;
+import dev.smelt.quantizer.plan.RuntimeMemory;
 import dev.smelt.hub.SnapshotPath;
 import dev.smelt.quantizer.mix.QuantMix;
 import java.io.IOException;
@@ -200,19 +202,13 @@ final class BundleInputs {
                 .map(t -> t.type().name()).orElse("EMPTY");
     }
 
-    static long kvCacheBytes(GgufReader r) {
-        String arch;
-        try {
-            arch = r.architecture();
-        } catch (RuntimeException e) {
-            return 0;
+    /** llama.cpp's memory besides the weights at {@link EdgeTier#CONTEXT} tokens, from the first config.json found; -1 if none. */
+    static long runtimeBytes(Path... dirs) {
+        for (Path dir : dirs) {
+            if (dir == null || !Files.isRegularFile(dir.resolve("config.json"))) continue;
+            return RuntimeMemory.of(ModelDirectory.open(dir).config(), EdgeTier.CONTEXT).totalBytes();
         }
-        long layers = r.integer(GgufKeys.Llm.BLOCK_COUNT.of(arch)).orElse(0L);
-        long heads = r.integer(GgufKeys.Attention.HEAD_COUNT.of(arch)).orElse(0L);
-        long kvHeads = r.integer(GgufKeys.Attention.HEAD_COUNT_KV.of(arch)).orElse(heads);
-        long embd = r.integer(GgufKeys.Llm.EMBEDDING_LENGTH.of(arch)).orElse(0L);
-        long headDim = r.integer(GgufKeys.Attention.KEY_LENGTH.of(arch)).orElse(heads > 0 ? embd / heads : 0);
-        return EdgeTier.kvCache(layers, kvHeads, headDim);
+        return -1;
     }
 
     /** Regular files under {@code dir} (following links, as in a Hub snapshot), as sorted {@code /}-separated paths. */

@@ -93,8 +93,9 @@ public final class Bundler {
         if (r.adapter() != null) addTree(entries, inputs, BundleLayout.ADAPTER, r.adapter(), p, true);
         if (r.onnx() != null) addTree(entries, inputs, BundleLayout.ONNX, r.onnx(), p, false);
         List<EdgeTier> tiers = new ArrayList<>();
-        for (Path g : r.gguf()) addGguf(entries, inputs, tiers, r, g, p, false);
-        if (r.mmproj() != null) addGguf(entries, inputs, tiers, r, r.mmproj(), p, true);
+        long runtime = r.gguf().isEmpty() ? -1 : BundleInputs.runtimeBytes(r.model(), baseDir);
+        for (Path g : r.gguf()) addGguf(entries, inputs, tiers, r, g, p, false, runtime);
+        if (r.mmproj() != null) addGguf(entries, inputs, tiers, r, r.mmproj(), p, true, runtime);
         if (r.adapter() != null) {
             for (String f : BundleInputs.TRAINING_METRICS) {
                 Path file = r.adapter().resolve(f);
@@ -181,21 +182,19 @@ public final class Bundler {
     }
 
     private static void addGguf(List<ArchiveEntry> entries, List<Path> inputs, List<EdgeTier> tiers, BundleRequest r,
-            Path gguf, Provenance p, boolean mmproj) throws IOException {
+            Path gguf, Provenance p, boolean mmproj, long runtime) throws IOException {
         if (!Files.isRegularFile(gguf)) throw new SmeltException((mmproj ? "--mmproj " : "--gguf ") + gguf + ": not a file");
         String type;
-        long kv;
         boolean isMmproj;
         try (GgufReader g = GgufReader.open(gguf)) {
             type = BundleInputs.ggufType(g);
             isMmproj = mmproj || g.metadata().get(GgufKeys.General.TYPE) instanceof GgufValue.Str s
                     && s.value().equals(GgufKeys.GeneralType.MMPROJ);
-            kv = isMmproj ? 0 : BundleInputs.kvCacheBytes(g);
         }
         String path = BundleLayout.ggufName(r.name(), r.version(), (isMmproj ? "mmproj-" : "") + type);
         ArchiveEntry e = GgufProvenance.entry(path, gguf, p);
         inputs.add(gguf);
         entries.add(e);
-        if (!isMmproj) tiers.add(new EdgeTier(path, e.size(), kv));
+        if (!isMmproj) tiers.add(new EdgeTier(path, e.size(), runtime));
     }
 }

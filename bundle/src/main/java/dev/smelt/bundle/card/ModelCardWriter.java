@@ -57,12 +57,12 @@ public final class ModelCardWriter {
         table(b, "metric", f.evaluation(), "No training metrics were recorded for this bundle.");
 
         if (!f.gguf().isEmpty()) {
-            b.append("## Edge tiers\n\nRAM needed = file + f16 KV cache for ").append(EdgeTier.CONTEXT)
-                    .append(" tokens + ").append(ByteSizes.format(EdgeTier.COMPUTE_BUFFER)).append(" compute buffer.\n\n");
+            b.append("## Edge tiers\n\nRAM needed = file + llama.cpp's KV cache (f16) or recurrent state for ")
+                    .append(EdgeTier.CONTEXT).append(" tokens + compute buffer, as `smelt quantize --plan` estimates it.\n\n");
             b.append("| file | size | RAM needed | target device |\n|---|---|---|---|\n");
             for (EdgeTier t : f.gguf()) {
                 b.append("| `").append(t.file()).append("` | ").append(ByteSizes.format(t.bytes())).append(" | ")
-                        .append(ByteSizes.format(t.ramBytes())).append(" | ").append(t.device()).append(" |\n");
+                        .append(t.ram()).append(" | ").append(t.device()).append(" |\n");
             }
             b.append('\n');
         }

@@ -1,6 +1,7 @@
 package dev.smelt.bundle.provenance;
 
 import dev.smelt.bundle.archive.ArchiveEntry;
+import dev.smelt.bundle.archive.FileRegion;
 import dev.smelt.converter.gguf.GgufReader;
 import dev.smelt.converter.gguf.GgufTensorInfo;
 import dev.smelt.converter.gguf.GgufValue;
@@ -9,11 +10,7 @@ import dev.smelt.converter.gguf.GgufWriter;
 import dev.smelt.converter.gguf.vocab.GgufKeys;
 import dev.smelt.converter.gguf.vocab.GgufKeys.General;
 import java.io.IOException;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
-import java.nio.channels.WritableByteChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -44,11 +41,7 @@ public final class GgufProvenance {
         long dataBytes = fileSize - dataStart;
         return new ArchiveEntry(path, header.length + dataBytes, out -> {
             out.write(header);
-            try (FileChannel in = FileChannel.open(gguf, StandardOpenOption.READ)) {
-                WritableByteChannel target = Channels.newChannel(out);
-                long pos = dataStart;
-                while (pos < fileSize) pos += in.transferTo(pos, fileSize - pos, target);
-            }
+            FileRegion.copy(gguf, dataStart, fileSize, out);
         });
     }
 

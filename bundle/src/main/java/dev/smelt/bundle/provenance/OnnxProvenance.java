@@ -1,6 +1,7 @@
 package dev.smelt.bundle.provenance;
 
 import dev.smelt.bundle.archive.ArchiveEntry;
+import dev.smelt.bundle.archive.FileRegion;
 import dev.smelt.core.SmeltException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -36,7 +37,7 @@ public final class OnnxProvenance {
         byte[] tail = OnnxMetadata.encode(add);
         long size = Files.size(onnx);
         return new ArchiveEntry(path, size + tail.length, out -> {
-            Files.copy(onnx, out);
+            FileRegion.copy(onnx, 0, size, out);
             out.write(tail);
         });
     }

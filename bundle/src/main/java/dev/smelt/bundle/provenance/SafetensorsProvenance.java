@@ -3,16 +3,13 @@ package dev.smelt.bundle.provenance;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.smelt.bundle.archive.ArchiveEntry;
+import dev.smelt.bundle.archive.FileRegion;
 import dev.smelt.core.SmeltException;
 import dev.smelt.core.safetensors.SafetensorsFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
-import java.nio.channels.WritableByteChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -56,11 +53,7 @@ public final class SafetensorsProvenance {
         byte[] headBytes = head.array();
         return new ArchiveEntry(path, headBytes.length + fileSize - dataStart, out -> {
             out.write(headBytes);
-            try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
-                WritableByteChannel target = Channels.newChannel(out);
-                long pos = dataStart;
-                while (pos < fileSize) pos += in.transferTo(pos, fileSize - pos, target);
-            }
+            FileRegion.copy(file, dataStart, fileSize, out);
         });
     }
 

@@ -95,6 +95,8 @@ class ProvenanceTest {
         assertThat(text).contains("## Intended use", "## Training data and hyper-parameters", "## Evaluation",
                 "## Edge tiers", "## How to run", "## Limitations", "| lora_alpha | 16 |", "final training loss | 2.2500 (step 2)",
                 "`gguf/tiny-1.0.0-F16.gguf`", "llama-cli -m gguf/tiny-1.0.0-F16.gguf", "onnxruntime", "smelt serve --model model/");
+        // the tiny model's RAM comes from its config.json through the quantizer's estimate, and fits a phone
+        assertThat(text).doesNotContain("unknown (no config.json)").containsPattern("F16.gguf` \\| [^|]+ \\| [^|]+ \\| phone");
         String notice = Files.readString(out.resolve("NOTICE"));
         assertThat(notice).contains("tiny-chat (licence: cc-by-4.0)", "licence: apache-2.0", "Built with Smelt 0.1.0-test");
         assertThat(out.resolve("metrics/metrics.jsonl")).exists();
