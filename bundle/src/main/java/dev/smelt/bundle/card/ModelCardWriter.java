@@ -19,7 +19,8 @@ public final class ModelCardWriter {
         b.append("---\n");
         b.append("license: ").append(q(f.licenseId())).append('\n');
         if (!f.licenseId().equals("apache-2.0")) b.append("license_name: ").append(q(f.licenseName())).append('\n');
-        list(b, "base_model", f.baseModels());
+        // the Hub links base_model entries to repositories, so a local directory's name is left to NOTICE
+        list(b, "base_model", f.baseModels().stream().filter(id -> id.matches("[\\w.-]+/[\\w.-]+")).toList());
         b.append("base_model_relation: ").append(q(f.relation())).append('\n');
         b.append("library_name: ").append(q(f.libraryName())).append('\n');
         list(b, "tags", f.tags());

@@ -22,6 +22,7 @@ public record Fixtures(Path model, Path gguf, Path adapter, Path onnx, Path data
     public static Fixtures create(Path root) throws IOException {
         Path model = root.resolve("base");
         TinyModelWriter.write(TinyModelSpec.builder(Architecture.LLAMA).hiddenSize(32).vocabSize(512).build(), model);
+        Files.writeString(model.resolve("README.md"), "---\nlicense: apache-2.0\nbase_model: smelt-test/tiny-base\n---\n# tiny\n");
         Path gguf = root.resolve("tiny-f16.gguf");
         GgufExport.export(model, gguf, GgufExport.Options.of(OutputType.F16), new GgufExport.Listener() {});
         Path adapter = Files.createDirectories(root.resolve("adapter"));

@@ -42,7 +42,9 @@ class ProvenanceTest {
             assertThat(g.string(General.LICENSE_NAME)).contains("Apache License 2.0");
             assertThat(g.string(General.LICENSE_LINK)).contains("https://www.apache.org/licenses/LICENSE-2.0");
             assertThat(g.integer(General.BASE_MODEL_COUNT)).contains(1L);
-            assertThat(g.string(General.BASE_MODEL_NAME.of(0))).isPresent();
+            // the converter already wrote the card's base model; it is kept, not duplicated
+            assertThat(g.string(General.BASE_MODEL_NAME.of(0))).contains("tiny-base");
+            assertThat(g.string(General.BASE_MODEL_ORGANIZATION.of(0))).contains("smelt-test");
             assertThat(g.metadata().get(General.TAGS).plain()).asList().contains("smelt", "gguf");
             assertThat(g.string(GgufKeys.Tokenizer.CHAT_TEMPLATE)).isEqualTo(in.string(GgufKeys.Tokenizer.CHAT_TEMPLATE)).isPresent();
             assertThat(g.string(GgufKeys.Smelt.VERSION)).contains("0.1.0-test");
@@ -84,7 +86,7 @@ class ProvenanceTest {
     void theCardHasTheHubFrontMatterAndTheSections() throws IOException {
         FrontMatter card = FrontMatter.read(out.resolve("README.md"));
         assertThat(card.string("license")).isEqualTo("apache-2.0");
-        assertThat(card.strings("base_model")).isNotEmpty();
+        assertThat(card.strings("base_model")).containsExactly("smelt-test/tiny-base");
         assertThat(card.string("base_model_relation")).isEqualTo("finetune");
         assertThat(card.string("library_name")).isEqualTo("transformers");
         assertThat(card.strings("tags")).contains("smelt", "gguf", "lora", "onnx");
