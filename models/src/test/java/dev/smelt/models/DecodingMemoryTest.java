@@ -47,6 +47,27 @@ class DecodingMemoryTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(value = Architecture.class, names = {"QWEN3"})
+    void theBenchmarkReportsTheCacheAsWhatADecodeHolds(Architecture arch) throws Exception {
+        Path dir = tmp.resolve(arch.name());
+        TinyModelWriter.write(TinyModelSpec.builder(arch).seed(3).build(), dir);
+        try (CausalLM model = ModelLoader.load(ModelDirectory.open(dir), Device.cpu(), DataType.FLOAT32)) {
+            // a first run makes the constants the layers build once (scales, eps) on first use
+            dev.smelt.models.generate.SpeedBenchmark.memory(model, new long[] {5, 6, 7}, 1);
+            var m = dev.smelt.models.generate.SpeedBenchmark.memory(model, new long[] {5, 6, 7}, 100);
+            assertThat(m.tokens()).isEqualTo(103);
+            // 103 positions fit the buffers' second size (128): keys and values of every layer, nothing else
+            assertThat(m.heldBytes()).isEqualTo(128 * kvBytes(model));
+            assertThat(m.peakRssBytes()).isPositive();
+        }
+    }
+
+    private static long kvBytes(CausalLM model) {
+        var c = (dev.smelt.core.model.DenseConfig) model.config();
+        return 2L * c.numLayers() * c.numKvHeads() * c.headDim() * 4;
+    }
+
     private static void step(CausalLM model, ParameterStore ps, NDManager session, DecoderCache cache, long[] ids) {
         try (NDManager step = session.newSubManager()) {
             NDArray logits = model.step(ps, step.create(ids).reshape(1, ids.length), cache, true);

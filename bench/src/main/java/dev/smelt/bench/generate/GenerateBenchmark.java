@@ -28,7 +28,8 @@ import java.util.function.Consumer;
  */
 public final class GenerateBenchmark {
     /** One model's numbers. */
-    public record Row(String name, long params, SpeedBenchmark.Result smelt, double llamaPrefill, double llamaDecode) {
+    public record Row(String name, long params, SpeedBenchmark.Result smelt, double llamaPrefill, double llamaDecode,
+            SpeedBenchmark.Memory memory) {
         public double prefillRatio() {
             return smelt.prefillTokensPerSecond() / llamaPrefill;
         }
@@ -87,6 +88,7 @@ public final class GenerateBenchmark {
         double[] ourPrefill = new double[repeat], ourDecode = new double[repeat];
         double[] refPrefill = new double[repeat], refDecode = new double[repeat];
         List<double[]> runs = new ArrayList<>();
+        SpeedBenchmark.Memory memory;
         try (CausalLM lm = ModelLoader.load(md, Device.cpu(), DataType.FLOAT32)) {
             long[] prompt = SpeedBenchmark.benchPrompt(promptTokens, md.config().vocabSize());
             SpeedBenchmark.measure(lm, prompt, genTokens, 1, 0); // warm-up
@@ -99,9 +101,10 @@ public final class GenerateBenchmark {
                 ourDecode[r] = ours.decodeTokensPerSecond();
                 runs.add(new double[] {ourPrefill[r], ourDecode[r]});
             }
+            memory = SpeedBenchmark.memory(lm, Arrays.copyOf(prompt, prompt.length - 1), genTokens);
         }
         return new Row(model.name(), md.config().parameterCount(),
-                new SpeedBenchmark.Result(median(ourPrefill), median(ourDecode), runs), median(refPrefill), median(refDecode));
+                new SpeedBenchmark.Result(median(ourPrefill), median(ourDecode), runs), median(refPrefill), median(refDecode), memory);
     }
 
     static double median(double[] v) {

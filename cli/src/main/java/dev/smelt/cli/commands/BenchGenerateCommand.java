@@ -7,6 +7,7 @@ import dev.smelt.cli.GlobalOptions;
 import dev.smelt.core.SmeltException;
 import dev.smelt.core.io.AtomicFiles;
 import dev.smelt.models.TorchThreads;
+import dev.smelt.models.generate.SpeedBenchmark;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,6 +71,13 @@ public final class BenchGenerateCommand implements Callable<Integer> {
                 out.println(String.format(Locale.ROOT, "%-14s %8.1fM | %10.1f t/s %10.1f t/s %7.3f | %10.1f t/s %10.1f t/s %7.3f",
                         r.name(), r.params() / 1e6, r.smelt().prefillTokensPerSecond(), r.llamaPrefill(), r.prefillRatio(),
                         r.smelt().decodeTokensPerSecond(), r.llamaDecode(), r.decodeRatio()));
+            }
+            out.println(String.format(Locale.ROOT, "memory after one decode of %d tokens: arrays alive beyond the weights"
+                    + " (KV cache, preallocated to powers of two) and the JVM's peak RSS", promptTokens + genTokens));
+            for (Row r : rows) {
+                SpeedBenchmark.Memory m = r.memory();
+                out.println(String.format(Locale.ROOT, "%-14s %9.1f KiB held (%7.1f B/token), peak RSS %7.1f MiB", r.name(),
+                        m.heldBytes() / 1024.0, m.heldBytesPerToken(), m.peakRssBytes() / (1024.0 * 1024)));
             }
             out.flush();
         } finally {

@@ -1,11 +1,15 @@
 package dev.smelt.models.generate;
 
+import ai.djl.ndarray.BaseNDManager;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.ParameterStore;
 import dev.smelt.models.CausalLM;
 import dev.smelt.models.DecoderCache;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -57,6 +61,56 @@ public final class SpeedBenchmark {
             }
         }
         return new Result(median(runs, 0), median(runs, 1), runs);
+    }
+
+    /**
+     * Memory of one decode of {@code gen} tokens after {@code prompt}: bytes of the arrays still alive under the
+     * model's manager at the last step (weights excluded: measured against the count before the run), and the
+     * process's peak resident set ({@code VmHWM}, -1 where /proc is missing).
+     */
+    public record Memory(long heldBytes, int tokens, long peakRssBytes) {
+        public double heldBytesPerToken() {
+            return tokens == 0 ? 0 : (double) heldBytes / tokens;
+        }
+    }
+
+    public static Memory memory(CausalLM model, long[] prompt, int gen) {
+        long base = liveBytes(model);
+        long held;
+        try (NDManager session = model.manager().newSubManager();
+                DecoderCache cache = model.newCache(session, 1)) {
+            ParameterStore ps = new ParameterStore(session, false);
+            long next = -1;
+            for (int i = 0; i <= gen; i++) {
+                long[] ids = i == 0 ? prompt : new long[] {next};
+                try (NDManager step = session.newSubManager()) {
+                    NDArray logits = model.step(ps, step.create(ids).reshape(1, ids.length), cache, true);
+                    next = Sampler.argmax(logits.toType(DataType.FLOAT32, false).toFloatArray());
+                }
+            }
+            held = liveBytes(model) - base;
+        }
+        return new Memory(held, prompt.length + gen, peakRss());
+    }
+
+    private static long liveBytes(CausalLM model) {
+        long sum = 0;
+        if (model.manager() instanceof BaseNDManager m) {
+            for (NDArray a : m.getManagedArrays()) sum += a.size() * a.getDataType().getNumOfBytes();
+        }
+        return sum;
+    }
+
+    /** Peak resident set of this process in bytes (Linux {@code VmHWM}), or -1. */
+    public static long peakRss() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
     }
 
     private static double median(List<double[]> runs, int col) {
