@@ -15,6 +15,7 @@ import dev.smelt.core.safetensors.SafetensorsModel;
 import dev.smelt.quantizer.gguf.GgufQuantizer;
 import dev.smelt.quantizer.gguf.QuantizeOptions;
 import dev.smelt.quantizer.mix.QuantMix;
+import dev.smelt.quantizer.onnx.MatMulNBitsPacking;
 import java.nio.file.Files;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -188,9 +189,11 @@ public final class ConvertCommand implements Runnable {
         @Option(names = {"--out", "-o"}, required = true, paramLabel = "DIR", description = "Output folder.")
         Path out;
 
-        @Option(names = "--dtype", defaultValue = "fp32", paramLabel = "fp32|fp16", converter = OnnxDtypeConverter.class,
-                description = {"Weights and activations: fp32 (onnx/model.onnx) or fp16 (onnx/model_fp16.onnx; norms and",
-                        "softmax in float32, inputs and outputs float32) (default: ${DEFAULT-VALUE})."})
+        @Option(names = "--dtype", defaultValue = "fp32", paramLabel = "fp32|fp16|q4|q4f16", converter = OnnxDtypeConverter.class,
+                description = {"transformers.js dtype written (default: ${DEFAULT-VALUE}): fp32 (onnx/model.onnx), fp16",
+                        "(model_fp16.onnx; norms and softmax in float32), q4 (model_q4.onnx: projections as 4-bit",
+                        "com.microsoft MatMulNBits, block 32, symmetric, the rest fp32), q4f16 (model_q4f16.onnx: q4 with",
+                        "fp16 activations). Inputs and outputs are float32 in every dtype."})
         OnnxDtype dtype;
 
         @Override
@@ -213,7 +216,8 @@ public final class ConvertCommand implements Runnable {
                     err.flush();
                 }
             };
-            OnnxExport.Result r = OnnxExport.export(model, out, new OnnxExport.Options(dtype, adapter, null), listener);
+            OnnxExport.Result r = OnnxExport.export(model, out, new OnnxExport.Options(dtype, adapter, null,
+                    dtype.int4() ? new MatMulNBitsPacking() : null), listener);
             stdout.printf("wrote %s (%s %s, %d weights, %s%s)%n", r.model(), r.architecture(), dtype.spelling(),
                     r.weightCount(), InspectCommand.humanBytes(r.weightBytes()),
                     r.externalData() ? " in " + r.files().get(1).getFileName() : " inline");

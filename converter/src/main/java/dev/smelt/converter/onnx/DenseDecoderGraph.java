@@ -26,13 +26,15 @@ public final class DenseDecoderGraph {
     private final DenseConfig c;
     private final ElementType act;
     private final Function<String, Weight> weights;
+    private final Function<String, Weight[]> int4;
     private final int rep;
     private final String lastAxis;
 
-    private DenseDecoderGraph(DenseConfig c, ElementType act, Function<String, Weight> weights) {
+    private DenseDecoderGraph(DenseConfig c, ElementType act, Function<String, Weight> weights, Function<String, Weight[]> int4) {
         this.c = c;
         this.act = act;
         this.weights = weights;
+        this.int4 = int4;
         this.rep = c.numHeads() / c.numKvHeads();
         this.lastAxis = g.int64s(-1);
     }
@@ -40,10 +42,12 @@ public final class DenseDecoderGraph {
     /**
      * @param act     FLOAT or FLOAT16: the type of weights and activations
      * @param weights the HF tensor of a name, as a weight of type {@code act}
+     * @param int4    null for float projections; else the {@code MatMulNBits} B and scales of a projection weight
+     *                (projections whose input size is not a multiple of 32 stay float)
      */
-    public static Graph build(DenseConfig c, ElementType act, Function<String, Weight> weights) {
+    public static Graph build(DenseConfig c, ElementType act, Function<String, Weight> weights, Function<String, Weight[]> int4) {
         if (act != ElementType.FLOAT && act != ElementType.FLOAT16) throw new IllegalArgumentException("activation type " + act);
-        return new DenseDecoderGraph(c, act, weights).graph();
+        return new DenseDecoderGraph(c, act, weights, int4).graph();
     }
 
     private Graph graph() {
@@ -87,8 +91,8 @@ public final class DenseDecoderGraph {
             h = g.op("Add", h, mlp(p + "mlp.", x));
         }
         h = rmsNorm(h, "model.norm.weight");
-        String head = c.tieWordEmbeddings() ? embedding : weight("lm_head.weight");
-        String logits = g.op("Gemm", List.of(Attr.i("transB", 1)), h, head);
+        String logits = c.tieWordEmbeddings() ? g.op("Gemm", List.of(Attr.i("transB", 1)), h, embedding)
+                : linear(h, "lm_head", false);
         String logitsShape = g.op("Concat", List.of(Attr.i("axis", 0)), b1, s1, g.int64s(c.vocabSize()));
         logits = g.op("Reshape", logits, logitsShape);
         toFloatOutput(logits, DecoderIo.LOGITS);
@@ -182,9 +186,23 @@ public final class DenseDecoderGraph {
         return linear(g.op("Mul", silu, up), p + "down_proj", c.mlpBias());
     }
 
-    /** {@code x · W^T (+ b)} on a 2-D input, with HF's {@code [out, in]} weight as it is. */
+    /**
+     * {@code x · W^T (+ b)} on a 2-D input, with HF's {@code [out, in]} weight as it is: {@code Gemm(transB=1)}, or
+     * com.microsoft {@code MatMulNBits} (whose B is also {@code [out, in]}-major) for 4-bit weights.
+     */
     private String linear(String x, String module, boolean bias) {
-        String w = weight(module + ".weight");
+        Weight source = weights.apply(module + ".weight");
+        long n = source.dims()[0];
+        long k = source.dims()[1];
+        if (int4 != null && k % Int4Packing.BLOCK == 0) {
+            Weight[] q = int4.apply(module + ".weight");
+            List<Attr> attrs = List.of(Attr.i("K", k), Attr.i("N", n), Attr.i("bits", 4), Attr.i("block_size", Int4Packing.BLOCK));
+            String b = g.weight(q[0]);
+            String scales = g.weight(q[1]);
+            return bias ? g.contribOp("MatMulNBits", attrs, x, b, scales, "", "", weight(module + ".bias"))
+                    : g.contribOp("MatMulNBits", attrs, x, b, scales);
+        }
+        String w = g.weight(source);
         List<Attr> transB = List.of(Attr.i("transB", 1));
         return bias ? g.op("Gemm", transB, x, w, weight(module + ".bias")) : g.op("Gemm", transB, x, w);
     }

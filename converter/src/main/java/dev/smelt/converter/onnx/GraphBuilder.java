@@ -24,6 +24,7 @@ public final class GraphBuilder {
     private final List<Weight> weights = new ArrayList<>();
     private final Map<String, Integer> counters = new HashMap<>();
     private final List<String> opsUsed = new ArrayList<>();
+    private boolean microsoftDomain;
 
     /** Declares a graph input and returns its name. */
     public String input(String name, ElementType type, Dim... dims) {
@@ -59,6 +60,14 @@ public final class GraphBuilder {
         return outName;
     }
 
+    /** Adds a com.microsoft contrib op with one generated output name and returns it. */
+    public String contribOp(String opType, List<Attr> attrs, String... in) {
+        String out = fresh(opType);
+        node(opType, attrs, in, new String[] {out}, OnnxSchema.MICROSOFT);
+        microsoftDomain = true;
+        return out;
+    }
+
     /** Adds an op with {@code n} generated outputs. */
     public String[] opMulti(String opType, int n, List<Attr> attrs, String... in) {
         String[] out = new String[n];
@@ -68,12 +77,17 @@ public final class GraphBuilder {
     }
 
     private void node(String opType, List<Attr> attrs, String[] in, String[] out) {
+        node(opType, attrs, in, out, null);
+    }
+
+    private void node(String opType, List<Attr> attrs, String[] in, String[] out, String domain) {
         ProtoMessage m = new ProtoMessage();
         for (String s : in) m.string(Node.INPUT, s);
         for (String s : out) m.string(Node.OUTPUT, s);
         m.string(Node.NAME, out[0] + "_node");
         m.string(Node.OP_TYPE, opType);
         for (Attr a : attrs) m.message(Node.ATTRIBUTE, a.encoded());
+        if (domain != null) m.string(Node.DOMAIN, domain);
         nodes.add(m);
         if (!opsUsed.contains(opType)) opsUsed.add(opType);
     }
@@ -121,16 +135,18 @@ public final class GraphBuilder {
 
     public Graph build(String name) {
         return new Graph(name, nodes.stream().map(ProtoMessage::toByteArray).toList(), List.copyOf(inputs),
-                List.copyOf(outputs), List.copyOf(constants.values()), List.copyOf(weights), List.copyOf(opsUsed));
+                List.copyOf(outputs), List.copyOf(constants.values()), List.copyOf(weights), List.copyOf(opsUsed),
+                microsoftDomain);
     }
 
     /**
      * A finished graph: encoded nodes and inline constants, inputs, outputs and the weights the writer streams.
      *
-     * @param opTypes every op type used, in first-use order (for tests and reports)
+     * @param opTypes         every op type used, in first-use order (for tests and reports)
+     * @param microsoftDomain whether a com.microsoft op is used (the model then imports that domain)
      */
     public record Graph(String name, List<byte[]> nodes, List<ValueInfo> inputs, List<ValueInfo> outputs,
-            List<byte[]> constants, List<Weight> weights, List<String> opTypes) {
+            List<byte[]> constants, List<Weight> weights, List<String> opTypes, boolean microsoftDomain) {
         public long weightBytes() {
             long n = 0;
             for (Weight w : weights) n += w.byteSize();

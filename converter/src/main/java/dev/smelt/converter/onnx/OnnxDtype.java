@@ -9,17 +9,28 @@ import java.util.stream.Collectors;
  * the file suffix it looks for ({@code onnx/model{suffix}.onnx}). Inputs and outputs are float32 in every dtype.
  */
 public enum OnnxDtype {
-    FP32("fp32", "", ElementType.FLOAT),
-    FP16("fp16", "_fp16", ElementType.FLOAT16);
+    FP32("fp32", "", ElementType.FLOAT, false),
+    FP16("fp16", "_fp16", ElementType.FLOAT16, false),
+    /** Projections as 4-bit MatMulNBits (block 32, symmetric), everything else float32. */
+    Q4("q4", "_q4", ElementType.FLOAT, true),
+    /** Projections as 4-bit MatMulNBits with float16 scales, everything else float16. */
+    Q4F16("q4f16", "_q4f16", ElementType.FLOAT16, true);
 
     private final String spelling;
     private final String suffix;
     private final ElementType activations;
+    private final boolean int4;
 
-    OnnxDtype(String spelling, String suffix, ElementType activations) {
+    OnnxDtype(String spelling, String suffix, ElementType activations, boolean int4) {
         this.spelling = spelling;
         this.suffix = suffix;
         this.activations = activations;
+        this.int4 = int4;
+    }
+
+    /** Whether the projections are 4-bit {@code MatMulNBits} (needs an {@link Int4Packing}). */
+    public boolean int4() {
+        return int4;
     }
 
     public String spelling() {

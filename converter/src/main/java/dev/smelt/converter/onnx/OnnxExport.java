@@ -25,6 +25,7 @@ import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Hugging Face model directory → a folder that onnxruntime, transformers.js and Optimum load as it is:
@@ -48,13 +49,14 @@ public final class OnnxExport {
      *                          computes it), or null
      * @param externalDataAbove weights past this many bytes go to {@code .onnx_data}; null for protobuf's limit
      */
-    public record Options(OnnxDtype dtype, Path adapter, Long externalDataAbove) {
+    public record Options(OnnxDtype dtype, Path adapter, Long externalDataAbove, Int4Packing int4) {
         public Options {
             if (dtype == null) dtype = OnnxDtype.FP32;
+            if (dtype.int4() && int4 == null) throw new IllegalArgumentException(dtype.spelling() + " needs an Int4Packing");
         }
 
         public static Options of(OnnxDtype dtype) {
-            return new Options(dtype, null, null);
+            return new Options(dtype, null, null, null);
         }
     }
 
@@ -81,8 +83,10 @@ public final class OnnxExport {
                 listener.note("merging " + lora.adaptedTensors() + " adapted weights from " + options.adapter());
             }
             ElementType act = options.dtype().activations();
-            Graph graph = DenseDecoderGraph.build(config, act,
-                    name -> weight(st, infos.get(name), act, lora == null ? null : lora.editFor(name).orElse(null)));
+            Function<String, RowEdit> edits = name -> lora == null ? null : lora.editFor(name).orElse(null);
+            Function<String, Weight[]> int4 = !options.dtype().int4() ? null
+                    : name -> int4(st, infos.get(name), act, edits.apply(name), options.int4());
+            Graph graph = DenseDecoderGraph.build(config, act, name -> weight(st, infos.get(name), act, edits.apply(name)), int4);
             long limit = options.externalDataAbove() != null ? options.externalDataAbove()
                     : OnnxModelWriter.PROTOBUF_LIMIT - GRAPH_HEADROOM;
             boolean external = graph.weightBytes() > limit;
@@ -170,25 +174,61 @@ public final class OnnxExport {
     }
 
     private static Weight editedWeight(SafetensorsFile file, TensorInfo info, ElementType type, RowEdit edit) {
+        return new Weight(info.name(), type, info.shape(), sink -> forEachRowChunk(file, info, edit, (values, rows) -> {
+            byte[] bytes = FloatEncoding.encode(type, values, 0, rows * (int) info.shape()[1]);
+            sink.write(bytes, 0, bytes.length);
+        }));
+    }
+
+    /**
+     * {@code MatMulNBits}' B ({@code uint8 [N, K/32, 16]}) and scales ({@code [N, K/32]} in {@code scaleType}) of a
+     * 2-D weight; each is quantized as the writer reaches it (quantizing twice is cheaper than holding either).
+     */
+    static Weight[] int4(SafetensorsModel st, TensorInfo info, ElementType scaleType, RowEdit edit, Int4Packing packing) {
+        SafetensorsFile file = st.file(info.name());
+        long n = info.shape()[0];
+        int k = Math.toIntExact(info.shape()[1]);
+        int blocks = k / Int4Packing.BLOCK;
+        Weight b = new Weight(info.name() + "_Q4", ElementType.UINT8, new long[] {n, blocks, Int4Packing.BLOCK / 2},
+                sink -> forEachRowChunk(file, info, edit, (values, rows) -> {
+                    byte[] packed = new byte[rows * k / 2];
+                    packing.pack(values, rows, k, packed, new float[rows * blocks]);
+                    sink.write(packed, 0, packed.length);
+                }));
+        Weight scales = new Weight(info.name() + "_scales", scaleType, new long[] {n, blocks},
+                sink -> forEachRowChunk(file, info, edit, (values, rows) -> {
+                    float[] s = new float[rows * blocks];
+                    packing.pack(values, rows, k, new byte[rows * k / 2], s);
+                    byte[] bytes = FloatEncoding.encode(scaleType, s);
+                    sink.write(bytes, 0, bytes.length);
+                }));
+        return new Weight[] {b, scales};
+    }
+
+    private interface RowChunk {
+        void accept(float[] values, int rows) throws IOException;
+    }
+
+    /** Whole rows of a 2-D tensor as floats, about {@code CHUNK_ELEMENTS} at a time, each row edited first. */
+    private static void forEachRowChunk(SafetensorsFile file, TensorInfo info, RowEdit edit, RowChunk consumer) throws IOException {
         DType src = info.dtype();
         int cols = Math.toIntExact(info.shape()[1]);
         int rowsPerChunk = Math.max(1, CHUNK_ELEMENTS / cols);
         long rows = info.shape()[0];
-        return new Weight(info.name(), type, info.shape(), sink -> {
-            float[] row = new float[cols];
-            for (long r0 = 0; r0 < rows; r0 += rowsPerChunk) {
-                int count = (int) Math.min(rowsPerChunk, rows - r0);
-                ByteBuffer window = file.window(info.name(), r0 * cols * src.byteSize(), (long) count * cols * src.byteSize());
-                float[] values = Floats.toFloats(window, src, count * cols);
+        float[] row = new float[cols];
+        for (long r0 = 0; r0 < rows; r0 += rowsPerChunk) {
+            int count = (int) Math.min(rowsPerChunk, rows - r0);
+            ByteBuffer window = file.window(info.name(), r0 * cols * src.byteSize(), (long) count * cols * src.byteSize());
+            float[] values = Floats.toFloats(window, src, count * cols);
+            if (edit != null) {
                 for (int r = 0; r < count; r++) {
                     System.arraycopy(values, r * cols, row, 0, cols);
                     edit.apply(Math.toIntExact(r0 + r), row);
                     System.arraycopy(row, 0, values, r * cols, cols);
                 }
-                byte[] bytes = FloatEncoding.encode(type, values);
-                sink.write(bytes, 0, bytes.length);
             }
-        });
+            consumer.accept(values, count);
+        }
     }
 
     private static String producerVersion() {

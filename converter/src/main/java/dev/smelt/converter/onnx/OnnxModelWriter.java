@@ -63,7 +63,7 @@ public final class OnnxModelWriter {
         if (!external && graphLength > PROTOBUF_LIMIT) {
             throw new IllegalStateException("graph of " + graphLength + " bytes needs external data");
         }
-        byte[] modelHead = modelHead(producerVersion, metadata);
+        byte[] modelHead = modelHead(producerVersion, metadata, graph.microsoftDomain());
         long total = graphLength;
         AtomicFiles.write(file, ch -> {
             OutputStream os = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 20);
@@ -161,11 +161,15 @@ public final class OnnxModelWriter {
         return g.toByteArray();
     }
 
-    private static byte[] modelHead(String producerVersion, Map<String, String> metadata) {
+    private static byte[] modelHead(String producerVersion, Map<String, String> metadata, boolean microsoft) {
         ProtoMessage m = new ProtoMessage().int64(Model.IR_VERSION, OnnxSchema.IR_VERSION)
                 .string(Model.PRODUCER_NAME, "smelt").string(Model.PRODUCER_VERSION, producerVersion)
                 .message(Model.OPSET_IMPORT, new ProtoMessage().string(OperatorSetId.DOMAIN, "")
                         .int64(OperatorSetId.VERSION, OnnxSchema.OPSET));
+        if (microsoft) {
+            m.message(Model.OPSET_IMPORT, new ProtoMessage().string(OperatorSetId.DOMAIN, OnnxSchema.MICROSOFT)
+                    .int64(OperatorSetId.VERSION, OnnxSchema.MICROSOFT_VERSION));
+        }
         metadata.forEach((k, v) -> m.message(Model.METADATA_PROPS,
                 new ProtoMessage().string(StringStringEntry.KEY, k).string(StringStringEntry.VALUE, v)));
         return m.toByteArray();

@@ -10,6 +10,9 @@ final class OnnxSchema {
     /** IR version 8 goes with opset 18 (onnx/docs/Versioning.md). */
     static final long IR_VERSION = 8;
     static final long OPSET = 18;
+    /** The contrib domain of {@code MatMulNBits}; its only version. */
+    static final String MICROSOFT = "com.microsoft";
+    static final long MICROSOFT_VERSION = 1;
 
     static final class Model {
         static final int IR_VERSION = 1;

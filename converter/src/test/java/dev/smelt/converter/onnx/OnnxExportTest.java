@@ -84,7 +84,7 @@ class OnnxExportTest {
     void largeModelsPutTheirWeightsInOnnxDataAndComputeTheSame() throws Exception {
         Path src = TinyHfModels.write(tmp.resolve("src"), "qwen2", DType.F32, 3);
         OnnxExport.Result inline = OnnxExport.export(src, tmp.resolve("inline"), OnnxExport.Options.of(OnnxDtype.FP32), null);
-        OnnxExport.Result external = OnnxExport.export(src, tmp.resolve("external"), new OnnxExport.Options(OnnxDtype.FP32, null, 0L), null);
+        OnnxExport.Result external = OnnxExport.export(src, tmp.resolve("external"), new OnnxExport.Options(OnnxDtype.FP32, null, 0L, null), null);
         assertThat(external.externalData()).isTrue();
         Path data = tmp.resolve("external/onnx/model.onnx_data");
         assertThat(external.files()).contains(data);
@@ -109,7 +109,7 @@ class OnnxExportTest {
                 .hasMessageContaining("config.json: model_type \"qwen3_5\" cannot be exported to ONNX yet");
         assertThat(out).doesNotExist();
         assertThatThrownBy(() -> OnnxDtype.parse("int4")).hasMessage(
-                "ONNX dtype \"int4\" is not supported (expected fp32, fp16)");
+                "ONNX dtype \"int4\" is not supported (expected fp32, fp16, q4, q4f16)");
     }
 
     static void assertClose(float[] got, float[] want, double tolerance) {
