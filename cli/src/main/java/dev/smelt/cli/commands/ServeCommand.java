@@ -42,6 +42,12 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--name", paramLabel = "NAME", description = "Model name reported to clients (default: the directory name).")
     String name;
 
+    /**
+     * On SIGTERM the generation in progress may run this long before it is cut (answering with what it has);
+     * requests still queued are answered 503 at once.
+     */
+    static final int SHUTDOWN_GRACE_SECONDS = 5;
+
     @Override
     public Integer call() throws Exception {
         UsageErrorHandler.require(port >= 0 && port <= 65535, spec, "--port must be 0..65535, got " + port);
@@ -57,7 +63,7 @@ public final class ServeCommand implements Callable<Integer> {
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.stop(2);
+            server.stop(SHUTDOWN_GRACE_SECONDS);
             lm.close();
             stopped.countDown();
         }, "smelt-serve-shutdown"));

@@ -63,4 +63,56 @@ class ServeCommandIT {
             p.destroyForcibly();
         }
     }
+
+    @Test
+    void sigtermAnswersInFlightAndQueuedRequestsThenExits() throws Exception {
+        Path model = tmp.resolve("m2");
+        TinyModelWriter.write(TinyModelSpec.builder(Architecture.QWEN3).seed(3).build(), model);
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process p = new ProcessBuilder(List.of(java.toString(), "-Xmx1g", "-Dai.djl.offline=true", "-cp",
+                System.getProperty("java.class.path"), "dev.smelt.cli.Smelt", "serve", "--model", model.toString(),
+                "--port", "0", "--threads", "1")).redirectErrorStream(true).start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            Pattern listening = Pattern.compile("on http://127\\.0\\.0\\.1:(\\d+) ");
+            int port = -1;
+            for (String line; port < 0 && (line = out.readLine()) != null; ) {
+                Matcher m = listening.matcher(line);
+                if (m.find()) port = Integer.parseInt(m.group(1));
+            }
+            assertThat(port).isPositive();
+            Thread drain = new Thread(() -> out.lines().forEach(l -> { }));
+            drain.setDaemon(true);
+            drain.start();
+            HttpClient http = HttpClient.newHttpClient();
+            URI generate = URI.create("http://127.0.0.1:" + port + "/generate");
+            // far longer than the grace period: the running request is cut, the queued one never starts
+            HttpRequest longRun = HttpRequest.newBuilder(generate).POST(HttpRequest.BodyPublishers.ofString(
+                    "{\"prompt\":\"hello\",\"max_new_tokens\":2000,\"temperature\":0}")).build();
+            URI health = URI.create("http://127.0.0.1:" + port + "/health");
+            var running = http.sendAsync(longRun, HttpResponse.BodyHandlers.ofString());
+            awaitHealth(http, health, "\"generating\":true");
+            var queued = http.sendAsync(longRun, HttpResponse.BodyHandlers.ofString());
+            awaitHealth(http, health, "\"queued\":1");
+            p.destroy(); // SIGTERM
+            HttpResponse<String> first = running.get(60, TimeUnit.SECONDS);
+            HttpResponse<String> second = queued.get(60, TimeUnit.SECONDS);
+            assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+            assertThat(first.body()).contains("\"finish_reason\":\"cancelled\"");
+            assertThat(second.statusCode()).as(second.body()).isEqualTo(503);
+            assertThat(second.body()).contains("shutting down");
+            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    private static void awaitHealth(HttpClient http, URI health, String wanted) throws Exception {
+        String h = "";
+        for (int i = 0; i < 1200 && !h.contains(wanted); i++) {
+            h = http.send(HttpRequest.newBuilder(health).build(), HttpResponse.BodyHandlers.ofString()).body();
+            if (!h.contains(wanted)) Thread.sleep(25);
+        }
+        assertThat(h).contains(wanted);
+    }
 }

@@ -61,6 +61,9 @@ public final class GenerationServer implements AutoCloseable {
     private final ExecutorService pool;
     private final ReentrantLock modelLock = new ReentrantLock(true);
     private final AtomicInteger waiting = new AtomicInteger();
+    private final AtomicInteger active = new AtomicInteger();
+    private volatile boolean draining;
+    private volatile Thread running; // the thread generating right now, cut at the end of a shutdown's grace period
 
     private GenerationServer(LanguageModel lm, String modelName, HttpServer server, ExecutorService pool) {
         this.lm = lm;
@@ -100,10 +103,12 @@ public final class GenerationServer implements AutoCloseable {
     }
 
     private void handle(HttpExchange ex) {
+        active.incrementAndGet();
         try (ex) {
             String path = ex.getRequestURI().getPath();
             String method = ex.getRequestMethod();
             try {
+                if (draining) throw shuttingDown();
                 if (path.startsWith("/v1/models/")) {
                     requireMethod(method, "GET");
                     String id = path.substring("/v1/models/".length());
@@ -115,7 +120,8 @@ public final class GenerationServer implements AutoCloseable {
                     case "/health" -> {
                         requireMethod(method, "GET");
                         ObjectNode o = JSON.createObjectNode().put("status", "ok").put("model", modelName)
-                                .put("context_length", lm.generator().contextLimit()).put("queued", waiting.get());
+                                .put("context_length", lm.generator().contextLimit()).put("generating", running != null)
+                                .put("queued", waiting.get());
                         sendJson(ex, 200, o);
                     }
                     case "/generate" -> {
@@ -137,7 +143,8 @@ public final class GenerationServer implements AutoCloseable {
                             "not_found_error", null, null);
                 }
             } catch (BadRequest e) {
-                sendError(ex, e.status, e.getMessage(), "invalid_request_error", e.param, e.code);
+                sendError(ex, e.status, e.getMessage(), e.status >= 500 ? "server_error" : "invalid_request_error", e.param,
+                        e.code);
             } catch (MethodNotAllowed e) {
                 ex.getResponseHeaders().set("Allow", e.getMessage());
                 sendError(ex, 405, method + " is not allowed on " + path + " (use " + e.getMessage() + ")", "invalid_request_error",
@@ -149,6 +156,8 @@ public final class GenerationServer implements AutoCloseable {
             }
         } catch (IOException ignored) {
             // the client closed the connection
+        } finally {
+            active.decrementAndGet();
         }
     }
 
@@ -233,13 +242,29 @@ public final class GenerationServer implements AutoCloseable {
 
     private GenerationResult runExclusive(Supplier<GenerationResult> work) {
         waiting.incrementAndGet();
-        modelLock.lock();
         try {
+            while (!modelLock.tryLock(50, TimeUnit.MILLISECONDS)) {
+                if (draining) throw shuttingDown();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw shuttingDown();
+        } finally {
             waiting.decrementAndGet();
+        }
+        try {
+            if (draining) throw shuttingDown();
+            running = Thread.currentThread();
             return work.get();
         } finally {
+            running = null;
+            Thread.interrupted(); // a cut generation leaves the flag set on a pooled thread
             modelLock.unlock();
         }
+    }
+
+    private static BadRequest shuttingDown() {
+        return new BadRequest(503, "the server is shutting down; retry elsewhere or later", null, null);
     }
 
     private ObjectNode chunk(String id, long created, ObjectNode delta, String finishReason) {
@@ -424,10 +449,12 @@ public final class GenerationServer implements AutoCloseable {
     private static JsonNode readJson(HttpExchange ex) throws IOException {
         String declared = ex.getRequestHeaders().getFirst("Content-Length");
         if (declared != null && declared.matches("\\d{1,18}") && Long.parseLong(declared) > MAX_BODY_BYTES) {
+            discardBody(ex);
             throw new BadRequest(413, "request body is " + declared + " bytes, more than " + MAX_BODY_BYTES, null, null);
         }
         byte[] bytes = ex.getRequestBody().readNBytes(MAX_BODY_BYTES + 1);
         if (bytes.length > MAX_BODY_BYTES) {
+            discardBody(ex);
             throw new BadRequest(413, "request body is larger than " + MAX_BODY_BYTES + " bytes", null, null);
         }
         JsonNode n;
@@ -438,6 +465,17 @@ public final class GenerationServer implements AutoCloseable {
         }
         if (n == null || !n.isObject()) throw new BadRequest("the request body must be a JSON object");
         return n;
+    }
+
+    /**
+     * Reads what is left of an oversize body (up to a bound) before answering 413: a server that answers while the
+     * client is still sending resets the connection, and the client sees that instead of the status.
+     */
+    private static void discardBody(HttpExchange ex) throws IOException {
+        var in = ex.getRequestBody();
+        long left = 8L * MAX_BODY_BYTES;
+        byte[] buf = new byte[1 << 16];
+        for (int n; left > 0 && (n = in.read(buf, 0, (int) Math.min(buf.length, left))) > 0; ) left -= n;
     }
 
     private static String requireString(JsonNode body, String field) {
@@ -489,12 +527,35 @@ public final class GenerationServer implements AutoCloseable {
         sendJson(ex, status, o);
     }
 
-    /** Stops accepting requests, lets running ones finish for up to {@code graceSeconds}. */
+    /**
+     * Stops taking requests (new ones are answered 503 until the listener closes); requests still waiting for the model are answered 503, the one generating may
+     * finish for up to {@code graceSeconds} and is then cut (it answers with what it has, {@code finish_reason}
+     * {@code "cancelled"}). Returns once every exchange has been answered, or a few seconds after the grace period.
+     */
     public void stop(int graceSeconds) {
-        server.stop(graceSeconds);
+        draining = true;
+        Thread cutter = new Thread(() -> {
+            try {
+                Thread.sleep(TimeUnit.SECONDS.toMillis(graceSeconds));
+            } catch (InterruptedException e) {
+                return;
+            }
+            Thread r = running;
+            if (r != null) r.interrupt();
+        }, "smelt-serve-grace");
+        cutter.setDaemon(true);
+        cutter.start();
+        long latest = System.nanoTime() + TimeUnit.SECONDS.toNanos(graceSeconds + 3L);
+        try {
+            while (active.get() > 0 && System.nanoTime() < latest) Thread.sleep(20);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        cutter.interrupt();
+        server.stop(0);
         pool.shutdown();
         try {
-            pool.awaitTermination(graceSeconds, TimeUnit.SECONDS);
+            pool.awaitTermination(3, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
