@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.smelt.cli.Smelt;
 import dev.smelt.converter.gguf.GgufReader;
 import dev.smelt.quantizer.gguf.ImportanceMatrix;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import dev.smelt.testkit.cli.CliRunner.Result;
+import dev.smelt.testkit.cli.CliRunner;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -21,19 +21,12 @@ class ImatrixCommandTest {
     private Path model;
     private Path text;
 
-    record Result(int code, String out, String err) {}
-
-    static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Smelt.run(new PrintWriter(out), new PrintWriter(err), args);
-        return new Result(code, out.toString(), err.toString());
-    }
+    private static final CliRunner SMELT = new CliRunner(Smelt::run);
 
     @BeforeEach
     void tinyModelAndText() throws Exception {
         model = tmp.resolve("llama");
-        assertThat(run("-q", "create-tiny", "--arch", "llama", "--out", model.toString(), "--no-tie").code()).isZero();
+        assertThat(SMELT.run("-q", "create-tiny", "--arch", "llama", "--out", model.toString(), "--no-tie").code()).isZero();
         text = tmp.resolve("text.txt");
         Files.writeString(text, "the quick brown fox jumps over the lazy dog\n".repeat(20));
     }
@@ -41,7 +34,7 @@ class ImatrixCommandTest {
     @Test
     void collectsEveryLayerProjectionOverWholeChunksAndQuantizesWithIt() throws Exception {
         Path out = tmp.resolve("m.imatrix.gguf");
-        Result r = run("-q", "imatrix", "--model", model.toString(), "--data", text.toString(), "--out", out.toString(),
+        Result r = SMELT.run("-q", "imatrix", "--model", model.toString(), "--data", text.toString(), "--out", out.toString(),
                 "--chunk-size", "32", "--threads", "1");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).matches("wrote \\S+ \\(14 tensors, \\d+ chunks of 32 tokens\\)\\n");
@@ -70,12 +63,12 @@ class ImatrixCommandTest {
         assertThat(ImportanceMatrix.read(out).datasets()).containsExactly(text.toString());
 
         Path f32 = tmp.resolve("f32.gguf");
-        assertThat(run("-q", "convert", "gguf", "--model", model.toString(), "--out", f32.toString(), "--type", "f32").code()).isZero();
-        Result q = run("-q", "quantize", f32.toString(), tmp.resolve("q.gguf").toString(), "IQ4_XS", "--imatrix", out.toString());
+        assertThat(SMELT.run("-q", "convert", "gguf", "--model", model.toString(), "--out", f32.toString(), "--type", "f32").code()).isZero();
+        Result q = SMELT.run("-q", "quantize", f32.toString(), tmp.resolve("q.gguf").toString(), "IQ4_XS", "--imatrix", out.toString());
         assertThat(q.code()).as(q.err()).isZero();
 
         Path withHead = tmp.resolve("head.imatrix.gguf");
-        Result h = run("-q", "imatrix", "--model", model.toString(), "--data", text.toString(), "--out", withHead.toString(),
+        Result h = SMELT.run("-q", "imatrix", "--model", model.toString(), "--data", text.toString(), "--out", withHead.toString(),
                 "--chunk-size", "32", "--process-output");
         assertThat(h.code()).as(h.err()).isZero();
         try (GgufReader g = GgufReader.open(withHead)) {
@@ -86,7 +79,7 @@ class ImatrixCommandTest {
     @Test
     void tooLittleDataIsAOneLineError() {
         Path out = tmp.resolve("m.imatrix.gguf");
-        Result r = run("imatrix", "--model", model.toString(), "--data", text.toString(), "--out", out.toString(),
+        Result r = SMELT.run("imatrix", "--model", model.toString(), "--data", text.toString(), "--out", out.toString(),
                 "--chunk-size", "100000");
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.err()).startsWith("smelt: error: " + text).contains("fewer than one chunk of 100000 (--chunk-size)")

@@ -2,25 +2,23 @@ package dev.smelt.cli.commands;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.smelt.cli.Smelt;
 import dev.smelt.converter.gguf.GgufReader;
 import dev.smelt.converter.gguf.GgufTensorInfo;
-import dev.smelt.testkit.interop.LlamaTools;
+import dev.smelt.testkit.cli.CliRunner;
+import dev.smelt.testkit.interop.InteropTool;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -37,6 +35,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * not the statistic.
  */
 class ImatrixInteropIT {
+    @RegisterExtension static final InteropTool<Path> LLAMA_IMATRIX = InteropTool.llamaBinary("llama-imatrix");
+    @RegisterExtension static final InteropTool<Path> LLAMA_QUANTIZE = InteropTool.llamaBinary("llama-quantize");
+    private static final CliRunner SMELT = new CliRunner(Smelt::run);
     private static final int CHUNK = 64;
 
     @TempDir
@@ -45,13 +46,6 @@ class ImatrixInteropIT {
     @ParameterizedTest
     @ValueSource(strings = {"llama", "qwen3", "qwen3_5"})
     void smeltAndLlamaImatrixAgreeAndEitherFileQuantizesToTheSameBytesInBothTools(String arch) throws Exception {
-        Optional<Path> imatrixTool = LlamaTools.binary("llama-imatrix");
-        Optional<Path> quantizeTool = LlamaTools.binary("llama-quantize");
-        if (imatrixTool.isEmpty() || quantizeTool.isEmpty()) {
-            String missing = LlamaTools.missing(imatrixTool.isEmpty() ? "llama-imatrix" : "llama-quantize");
-            if (LlamaTools.required()) fail(missing);
-            assumeTrue(false, missing);
-        }
         Path model = tmp.resolve(arch);
         List<String> create = new ArrayList<>(List.of("-q", "create-tiny", "--arch", arch, "--out", model.toString()));
         if (arch.equals("llama")) create.addAll(List.of("--hidden", "256", "--intermediate", "512", "--no-tie"));
@@ -63,7 +57,7 @@ class ImatrixInteropIT {
         Files.writeString(text, asciiText(), StandardCharsets.US_ASCII);
 
         Path a = tmp.resolve("A.imatrix.gguf");
-        exec(List.of(imatrixTool.get().toString(), "-m", f32.toString(), "-f", text.toString(), "-o", a.toString(),
+        exec(List.of(LLAMA_IMATRIX.get().toString(), "-m", f32.toString(), "-f", text.toString(), "-o", a.toString(),
                 "-c", String.valueOf(CHUNK), "-b", String.valueOf(CHUNK), "-t", "1", "--no-ppl"));
         Path b = tmp.resolve("B.imatrix.gguf");
         String out = smelt("-q", "imatrix", "--model", model.toString(), "--data", text.toString(), "--out", b.toString(),
@@ -100,7 +94,7 @@ class ImatrixInteropIT {
                 Path ours = tmp.resolve("smelt-" + mix + "-" + imatrix.getFileName());
                 Path theirs = tmp.resolve("llama-" + mix + "-" + imatrix.getFileName());
                 smelt("-q", "quantize", f32.toString(), ours.toString(), mix, "--imatrix", imatrix.toString(), "--threads", "1");
-                exec(List.of(quantizeTool.get().toString(), "--imatrix", imatrix.toString(), f32.toString(), theirs.toString(), mix, "1"));
+                exec(List.of(LLAMA_QUANTIZE.get().toString(), "--imatrix", imatrix.toString(), f32.toString(), theirs.toString(), mix, "1"));
                 assertThat(Files.mismatch(ours, theirs)).as(tag + ": first differing byte").isEqualTo(-1L);
             }
         }
@@ -128,11 +122,9 @@ class ImatrixInteropIT {
     }
 
     private static String smelt(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Smelt.run(new PrintWriter(out), new PrintWriter(err), args);
-        assertThat(code).as(String.join(" ", args) + "\n" + err).isZero();
-        return out.toString();
+        CliRunner.Result r = SMELT.run(args);
+        assertThat(r.code()).as(String.join(" ", args) + "\n" + r.err()).isZero();
+        return r.out();
     }
 
     private void exec(List<String> command) throws IOException, InterruptedException {
