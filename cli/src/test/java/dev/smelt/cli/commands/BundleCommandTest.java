@@ -138,6 +138,30 @@ class BundleCommandTest {
                 .containsPattern("zip +\\d+ MB/s  ratio \\d+\\.\\d\\d");
     }
 
+    /** The ONNX export, stamped while bundled, still loads in onnxruntime, which reports the appended metadata_props. */
+    @Test
+    void anExportedOnnxModelCarriesTheLicenceInOnnxruntime() throws Exception {
+        Path model = tinyWithGguf();
+        Path onnx = tmp.resolve("onnx");
+        Result c = SMELT.run("-q", "convert", "onnx", "--model", model.toString(), "--out", onnx.toString());
+        assertThat(c.code()).as(c.err()).isZero();
+        Path out = tmp.resolve("rel.zip");
+        Result r = SMELT.run("-q", "bundle", "--model", model.toString(), "--onnx", onnx.toString(), "--name", "t",
+                "--version", "1", "--out", out.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        Path dir = tmp.resolve("x");
+        assertThat(SMELT.run("bundle", "extract", out.toString(), "--out", dir.toString()).code()).isZero();
+        Path stamped;
+        try (Stream<Path> s = Files.walk(dir.resolve("onnx"))) {
+            stamped = s.filter(p -> p.toString().endsWith(".onnx")).findFirst().orElseThrow();
+        }
+        try (ai.onnxruntime.OrtEnvironment env = ai.onnxruntime.OrtEnvironment.getEnvironment();
+                ai.onnxruntime.OrtSession session = env.createSession(stamped.toString(), new ai.onnxruntime.OrtSession.SessionOptions())) {
+            assertThat(session.getMetadata().getCustomMetadata()).containsEntry("license", "apache-2.0")
+                    .containsEntry("license_name", "Apache License 2.0").containsKey("smelt_version");
+        }
+    }
+
     @Test
     void missingNameIsAUsageError() {
         Result r = SMELT.run("bundle", "--out", tmp.resolve("a.zip").toString());
