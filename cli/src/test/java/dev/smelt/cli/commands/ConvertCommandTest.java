@@ -56,7 +56,7 @@ class ConvertCommandTest {
         assertThat(fp16.code()).as(fp16.err()).isZero();
         assertThat(fp16.err()).isEmpty();
         for (String f : new String[] {"config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
-            "onnx/model.onnx", "onnx/model_fp16.onnx"}) {
+            "genai_config.json", "onnx/model.onnx", "onnx/model_fp16.onnx"}) {
             assertThat(out.resolve(f)).isRegularFile();
         }
         assertThat(Files.size(out.resolve("onnx/model_fp16.onnx"))).isLessThan(Files.size(out.resolve("onnx/model.onnx")) * 6 / 10);

@@ -15,6 +15,8 @@ import dev.smelt.core.safetensors.Floats;
 import dev.smelt.core.safetensors.SafetensorsFile;
 import dev.smelt.core.safetensors.SafetensorsModel;
 import dev.smelt.core.safetensors.TensorInfo;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -41,6 +43,8 @@ public final class OnnxExport {
     /** Room left for the graph itself when deciding whether the weights fit inline. */
     static final long GRAPH_HEADROOM = 64L << 20;
     private static final int CHUNK_ELEMENTS = 1 << 22;
+    public static final String GENAI_CONFIG = "genai_config.json";
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private OnnxExport() {}
 
@@ -102,6 +106,12 @@ public final class OnnxExport {
                 AtomicFiles.write(dst, ch -> ch.write(ByteBuffer.wrap(Files.readAllBytes(src))));
                 files.add(dst);
             }
+            // genai_config.json names one decoder file: the one just written
+            Path genai = outDir.resolve(GENAI_CONFIG);
+            ObjectNode genaiConfig = GenaiConfig.of(config, dir.generationConfig(), dir.eosTokenIds(),
+                    "onnx/" + options.dtype().fileName());
+            AtomicFiles.writeString(genai, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(genaiConfig) + "\n");
+            files.add(genai);
             return new Result(outDir, model, files, config.architecture().modelType(), graph.weights().size(),
                     graph.weightBytes(), external, graph.opTypes());
         }

@@ -77,6 +77,16 @@ class OnnxExportTest {
             TensorInfo logits = (TensorInfo) ort.session.getOutputInfo().get("logits").getInfo();
             assertThat(logits.getShape()).containsExactly(-1, -1, c.vocabSize());
         }
+        var genai = new com.fasterxml.jackson.databind.ObjectMapper().readTree(tmp.resolve("out/genai_config.json").toFile());
+        assertThat(genai.at("/model/type").asText()).isEqualTo("qwen3");
+        assertThat(genai.at("/model/decoder/filename").asText()).isEqualTo("onnx/model.onnx");
+        assertThat(genai.at("/model/decoder/head_size").asInt()).isEqualTo(c.headDim());
+        assertThat(genai.at("/model/decoder/num_key_value_heads").asInt()).isEqualTo(c.numKvHeads());
+        assertThat(genai.at("/model/decoder/num_hidden_layers").asInt()).isEqualTo(c.numLayers());
+        assertThat(genai.at("/model/decoder/inputs/past_key_names").asText()).isEqualTo("past_key_values.%d.key");
+        assertThat(genai.at("/model/decoder/outputs/present_value_names").asText()).isEqualTo("present.%d.value");
+        assertThat(genai.at("/model/eos_token_id").asInt()).isEqualTo(262);
+        assertThat(genai.at("/model/vocab_size").asInt()).isEqualTo(c.vocabSize());
         assertThat(r.opTypes()).doesNotContain("SimplifiedLayerNormalization", "GroupQueryAttention", "RotaryEmbedding");
     }
 
