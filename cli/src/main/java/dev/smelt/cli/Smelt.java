@@ -15,6 +15,7 @@ import dev.smelt.cli.commands.TrainCommand;
 import dev.smelt.core.privacy.DjlTelemetry;
 import dev.smelt.cli.commands.MergeCommand;
 import dev.smelt.cli.commands.ImatrixCommand;
+import dev.smelt.cli.commands.QuantReportCommand;
 import dev.smelt.cli.commands.QuantizeCommand;
 import dev.smelt.cli.commands.QuickstartCommand;
 import java.io.PrintWriter;
@@ -40,6 +41,7 @@ import picocli.CommandLine.Command;
             ConvertCommand.class,
             QuantizeCommand.class,
             ImatrixCommand.class,
+            QuantReportCommand.class,
             BundleCommand.class,
             CreateTinyCommand.class,
             DataCommand.class,

@@ -28,6 +28,7 @@ class FlagSpellingTest {
     private static final Map<String, Set<String>> ENGINE_FLAGS = Map.of(
             "smelt generate", Set.of("--devices", "--precision", "--threads"),
             "smelt imatrix", Set.of("--devices", "--precision", "--threads"),
+            "smelt quant-report", Set.of("--devices", "--precision", "--threads"),
             "smelt serve", Set.of("--devices", "--precision", "--threads"),
             "smelt train", Set.of("--devices", "--precision", "--threads"),
             "smelt bench train", Set.of("--devices", "--precision", "--threads"),

@@ -74,7 +74,7 @@ class UsageAndHelpTest {
     void helpWrapsAtWordBoundariesWithinEightyColumns() {
         String[][] commands = {{"-h"}, {"generate", "-h"}, {"train", "-h"}, {"quantize", "-h"}, {"convert", "gguf", "-h"},
             {"data", "inspect", "-h"}, {"create-tiny", "-h"}, {"serve", "-h"}, {"bench", "quantize", "-h"}, {"bundle", "-h"},
-            {"bundle", "verify", "-h"}, {"push", "-h"}, {"convert", "lora-gguf", "-h"}};
+            {"bundle", "verify", "-h"}, {"push", "-h"}, {"convert", "lora-gguf", "-h"}, {"imatrix", "-h"}, {"quant-report", "-h"}};
         for (String[] args : commands) {
             Result r = SMELT.run(args);
             assertThat(r.code()).as(String.join(" ", args)).isZero();
@@ -90,7 +90,7 @@ class UsageAndHelpTest {
         // a continuation line starts under the option's description, not at the margin
         assertThat(generate).containsPattern("\\n      --max-new-tokens=N   Most tokens to generate \\(default:\\n {29}generation_config\\.json");
         // the command list shows each command's first sentence
-        assertThat(SMELT.run("-h").out()).contains("  train        LoRA supervised fine-tuning.\n");
+        assertThat(SMELT.run("-h").out()).contains("  train         LoRA supervised fine-tuning.\n");
     }
 
     @Test

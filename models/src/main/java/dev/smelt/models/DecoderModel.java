@@ -81,6 +81,11 @@ public abstract class DecoderModel<C extends ModelConfig> extends AbstractBlock 
         return ai.djl.nn.core.Linear.linear(h, w).singletonOrThrow();
     }
 
+    /** The token embedding (also the LM head when tied). */
+    public TokenEmbedding embedding() {
+        return embed;
+    }
+
     @Override
     public C config() {
         return config;

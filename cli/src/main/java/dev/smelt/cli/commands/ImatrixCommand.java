@@ -3,14 +3,7 @@ package dev.smelt.cli.commands;
 import dev.smelt.cli.GlobalOptions;
 import dev.smelt.core.SmeltException;
 import dev.smelt.core.model.ModelConfig;
-import dev.smelt.datasets.format.FormatName;
-import dev.smelt.datasets.length.Truncation;
-import dev.smelt.datasets.prepare.DataOptions;
-import dev.smelt.datasets.prepare.DataPreparer;
-import dev.smelt.datasets.prepare.PreparedData;
-import dev.smelt.datasets.prepare.SequenceSet;
 import dev.smelt.datasets.source.TextSampling;
-import dev.smelt.datasets.tokenize.DatasetTokenizer;
 import dev.smelt.models.generate.LanguageModel;
 import dev.smelt.models.imatrix.SquaredActivations;
 import dev.smelt.models.nn.Linear;
@@ -30,7 +23,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "imatrix", description = {
-        "Collect an importance matrix with Smelt's own forward pass, as llama.cpp's llama-imatrix does: the data is "
+        "Collect an importance matrix with Smelt's own forward pass, as llama.cpp's llama-imatrix does. The data is "
         + "tokenized as plain text (BOS where the tokenizer adds one, EOS after each document), cut into chunks of "
         + "--chunk-size tokens (a shorter remainder is dropped, and each chunk starts with BOS where the tokenizer has "
         + "one), and for every projection of every layer the squares of its inputs are summed per input column over "
@@ -74,33 +67,10 @@ public final class ImatrixCommand implements Callable<Integer> {
         PrintWriter pw = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         boolean quiet = GlobalOptions.quiet();
-        DataOptions.Builder options = DataOptions.builder().format(FormatName.TEXT).truncation(Truncation.CHUNK)
-                .seqLen(chunkSize).packing(false).valSplit(0).textSampling(textSampling);
-        if (dataThreads != null) options.threads(dataThreads);
-        DataOptions dataOptions;
-        try {
-            dataOptions = options.build();
-        } catch (IllegalArgumentException e) {
-            throw new SmeltException(e.getMessage());
-        }
         if (!Files.isDirectory(runtime.model)) {
             throw new SmeltException(runtime.model + ": not a directory (expected a Hugging Face model directory)");
         }
-        Integer bos = bosToken(runtime.model);
-        List<int[]> chunks = new ArrayList<>();
-        try (PreparedData prepared = DataPreparer.builder().data(data).model(runtime.model).options(dataOptions).build()) {
-            SequenceSet windows = prepared.train();
-            for (int i = 0; i < windows.size(); i++) {
-                int[] ids = windows.get(i).inputIds().clone();
-                if (ids.length != chunkSize) continue;
-                if (bos != null) ids[0] = bos;
-                chunks.add(ids);
-            }
-            if (chunks.isEmpty()) {
-                throw new SmeltException(String.join(", ", data) + ": " + windows.tokens() + " tokens, fewer than one chunk of "
-                        + chunkSize + " (--chunk-size)");
-            }
-        }
+        List<int[]> chunks = TextChunks.read(runtime.model, data, textSampling, dataThreads, chunkSize, Integer.MAX_VALUE);
         try (LanguageModel lm = quiet ? runtime.load() : runtime.load(err)) {
             ModelConfig config = lm.model().config();
             long t0 = System.nanoTime();
@@ -124,14 +94,5 @@ public final class ImatrixCommand implements Callable<Integer> {
             }
         }
         return 0;
-    }
-
-    /** The BOS id when the tokenizer puts one before a text (llama), else null (Qwen). */
-    private static Integer bosToken(Path model) {
-        try (DatasetTokenizer t = DatasetTokenizer.load(model)) {
-            int[] plain = t.encode("a", false).ids();
-            int[] special = t.encode("a", true).ids();
-            return special.length > plain.length && special[0] != plain[0] ? special[0] : null;
-        }
     }
 }
