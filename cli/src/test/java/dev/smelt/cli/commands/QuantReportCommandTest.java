@@ -4,12 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.smelt.cli.Smelt;
+import dev.smelt.testkit.cli.CliRunner;
+import dev.smelt.testkit.cli.CliRunner.Result;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class QuantReportCommandTest {
+    private static final CliRunner SMELT = new CliRunner(Smelt::run);
+
     @TempDir
     Path tmp;
 
@@ -24,13 +29,13 @@ class QuantReportCommandTest {
         String[] args = java.util.stream.Stream.concat(
                 java.util.stream.Stream.of("-q", "create-tiny", "--arch", arch, "--out", model.toString()),
                 java.util.Arrays.stream(extra)).toArray(String[]::new);
-        assertThat(ImatrixCommandTest.run(args).code()).isZero();
+        assertThat(SMELT.run(args).code()).isZero();
         return model;
     }
 
     private Path gguf(Path model, String type) {
         Path f = tmp.resolve(model.getFileName() + "-" + type + ".gguf");
-        ImatrixCommandTest.Result r = ImatrixCommandTest.run("-q", "convert", "gguf", "--model", model.toString(), "--out",
+        Result r = SMELT.run("-q", "convert", "gguf", "--model", model.toString(), "--out",
                 f.toString(), "--type", type);
         assertThat(r.code()).as(r.err()).isZero();
         return f;
@@ -40,7 +45,7 @@ class QuantReportCommandTest {
         String[] args = java.util.stream.Stream.concat(java.util.stream.Stream.of("-q", "quant-report", "--model",
                 model.toString(), "--gguf", gguf.toString(), "--data", text.toString(), "--chunk-size", "32", "--json",
                 "--threads", "1"), java.util.Arrays.stream(gates)).toArray(String[]::new);
-        ImatrixCommandTest.Result r = ImatrixCommandTest.run(args);
+        Result r = SMELT.run(args);
         assertThat(r.code()).as(r.err()).isZero();
         return new ObjectMapper().readTree(r.out());
     }
@@ -76,7 +81,7 @@ class QuantReportCommandTest {
             assertThat(t.path("relative_rmse").asDouble()).as(t.path("name").asText()).isBetween(1e-4, 2e-2);
         }
 
-        ImatrixCommandTest.Result r = ImatrixCommandTest.run("-q", "quant-report", "--model", model.toString(), "--gguf",
+        Result r = SMELT.run("-q", "quant-report", "--model", model.toString(), "--gguf",
                 q8.toString(), "--data", text.toString(), "--chunk-size", "32", "--max-kl", "0", "--min-top1", "0");
         assertThat(r.code()).isEqualTo(3);
         assertThat(r.out()).contains("gate --max-kl 0.0: FAIL").contains("gate --min-top1 0.0: pass").contains("top-1 agreement");
@@ -84,7 +89,7 @@ class QuantReportCommandTest {
                 .startsWith("smelt: gate failed: mean KL ").endsWith(" > --max-kl 0.0");
 
         Path other = model("qwen3");
-        ImatrixCommandTest.Result wrong = ImatrixCommandTest.run("-q", "quant-report", "--model", other.toString(), "--gguf",
+        Result wrong = SMELT.run("-q", "quant-report", "--model", other.toString(), "--gguf",
                 q8.toString(), "--data", text.toString(), "--chunk-size", "32");
         assertThat(wrong.code()).isEqualTo(1);
         assertThat(wrong.err().lines().filter(l -> l.startsWith("smelt: "))).singleElement().asString()
