@@ -80,6 +80,10 @@ public final class CreateTinyCommand implements Callable<Integer> {
     @Option(names = "--mtp-layers", defaultValue = "0", description = "qwen3_5: multi-token-prediction layers under mtp.* (default: ${DEFAULT-VALUE}).")
     int mtpLayers;
 
+    @Option(names = "--vision", description = "qwen3_5: add a tiny vision tower (vision_config, model.visual.* weights, "
+            + "preprocessor_config.json) in the real Qwen3.5 multimodal layout.")
+    boolean vision;
+
     @Option(names = "--dtype", defaultValue = "f32", converter = DTypeConverter.class,
             description = "Weight dtype: f32, f16 or bf16 (default: ${DEFAULT-VALUE}); qwen3_5 A_log stays f32.")
     DType dtype;
@@ -107,7 +111,7 @@ public final class CreateTinyCommand implements Callable<Integer> {
                 .seed(seed).vocabSize(vocab).hiddenSize(hidden).numLayers(layers).numHeads(heads).numKvHeads(kvHeads)
                 .headDim(headDim).intermediateSize(intermediate).tieWordEmbeddings(tie)
                 .linearKeyHeads(linearKeyHeads).linearValueHeads(linearValueHeads).linearHeadDim(linearHeadDim)
-                .fullAttentionInterval(fullAttentionInterval).mtpLayers(mtpLayers).dtype(dtype)
+                .fullAttentionInterval(fullAttentionInterval).mtpLayers(mtpLayers).vision(vision).dtype(dtype)
                 .maxPositionEmbeddings(maxPositions).maxShardBytes(maxShardBytes == null ? Long.MAX_VALUE : maxShardBytes)
                 .build();
         TinyModelWriter.Result r = TinyModelWriter.write(s, out);

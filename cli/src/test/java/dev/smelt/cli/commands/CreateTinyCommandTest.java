@@ -36,6 +36,20 @@ class CreateTinyCommandTest {
     }
 
     @Test
+    void visionAddsTheTowerToQwen35Only() {
+        Path dir = tmp.resolve("q35v");
+        Result r = SMELT.run("-q", "create-tiny", "--arch", "qwen3_5", "--vision", "--out", dir.toString());
+        assertThat(r.err()).isEmpty();
+        assertThat(r.code()).isZero();
+        Qwen35Config c = (Qwen35Config) ModelDirectory.open(dir).config();
+        assertThat(c.hasVision()).isTrue();
+        assertThat(dir.resolve("preprocessor_config.json")).exists();
+        Result dense = SMELT.run("create-tiny", "--arch", "qwen3", "--vision", "--out", tmp.resolve("y").toString());
+        assertThat(dense.code()).isEqualTo(1);
+        assertThat(dense.err()).isEqualTo("smelt: error: a vision tower (--vision) exists only for qwen3_5, not qwen3\n");
+    }
+
+    @Test
     void refusesToOverwriteANonEmptyDirectoryWithoutForce() throws Exception {
         Path dir = tmp.resolve("m");
         Files.createDirectories(dir);

@@ -13,7 +13,9 @@ import java.util.List;
  * attention, (1+w) RMSNorms, partial rotary with mRoPE sections. See shared/reference/qwen-architectures.md.
  *
  * @param nested        true when weights live under {@code model.language_model.} (the multimodal checkpoint)
- * @param visionConfig  the raw {@code vision_config} object, or null; vision weights are carried, not run
+ * @param visionConfig  the raw {@code vision_config} object, or null (parse it with {@link Qwen35VisionTower#fromJson})
+ * @param visionTokens  the image / video / vision start / end token ids (top level of config.json); null without
+ *                      {@code vision_config}
  */
 public record Qwen35Config(
         int vocabSize,
@@ -42,7 +44,8 @@ public record Qwen35Config(
         boolean nested,
         JsonNode visionConfig,
         Integer bosTokenId,
-        List<Integer> eosTokenIds) implements ModelConfig {
+        List<Integer> eosTokenIds,
+        VisionTokens visionTokens) implements ModelConfig {
 
     public Qwen35Config {
         if (layerTypes.size() != numLayers) {
@@ -59,6 +62,13 @@ public record Qwen35Config(
         layerTypes = List.copyOf(layerTypes);
         mropeSection = List.copyOf(mropeSection);
         eosTokenIds = List.copyOf(eosTokenIds);
+        if (visionConfig == null) visionTokens = null;
+        else if (visionTokens == null) visionTokens = new VisionTokens(248056, 248057, 248053, 248054);
+    }
+
+    /** True when the checkpoint has a vision tower ({@code vision_config}). */
+    public boolean hasVision() {
+        return visionConfig != null;
     }
 
     @Override
@@ -142,8 +152,9 @@ public record Qwen35Config(
                 f.optInt("linear_value_head_dim", 128), f.optInt("linear_num_key_heads", 16),
                 f.optInt("linear_num_value_heads", 32), types, interval,
                 f.has("mtp_num_hidden_layers") ? f.get("mtp_num_hidden_layers").asInt() : 0,
-                nested, nested ? root.get("vision_config") : null,
-                f.has("bos_token_id") ? f.optTokenId("bos_token_id") : top.optTokenId("bos_token_id"), eos);
+                nested, nested && root.hasNonNull("vision_config") ? root.get("vision_config") : null,
+                f.has("bos_token_id") ? f.optTokenId("bos_token_id") : top.optTokenId("bos_token_id"), eos,
+                nested && root.hasNonNull("vision_config") ? VisionTokens.parse(file, root) : null);
     }
 
     @Override
@@ -246,7 +257,10 @@ public record Qwen35Config(
         o.put("model_type", "qwen3_5");
         o.put("tie_word_embeddings", tieWordEmbeddings);
         o.set("text_config", t);
-        if (visionConfig != null) o.set("vision_config", visionConfig);
+        if (visionConfig != null) {
+            o.set("vision_config", visionConfig);
+            visionTokens.writeTo(o);
+        }
         o.put("torch_dtype", "float32");
         return o;
     }

@@ -17,7 +17,8 @@ import java.util.List;
  */
 public record Qwen35VisionTower(
         int depth, int hiddenSize, int intermediateSize, int inChannels, int patchSize, int temporalPatchSize,
-        int spatialMergeSize, int numPositionEmbeddings, int outHiddenSize) {
+        int spatialMergeSize, int numPositionEmbeddings, int outHiddenSize, int numHeads, String hiddenAct,
+        double ropeTheta) {
 
     public static final String PREFIX = "model.visual.";
 
@@ -27,7 +28,44 @@ public record Qwen35VisionTower(
         return new Qwen35VisionTower(
                 req(file, v, "depth"), req(file, v, "hidden_size"), req(file, v, "intermediate_size"),
                 opt(v, "in_channels", 3), opt(v, "patch_size", 16), opt(v, "temporal_patch_size", 2),
-                opt(v, "spatial_merge_size", 2), opt(v, "num_position_embeddings", 2304), req(file, v, "out_hidden_size"));
+                opt(v, "spatial_merge_size", 2), opt(v, "num_position_embeddings", 2304), req(file, v, "out_hidden_size"),
+                opt(v, "num_heads", 16), v.hasNonNull("hidden_act") ? v.get("hidden_act").asText() : "gelu_pytorch_tanh",
+                ropeTheta(v));
+    }
+
+    private static double ropeTheta(JsonNode v) {
+        JsonNode r = v.get("rope_parameters");
+        if (r != null && r.hasNonNull("rope_theta")) return r.get("rope_theta").asDouble();
+        return v.hasNonNull("rope_theta") ? v.get("rope_theta").asDouble() : 10_000.0;
+    }
+
+    /** Channels per attention head. */
+    public int headDim() {
+        return hiddenSize / numHeads;
+    }
+
+    /** Side of the square learned position grid ({@code sqrt(num_position_embeddings)}). */
+    public int positionGridSide() {
+        return (int) Math.round(Math.sqrt(numPositionEmbeddings));
+    }
+
+    /** Checks what the encoder relies on; {@code file} names the config in error messages. */
+    public Qwen35VisionTower validate(String file) {
+        if (numHeads <= 0 || hiddenSize % numHeads != 0 || headDim() % 4 != 0) {
+            throw new SmeltException(file + ": vision_config.hidden_size " + hiddenSize + " / num_heads " + numHeads
+                    + " must give a head_dim divisible by 4 (2D rotary)");
+        }
+        int side = positionGridSide();
+        if (side * side != numPositionEmbeddings) {
+            throw new SmeltException(file + ": vision_config.num_position_embeddings " + numPositionEmbeddings
+                    + " must be a square (a learned side x side grid)");
+        }
+        if (inChannels != 3) throw new SmeltException(file + ": vision_config.in_channels must be 3, got " + inChannels);
+        if (!hiddenAct.equals("gelu_pytorch_tanh") && !hiddenAct.equals("gelu")) {
+            throw new SmeltException(file + ": vision_config.hidden_act \"" + hiddenAct
+                    + "\" is not supported (expected gelu_pytorch_tanh or gelu)");
+        }
+        return this;
     }
 
     public List<TensorSpec> tensorSpecs() {

@@ -14,6 +14,8 @@ import java.util.EnumSet;
  * @param linearValueHeads qwen3_5 value heads; a multiple of the key heads
  * @param mtpLayers        qwen3_5 multi-token-prediction layers written under {@code mtp.*}
  * @param maxShardBytes    split weights into HF shards above this size ({@code Long.MAX_VALUE}: one file)
+ * @param vision           qwen3_5 only: add a tiny vision tower ({@code vision_config}, {@code model.visual.*},
+ *                         preprocessor_config.json) in the real Qwen3.5 multimodal layout
  */
 public record TinyModelSpec(
         Architecture architecture,
@@ -34,7 +36,8 @@ public record TinyModelSpec(
         int mtpLayers,
         DType dtype,
         int maxPositionEmbeddings,
-        long maxShardBytes) {
+        long maxShardBytes,
+        boolean vision) {
 
     public TinyModelSpec {
         positive("vocab_size (--vocab)", vocabSize);
@@ -60,6 +63,9 @@ public record TinyModelSpec(
         }
         if (!EnumSet.of(DType.F32, DType.F16, DType.BF16).contains(dtype)) {
             throw new SmeltException("dtype (--dtype) must be f32, f16 or bf16, got " + dtype.name().toLowerCase());
+        }
+        if (vision && architecture != Architecture.QWEN3_5) {
+            throw new SmeltException("a vision tower (--vision) exists only for qwen3_5, not " + architecture.modelType());
         }
         if (architecture == Architecture.QWEN3_5) {
             positive("linear_num_key_heads (--linear-k-heads)", linearKeyHeads);
@@ -98,6 +104,7 @@ public record TinyModelSpec(
         private DType dtype = DType.F32;
         private int maxPositions = 2048;
         private long maxShardBytes = Long.MAX_VALUE;
+        private boolean vision;
 
         private Builder(Architecture arch) {
             this.arch = arch;
@@ -120,6 +127,7 @@ public record TinyModelSpec(
         public Builder dtype(DType v) { dtype = v; return this; }
         public Builder maxPositionEmbeddings(int v) { maxPositions = v; return this; }
         public Builder maxShardBytes(long v) { maxShardBytes = v; return this; }
+        public Builder vision(boolean v) { vision = v; return this; }
 
         public TinyModelSpec build() {
             boolean q35 = arch == Architecture.QWEN3_5;
@@ -139,7 +147,7 @@ public record TinyModelSpec(
             return new TinyModelSpec(arch, seed, vocab != null ? vocab : 1024, h, l, nh, kv, hd,
                     intermediate != null ? intermediate : 3 * h,
                     tie != null ? tie : arch != Architecture.LLAMA,
-                    lk, lv, lhd, lhd, iv, mtpLayers, dtype, maxPositions, maxShardBytes);
+                    lk, lv, lhd, lhd, iv, mtpLayers, dtype, maxPositions, maxShardBytes, vision);
         }
     }
 }

@@ -10,6 +10,8 @@ import dev.smelt.core.model.DenseConfig;
 import dev.smelt.core.model.LayerType;
 import dev.smelt.core.model.ModelConfig;
 import dev.smelt.core.model.Qwen35Config;
+import dev.smelt.core.model.Qwen35VisionTower;
+import dev.smelt.core.model.VisionTokens;
 import dev.smelt.core.model.TensorSpec;
 import dev.smelt.core.safetensors.DType;
 import dev.smelt.core.safetensors.SafetensorsWriter;
@@ -61,7 +63,10 @@ public final class TinyModelWriter {
                     spec.numHeads(), spec.numKvHeads(), spec.headDim(), 1e-6, 10_000_000.0, 0.25, mrope, true,
                     spec.maxPositionEmbeddings(), spec.tieWordEmbeddings(), true, 4,
                     spec.linearKeyHeadDim(), spec.linearValueHeadDim(), spec.linearKeyHeads(), spec.linearValueHeads(),
-                    types, spec.fullAttentionInterval(), spec.mtpLayers(), true, null, bos, eos);
+                    types, spec.fullAttentionInterval(), spec.mtpLayers(), true,
+                    spec.vision() ? visionConfig(spec) : null, bos, eos,
+                    spec.vision() ? new VisionTokens(tokenizer.id("<|image_pad|>"), tokenizer.id("<|video_pad|>"),
+                            tokenizer.id("<|vision_start|>"), tokenizer.id("<|vision_end|>")) : null);
         }
         Architecture a = spec.architecture();
         return new DenseConfig(a, spec.vocabSize(), spec.hiddenSize(), spec.intermediateSize(), spec.numLayers(),
@@ -72,10 +77,58 @@ public final class TinyModelWriter {
                 a == Architecture.QWEN2, false, false, bos, eos);
     }
 
-    /** Every tensor written, in file order: the language model, then (qwen3_5) the MTP head. */
+    /**
+     * The tiny vision tower (Qwen3.5's real layout and settings at toy width): width 32, 2 heads, 2 blocks, MLP 64,
+     * 16-pixel patches over 2 frames, 2x2 merge, an 8x8 learned position grid, output width = the text hidden size.
+     */
+    static ObjectNode visionConfig(TinyModelSpec spec) {
+        ObjectNode v = JSON.createObjectNode();
+        v.put("model_type", "qwen3_5");
+        v.put("depth", 2);
+        v.put("hidden_size", 32);
+        v.put("hidden_act", "gelu_pytorch_tanh");
+        v.put("intermediate_size", 64);
+        v.put("num_heads", 2);
+        v.put("in_channels", 3);
+        v.put("patch_size", 16);
+        v.put("temporal_patch_size", 2);
+        v.put("spatial_merge_size", 2);
+        v.put("out_hidden_size", spec.hiddenSize());
+        v.put("num_position_embeddings", 64);
+        v.putArray("deepstack_visual_indexes");
+        v.put("initializer_range", 0.02);
+        return v;
+    }
+
+    /** The image processor settings of the released Qwen3.5 checkpoints (preprocessor_config.json). */
+    static ObjectNode preprocessorConfig() {
+        ObjectNode p = JSON.createObjectNode();
+        ObjectNode size = p.putObject("size");
+        size.put("longest_edge", 16_777_216);
+        size.put("shortest_edge", 65_536);
+        p.put("patch_size", 16);
+        p.put("temporal_patch_size", 2);
+        p.put("merge_size", 2);
+        p.putArray("image_mean").add(0.5).add(0.5).add(0.5);
+        p.putArray("image_std").add(0.5).add(0.5).add(0.5);
+        p.put("do_resize", true);
+        p.put("do_rescale", true);
+        p.put("rescale_factor", 1.0 / 255);
+        p.put("do_normalize", true);
+        p.put("do_convert_rgb", true);
+        p.put("resample", 3);
+        p.put("processor_class", "Qwen3VLProcessor");
+        p.put("image_processor_type", "Qwen2VLImageProcessorFast");
+        return p;
+    }
+
+    /** Every tensor written, in file order: the language model, then (qwen3_5) the vision tower and the MTP head. */
     public static List<TensorSpec> tensorSpecs(ModelConfig config) {
         List<TensorSpec> specs = new ArrayList<>(config.tensorSpecs());
-        if (config instanceof Qwen35Config q) specs.addAll(q.mtpTensorSpecs());
+        if (config instanceof Qwen35Config q) {
+            if (q.hasVision()) specs.addAll(Qwen35VisionTower.fromJson("config.json", q.visionConfig()).tensorSpecs());
+            specs.addAll(q.mtpTensorSpecs());
+        }
         return specs;
     }
 
@@ -105,6 +158,10 @@ public final class TinyModelWriter {
             AtomicFiles.writeString(tmp.resolve("generation_config.json"),
                     JSON.writeValueAsString(generationConfig(tokenizer)) + "\n");
             tokenizer.writeTo(tmp, chatTemplateFor(spec.architecture()), spec.maxPositionEmbeddings());
+            if (spec.vision()) {
+                AtomicFiles.writeString(tmp.resolve("preprocessor_config.json"),
+                        JSON.writeValueAsString(preprocessorConfig()) + "\n");
+            }
             AtomicFiles.writeString(tmp.resolve("README.md"), modelCard(spec, totalParams));
             for (Path p : SafetensorsWriter.writeSharded(tmp, Map.of("format", "pt"), tensors, spec.maxShardBytes())) {
                 files.add(out.resolve(p.getFileName()));
@@ -138,6 +195,7 @@ public final class TinyModelWriter {
         facts.put("seed", spec.seed());
         facts.put("parameters", params);
         facts.put("dtype", spec.dtype().name().toLowerCase(Locale.ROOT));
+        if (spec.vision()) facts.put("vision tower", "yes (model.visual.*, preprocessor_config.json)");
         StringBuilder b = new StringBuilder();
         b.append("---\nlibrary_name: transformers\nlicense: apache-2.0\ntags:\n- smelt\n- tiny-random\n---\n\n");
         b.append("# Tiny random ").append(spec.architecture().modelType()).append(" model\n\n");

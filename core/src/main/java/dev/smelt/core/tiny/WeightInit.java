@@ -6,10 +6,11 @@ import java.nio.charset.StandardCharsets;
  * How each tensor of a tiny model is initialised, chosen by its Hugging Face name. The aim is a model whose
  * logits are far from flat, so greedy decoding is decided by clear margins and two runtimes agree on it:
  * projections N(0, 1/√fan_in), embeddings and an untied lm_head N(0, 0.5²), plain RMSNorm weights 1 ± 0.1, Qwen3.5's (1+w) norms
- * 0 ± 0.1, Gated DeltaNet A_log = log U(1, 16) and dt_bias 1 ± 0.1.
+ * 0 ± 0.1, Gated DeltaNet A_log = log U(1, 16) and dt_bias 1 ± 0.1; vision LayerNorm weights 1 ± 0.1, the patch
+ * embedding N(0, 1/√(3·2·16·16)).
  */
 enum WeightInit {
-    EMBEDDING, LINEAR, BIAS, NORM_ONE, NORM_ZERO_CENTERED, A_LOG, DT_BIAS, CONV;
+    EMBEDDING, LINEAR, BIAS, NORM_ONE, NORM_ZERO_CENTERED, A_LOG, DT_BIAS, CONV, PATCH;
 
     static WeightInit of(String name, boolean oneCenteredNorms) {
         // an untied head drawn like the embeddings gives the same logit scale as a tied one (std ≈ 0.5·√hidden)
@@ -18,6 +19,11 @@ enum WeightInit {
         if (name.endsWith(".dt_bias")) return DT_BIAS;
         if (name.endsWith("conv1d.weight")) return CONV;
         if (name.endsWith(".bias")) return BIAS;
+        if (name.startsWith("model.visual.")) {
+            if (name.contains("norm")) return NORM_ONE; // LayerNorm weights: plain w
+            if (name.endsWith("patch_embed.proj.weight")) return PATCH;
+            return LINEAR;
+        }
         if (name.endsWith("linear_attn.norm.weight")) return NORM_ONE; // gated norm: plain w even in Qwen3.5
         if (name.endsWith("norm.weight") || name.contains("norm_") && name.endsWith(".weight")) {
             return oneCenteredNorms ? NORM_ZERO_CENTERED : NORM_ONE;
@@ -36,7 +42,14 @@ enum WeightInit {
             case A_LOG -> (float) Math.log(1 + 15 * rng.nextDouble());
             case DT_BIAS -> (float) (1 + 0.1 * rng.nextGaussian());
             case CONV -> (float) (rng.nextGaussian() / Math.sqrt(shape[shape.length - 1]));
+            case PATCH -> (float) (rng.nextGaussian() / Math.sqrt(fanIn(shape)));
         };
+    }
+
+    private static long fanIn(long[] shape) {
+        long n = 1;
+        for (int i = 1; i < shape.length; i++) n *= shape[i];
+        return n;
     }
 
     /** Independent stream per (seed, tensor name), so a tensor's values do not depend on the others. */

@@ -13,6 +13,8 @@ import dev.smelt.core.model.DenseConfig;
 import dev.smelt.core.model.LayerType;
 import dev.smelt.core.model.ModelDirectory;
 import dev.smelt.core.model.Qwen35Config;
+import dev.smelt.core.model.Qwen35VisionTower;
+import dev.smelt.core.model.VisionTokens;
 import dev.smelt.core.model.TensorSpec;
 import dev.smelt.core.safetensors.DType;
 import dev.smelt.core.safetensors.SafetensorsModel;
@@ -121,6 +123,53 @@ class TinyModelWriterTest {
         }
         assertThat(ChatTemplate.fromModelDir(dir).render(List.of(ChatMessage.user("hi")), true))
                 .isEqualTo("<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n<think>\n");
+    }
+
+    @Test
+    void qwen35WithVisionHasTheTowerTokenIdsAndPreprocessorConfig() throws IOException {
+        TinyModelSpec spec = TinyModelSpec.builder(Architecture.QWEN3_5).seed(5).vision(true).build();
+        Path dir = tmp.resolve("q35-vision");
+        TinyModelWriter.Result r = TinyModelWriter.write(spec, dir);
+        ModelDirectory md = ModelDirectory.open(dir);
+        Qwen35Config c = (Qwen35Config) md.config();
+        assertThat(c.hasVision()).isTrue();
+        Qwen35VisionTower v = Qwen35VisionTower.fromJson("config.json", c.visionConfig()).validate("config.json");
+        // D 32, 2 heads, MLP 64, depth 2, 16 px patches x 2 frames, 2x2 merge, 8x8 positions, out = text hidden 64
+        long d = 32, i = 64, out = 64;
+        long perBlock = 4 * d + 3 * d * d + 3 * d + d * d + d + i * d + i + d * i + d;
+        long visionParams = d * 3 * 2 * 16 * 16 + d + 64 * d + 2 * perBlock + 2 * d + 16 * d * d + 4 * d + out * 4 * d + out;
+        assertThat(v.tensorSpecs()).hasSize(33); // the reference's count for a depth-2 tower
+        assertThat(v.headDim()).isEqualTo(16);
+        assertThat(v.positionGridSide()).isEqualTo(8);
+        assertThat(v.outHiddenSize()).isEqualTo(c.hiddenSize());
+        List<TensorSpec> all = new ArrayList<>(c.tensorSpecs());
+        all.addAll(v.tensorSpecs());
+        assertWeightsMatchSpecs(md, all, c.parameterCount() + visionParams);
+        assertThat(r.parameterCount()).isEqualTo(c.parameterCount() + visionParams);
+
+        TinyTokenizer tok = TinyTokenizer.train(1024);
+        assertThat(c.visionTokens()).isEqualTo(new VisionTokens(tok.id("<|image_pad|>"), tok.id("<|video_pad|>"),
+                tok.id("<|vision_start|>"), tok.id("<|vision_end|>")));
+        JsonNode cfg = new ObjectMapper().readTree(dir.resolve("config.json").toFile());
+        assertThat(cfg.get("image_token_id").asInt()).isEqualTo(tok.id("<|image_pad|>"));
+        assertThat(cfg.get("architectures").get(0).asText()).isEqualTo("Qwen3_5ForConditionalGeneration");
+        JsonNode pre = new ObjectMapper().readTree(dir.resolve("preprocessor_config.json").toFile());
+        assertThat(pre.get("patch_size").asInt()).isEqualTo(16);
+        assertThat(pre.get("merge_size").asInt()).isEqualTo(2);
+        assertThat(pre.get("size").get("shortest_edge").asLong()).isEqualTo(65_536);
+        assertThat(pre.get("size").get("longest_edge").asLong()).isEqualTo(16_777_216);
+        try (SafetensorsModel w = md.weights()) {
+            assertThat(mean(w.floats("model.visual.blocks.0.norm1.weight"))).isBetween(0.9, 1.1); // plain LayerNorm
+            assertThat(mean(w.floats("model.visual.merger.norm.weight"))).isBetween(0.9, 1.1);
+            assertThat(std(w.floats("model.visual.patch_embed.proj.weight"))).isBetween(0.9 / Math.sqrt(1536), 1.1 / Math.sqrt(1536));
+        }
+        // the text-only model of the same seed has no tower and no preprocessor config
+        Path plain = tmp.resolve("q35-plain");
+        TinyModelWriter.write(TinyModelSpec.builder(Architecture.QWEN3_5).seed(5).build(), plain);
+        assertThat(((Qwen35Config) ModelDirectory.open(plain).config()).hasVision()).isFalse();
+        assertThat(plain.resolve("preprocessor_config.json")).doesNotExist();
+        assertThatThrownBy(() -> TinyModelSpec.builder(Architecture.QWEN3).vision(true).build())
+                .isInstanceOf(SmeltException.class).hasMessageContaining("--vision");
     }
 
     @Test

@@ -46,7 +46,7 @@ final class TinyQwen35 {
         List<LayerType> types = List.of(LayerType.LINEAR_ATTENTION, LayerType.LINEAR_ATTENTION,
                 LayerType.LINEAR_ATTENTION, LayerType.FULL_ATTENTION);
         return new Qwen35Config(61, 32, 48, 4, 4, 2, 32, 1e-6, 10_000_000.0, 0.25, List.of(2, 1, 1), true, 256,
-                tied, true, 4, 8, 8, keyHeads, valueHeads, types, 4, 1, nested, vision, null, List.of(60));
+                tied, true, 4, 8, 8, keyHeads, valueHeads, types, 4, 1, nested, vision, null, List.of(60), null);
     }
 
     static TinyQwen35 write(Path dir, Qwen35Config c, long seed) throws IOException {
