@@ -61,6 +61,12 @@ public final class ServeCommand implements Callable<Integer> {
             lm.close();
             throw e;
         }
+        server.onFinished(f -> {
+            if (!f.outcome().equals(GenerationServer.CLIENT_GONE)) return;
+            err.println("smelt: client went away: " + f.path() + (f.ran()
+                    ? " stopped after " + f.completionTokens() + " tokens" : " dropped from the queue before it ran"));
+            err.flush();
+        });
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.stop(SHUTDOWN_GRACE_SECONDS);

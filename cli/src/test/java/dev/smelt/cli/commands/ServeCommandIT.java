@@ -67,7 +67,7 @@ class ServeCommandIT {
     @Test
     void sigtermAnswersInFlightAndQueuedRequestsThenExits() throws Exception {
         Path model = tmp.resolve("m2");
-        TinyModelWriter.write(TinyModelSpec.builder(Architecture.QWEN3).seed(3).build(), model);
+        TinyModelWriter.write(TinyModelSpec.builder(Architecture.QWEN3).seed(3).maxPositionEmbeddings(65536).build(), model);
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         Process p = new ProcessBuilder(List.of(java.toString(), "-Xmx1g", "-Dai.djl.offline=true", "-cp",
                 System.getProperty("java.class.path"), "dev.smelt.cli.Smelt", "serve", "--model", model.toString(),
@@ -86,9 +86,10 @@ class ServeCommandIT {
             drain.start();
             HttpClient http = HttpClient.newHttpClient();
             URI generate = URI.create("http://127.0.0.1:" + port + "/generate");
-            // far longer than the grace period: the running request is cut, the queued one never starts
+            // far longer than the grace period (2,000 tokens took under 3 s on a quiet machine): the running request is
+            // cut, the queued one never starts
             HttpRequest longRun = HttpRequest.newBuilder(generate).POST(HttpRequest.BodyPublishers.ofString(
-                    "{\"prompt\":\"hello\",\"max_new_tokens\":2000,\"temperature\":0}")).build();
+                    "{\"prompt\":\"hello\",\"max_new_tokens\":60000,\"temperature\":0}")).build();
             URI health = URI.create("http://127.0.0.1:" + port + "/health");
             var running = http.sendAsync(longRun, HttpResponse.BodyHandlers.ofString());
             awaitHealth(http, health, "\"generating\":true");

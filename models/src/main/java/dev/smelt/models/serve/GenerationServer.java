@@ -20,6 +20,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -32,7 +33,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Supplier;
+import java.util.function.Consumer;
 
 /**
  * HTTP front end of a {@link LanguageModel} (JDK HTTP server, no extra dependencies):
@@ -49,6 +50,12 @@ import java.util.function.Supplier;
  * lock), so concurrent clients queue. Errors use OpenAI's body ({@code error.message/type/param/code}): bad JSON,
  * bad or unimplemented fields ({@link RequestFields}), unknown message roles, prompts or {@code max_tokens} over the
  * context limit get 400 naming the field; another model name 404 {@code model_not_found}; a body over 16 MiB 413.
+ * <p>
+ * A client that goes away is noticed ({@link Heartbeat}): its request leaves the queue without running, or its
+ * generation stops within {@code 2 × everyTokens} tokens. A request that waits or generates for longer than
+ * {@link Heartbeat#after()} gets its headers (200, chunked) then and insignificant bytes from then on (whitespace
+ * ahead of the JSON body, SSE comment lines in a stream); an error after that point (shutdown, a server error)
+ * comes as the OpenAI error object in that body.
  */
 public final class GenerationServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -63,18 +70,56 @@ public final class GenerationServer implements AutoCloseable {
     private final AtomicInteger waiting = new AtomicInteger();
     private final AtomicInteger active = new AtomicInteger();
     private volatile boolean draining;
+    private final Heartbeat heartbeat;
     private volatile Thread running; // the thread generating right now, cut at the end of a shutdown's grace period
+    private volatile int progress; // tokens the running generation has produced so far
+    private volatile Consumer<Finished> listener = f -> { };
 
-    private GenerationServer(LanguageModel lm, String modelName, HttpServer server, ExecutorService pool) {
+    /**
+     * How a request finds out that its client has gone (see {@link ClientLink}): after waiting or generating for
+     * {@code after} the response headers go out, then a probe write at least every {@code every} while it waits and
+     * every {@code everyTokens} tokens (or {@code every}, whichever comes first) while it generates. The second write
+     * after the client closed fails, so a gone client's generation stops within {@code 2 × everyTokens} tokens of
+     * the close (once its headers are out) and a queued one leaves within about {@code 2 × every}.
+     */
+    public record Heartbeat(Duration after, Duration every, int everyTokens) {
+        /** Headers after 1 s, then a probe every 250 ms or 16 tokens. */
+        public static final Heartbeat DEFAULT = new Heartbeat(Duration.ofSeconds(1), Duration.ofMillis(250), 16);
+
+        public Heartbeat {
+            if (after.isNegative() || every.isNegative() || every.isZero() || everyTokens < 1) {
+                throw new IllegalArgumentException("heartbeat: after >= 0, every > 0, everyTokens >= 1; got " + after
+                        + ", " + every + ", " + everyTokens);
+            }
+        }
+    }
+
+    /**
+     * A generation request that reached its end. {@code outcome} is the {@code finish_reason} answered, or
+     * {@code "client_gone"} when the client went away first; {@code ran} says whether it reached the model.
+     */
+    public record Finished(String path, String outcome, boolean ran, int promptTokens, int completionTokens) {}
+
+    /** Outcome of a request whose client went away before it was answered. */
+    public static final String CLIENT_GONE = "client_gone";
+
+    private GenerationServer(LanguageModel lm, String modelName, HttpServer server, ExecutorService pool, Heartbeat heartbeat) {
         this.lm = lm;
         this.modelName = modelName;
         this.server = server;
         this.pool = pool;
+        this.heartbeat = heartbeat;
+    }
+
+    /** Binds {@code host:port} (port 0 picks a free one) and starts serving, with {@link Heartbeat#DEFAULT}. */
+    public static GenerationServer start(LanguageModel lm, String modelName, String host, int port, int handlerThreads)
+            throws IOException {
+        return start(lm, modelName, host, port, handlerThreads, Heartbeat.DEFAULT);
     }
 
     /** Binds {@code host:port} (port 0 picks a free one) and starts serving. */
-    public static GenerationServer start(LanguageModel lm, String modelName, String host, int port, int handlerThreads)
-            throws IOException {
+    public static GenerationServer start(LanguageModel lm, String modelName, String host, int port, int handlerThreads,
+            Heartbeat heartbeat) throws IOException {
         HttpServer server;
         try {
             server = HttpServer.create(new InetSocketAddress(host, port), 64);
@@ -86,7 +131,7 @@ public final class GenerationServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        GenerationServer s = new GenerationServer(lm, modelName, server, pool);
+        GenerationServer s = new GenerationServer(lm, modelName, server, pool, heartbeat);
         server.setExecutor(pool);
         server.createContext("/", s::handle);
         server.start();
@@ -95,6 +140,16 @@ public final class GenerationServer implements AutoCloseable {
 
     public int port() {
         return server.getAddress().getPort();
+    }
+
+    /** Called on the handler thread for every generation request that ends (answered, or its client gone). */
+    public void onFinished(Consumer<Finished> listener) {
+        this.listener = listener == null ? f -> { } : listener;
+    }
+
+    /** Tokens the generation running now has produced (0 when none runs). */
+    int generatedSoFar() {
+        return running == null ? 0 : progress;
     }
 
     /** Requests waiting for the model right now. */
@@ -149,10 +204,10 @@ public final class GenerationServer implements AutoCloseable {
                 ex.getResponseHeaders().set("Allow", e.getMessage());
                 sendError(ex, 405, method + " is not allowed on " + path + " (use " + e.getMessage() + ")", "invalid_request_error",
                         null, null);
-            } catch (UncheckedIOException e) {
-                // the client went away mid-stream; nothing left to tell it
+            } catch (ClientGone | UncheckedIOException e) {
+                // the client went away; nothing left to tell it
             } catch (RuntimeException e) {
-                if (ex.getResponseCode() == -1) sendError(ex, 500, String.valueOf(e.getMessage()), "server_error", null, null);
+                sendError(ex, 500, String.valueOf(e.getMessage()), "server_error", null, null);
             }
         } catch (IOException ignored) {
             // the client closed the connection
@@ -169,7 +224,7 @@ public final class GenerationServer implements AutoCloseable {
         checkPrompt(ids.length);
         SamplingParams params = sampling(body, generateLimit(body, ids.length), ids.length);
         StopStrings stops = stops(body);
-        GenerationResult r = runExclusive(() -> lm.generate(ids, params, collector(stops)));
+        GenerationResult r = runExclusive("/generate", new ClientLink(ex, heartbeat, false), ids, params, collector(stops));
         ObjectNode o = JSON.createObjectNode().put("response", text(r, stops)).put("finish_reason", r.stopReason().openAiName())
                 .put("prompt_tokens", r.promptTokens()).put("completion_tokens", r.tokenIds().size());
         sendJson(ex, 200, o);
@@ -194,7 +249,8 @@ public final class GenerationServer implements AutoCloseable {
         String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
         long created = System.currentTimeMillis() / 1000;
         if (!stream) {
-            GenerationResult r = runExclusive(() -> lm.generate(ids, params, collector(stops)));
+            GenerationResult r = runExclusive("/v1/chat/completions", new ClientLink(ex, heartbeat, false), ids, params,
+                    collector(stops));
             ObjectNode o = JSON.createObjectNode().put("id", id).put("object", "chat.completion").put("created", created)
                     .put("model", modelName);
             ObjectNode choice = o.putArray("choices").addObject();
@@ -210,6 +266,7 @@ public final class GenerationServer implements AutoCloseable {
         ex.sendResponseHeaders(200, 0);
         OutputStream out = ex.getResponseBody();
         sendEvent(out, chunk(id, created, JSON.createObjectNode().put("role", "assistant").put("content", ""), null));
+        ClientLink link = new ClientLink(ex, heartbeat, true);
         TokenStreamer streamer = new TokenStreamer() {
             @Override
             public void onToken(int token, String piece) {
@@ -222,15 +279,16 @@ public final class GenerationServer implements AutoCloseable {
             }
 
             private void send(String text) {
-                if (text.isEmpty()) return;
+                if (text.isEmpty() || link.gone()) return;
                 try {
                     sendEvent(out, chunk(id, created, JSON.createObjectNode().put("content", text), null));
+                    link.wrote();
                 } catch (IOException e) {
-                    throw new UncheckedIOException(e);
+                    link.lost();
                 }
             }
         };
-        GenerationResult r = runExclusive(() -> lm.generate(ids, params, streamer));
+        GenerationResult r = runExclusive("/v1/chat/completions", link, ids, params, streamer);
         String tail = stops.finish();
         if (!tail.isEmpty()) sendEvent(out, chunk(id, created, JSON.createObjectNode().put("content", tail), null));
         ObjectNode last = chunk(id, created, JSON.createObjectNode(), r.stopReason().openAiName());
@@ -240,11 +298,20 @@ public final class GenerationServer implements AutoCloseable {
         out.flush();
     }
 
-    private GenerationResult runExclusive(Supplier<GenerationResult> work) {
+    /**
+     * Runs one generation on the model once it is this request's turn (a fair lock: arrival order), probing the
+     * client meanwhile: a gone client's request leaves the queue ({@link ClientGone}) or its generation stops at the
+     * next token.
+     */
+    private GenerationResult runExclusive(String path, ClientLink link, long[] ids, SamplingParams params,
+            TokenStreamer inner) {
+        long pollMillis = Math.max(1, Math.min(50, heartbeat.every().toMillis()));
         waiting.incrementAndGet();
         try {
-            while (!modelLock.tryLock(50, TimeUnit.MILLISECONDS)) {
+            while (!modelLock.tryLock(pollMillis, TimeUnit.MILLISECONDS)) {
                 if (draining) throw shuttingDown();
+                link.waiting();
+                if (link.gone()) break;
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -252,10 +319,38 @@ public final class GenerationServer implements AutoCloseable {
         } finally {
             waiting.decrementAndGet();
         }
+        if (link.gone() && !modelLock.isHeldByCurrentThread()) { // left the queue without the lock
+            listener.accept(new Finished(path, CLIENT_GONE, false, ids.length, 0));
+            throw new ClientGone();
+        }
         try {
             if (draining) throw shuttingDown();
+            if (link.gone()) {
+                listener.accept(new Finished(path, CLIENT_GONE, false, ids.length, 0));
+                throw new ClientGone();
+            }
+            progress = 0;
             running = Thread.currentThread();
-            return work.get();
+            TokenStreamer watched = new TokenStreamer() {
+                @Override
+                public void onToken(int token, String piece) {
+                    inner.onToken(token, piece);
+                    if (token < 0) return;
+                    progress++;
+                    link.token();
+                }
+
+                @Override
+                public boolean stopRequested() {
+                    return link.gone() || inner.stopRequested();
+                }
+            };
+            GenerationResult r = lm.generate(ids, params, watched);
+            boolean gone = link.gone();
+            listener.accept(new Finished(path, gone ? CLIENT_GONE : r.stopReason().openAiName(), true, r.promptTokens(),
+                    r.tokenIds().size()));
+            if (gone) throw new ClientGone();
+            return r;
         } finally {
             running = null;
             Thread.interrupted(); // a cut generation leaves the flag set on a pooled thread
@@ -504,8 +599,15 @@ public final class GenerationServer implements AutoCloseable {
         throw new MethodNotAllowed(expected.equals("GET") ? "GET, HEAD" : expected);
     }
 
+    /** Answers {@code body}; when the headers are already out (a long request, see {@link ClientLink}) it is the body. */
     private static void sendJson(HttpExchange ex, int status, ObjectNode body) throws IOException {
         byte[] bytes = JSON.writeValueAsBytes(body);
+        if (ex.getResponseCode() != -1) {
+            boolean stream = String.valueOf(ex.getResponseHeaders().getFirst("Content-Type")).startsWith("text/event-stream");
+            if (stream) bytes = ("data: " + new String(bytes, StandardCharsets.UTF_8) + "\n\n").getBytes(StandardCharsets.UTF_8);
+            ex.getResponseBody().write(bytes);
+            return;
+        }
         ex.getResponseHeaders().set("Content-Type", "application/json");
         if (ex.getRequestMethod().equalsIgnoreCase("HEAD")) {
             ex.getResponseHeaders().set("Content-Length", String.valueOf(bytes.length));
@@ -564,6 +666,13 @@ public final class GenerationServer implements AutoCloseable {
     @Override
     public void close() {
         stop(1);
+    }
+
+    /** The client went away before its answer; nothing is sent. */
+    private static final class ClientGone extends RuntimeException {
+        ClientGone() {
+            super("client gone", null, false, false);
+        }
     }
 
     private static final class MethodNotAllowed extends RuntimeException {

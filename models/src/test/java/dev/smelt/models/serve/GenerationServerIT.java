@@ -95,7 +95,7 @@ class GenerationServerIT {
         assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
         List<String> events = new ArrayList<>();
         for (String block : r.body().split("\n\n")) {
-            if (block.isBlank()) continue;
+            if (block.isBlank() || block.startsWith(":")) continue; // SSE comments: the server's liveness probes
             assertThat(block).startsWith("data: ");
             events.add(block.substring(6));
         }
@@ -211,7 +211,7 @@ class GenerationServerIT {
         StringBuilder streamed = new StringBuilder();
         String finish = null;
         for (String block : post("/v1/chat/completions", req).body().split("\n\n")) {
-            if (block.isBlank() || block.equals("data: [DONE]")) continue;
+            if (block.isBlank() || block.startsWith(":") || block.equals("data: [DONE]")) continue;
             JsonNode choice = JSON.readTree(block.substring(6)).get("choices").get(0);
             if (choice.get("delta").has("content")) streamed.append(choice.get("delta").get("content").asText());
             if (!choice.get("finish_reason").isNull()) finish = choice.get("finish_reason").asText();
