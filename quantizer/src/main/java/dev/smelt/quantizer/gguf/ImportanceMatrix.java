@@ -76,12 +76,13 @@ public record ImportanceMatrix(String file, Map<String, float[]> weights, List<S
                 if (n.endsWith(IMatrix.IN_SUM2_SUFFIX)) sums.put(n.substring(0, n.length() - IMatrix.IN_SUM2_SUFFIX.length()), t);
                 else if (n.endsWith(IMatrix.COUNTS_SUFFIX)) counts.put(n.substring(0, n.length() - IMatrix.COUNTS_SUFFIX.length()), t);
             }
-            if (sums.isEmpty()) throw new SmeltException(path + ": imatrix has no <tensor>.in_sum2 entries");
+            if (sums.isEmpty()) throw new SmeltException(path + ": imatrix has no <tensor>" + IMatrix.IN_SUM2_SUFFIX + " entries");
             Map<String, float[]> weights = new LinkedHashMap<>();
             for (String name : sums.keySet()) {
                 GgufTensorInfo s = sums.get(name);
                 GgufTensorInfo c = counts.get(name);
-                if (c == null) throw new SmeltException(path + ": imatrix has " + name + ".in_sum2 but no " + name + ".counts");
+                if (c == null) throw new SmeltException(path + ": imatrix has " + name + IMatrix.IN_SUM2_SUFFIX + " but no " + name
+                        + IMatrix.COUNTS_SUFFIX);
                 if (s.type() != GgmlType.F32 || c.type() != GgmlType.F32) {
                     throw new SmeltException(path + ": imatrix sums and counts for " + name + " must be F32");
                 }
@@ -96,7 +97,8 @@ public record ImportanceMatrix(String file, Map<String, float[]> weights, List<S
                 weights.put(name, e);
             }
             for (String name : counts.keySet()) {
-                if (!sums.containsKey(name)) throw new SmeltException(path + ": imatrix has " + name + ".counts but no " + name + ".in_sum2");
+                if (!sums.containsKey(name)) throw new SmeltException(path + ": imatrix has " + name + IMatrix.COUNTS_SUFFIX + " but no " + name
+                        + IMatrix.IN_SUM2_SUFFIX);
             }
             return new ImportanceMatrix(path.toString(), weights, datasets, chunks);
         }
