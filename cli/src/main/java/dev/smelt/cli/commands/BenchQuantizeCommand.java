@@ -6,7 +6,7 @@ import dev.smelt.core.SmeltException;
 import dev.smelt.core.model.Architecture;
 import dev.smelt.core.tiny.TinyModelSpec;
 import dev.smelt.core.tiny.TinyModelWriter;
-import dev.smelt.quantizer.bench.QuantizeBenchmark;
+import dev.smelt.bench.quantize.QuantizeBenchmark;
 import dev.smelt.quantizer.mix.QuantMix;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -44,8 +44,8 @@ public final class BenchQuantizeCommand implements Callable<Integer> {
     int runs;
 
     @Option(names = "--llama-quantize", paramLabel = "PATH",
-            description = "llama-quantize binary (default: $SMELT_LLAMA_TOOLS/llama-quantize, else the newest build of "
-                    + "interop/build-llama-tools.sh in ~/.cache/smelt/llama.cpp).")
+            description = "llama-quantize binary (default: the one in -Dsmelt.llama.tools or $SMELT_LLAMA_TOOLS, else the "
+                    + "newest build of interop/build-llama-tools.sh in $SMELT_TOOLS_CACHE/llama.cpp, default ~/.cache/smelt/llama.cpp).")
     Path llamaQuantize;
 
     @Option(names = "--hidden", paramLabel = "H", defaultValue = "1024", description = "Generated model width (default: ${DEFAULT-VALUE}).")
@@ -62,7 +62,7 @@ public final class BenchQuantizeCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         int n = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        Path tool = llamaQuantize != null ? llamaQuantize : findLlamaQuantize();
+        Path tool = llamaQuantize != null ? llamaQuantize : QuantizeBenchmark.llamaQuantize();
         if (!Files.isExecutable(tool)) throw new SmeltException(tool + ": llama-quantize is not an executable file");
         Path scratch = Files.createTempDirectory(dir != null ? dir : Path.of(System.getProperty("java.io.tmpdir")), "smelt-bench-q");
         try {
@@ -95,22 +95,5 @@ public final class BenchQuantizeCommand implements Callable<Integer> {
                 for (Path p : all) Files.deleteIfExists(p);
             }
         }
-    }
-
-    static Path findLlamaQuantize() {
-        String env = System.getenv("SMELT_LLAMA_TOOLS");
-        if (env != null && !env.isBlank()) return Path.of(env, "llama-quantize");
-        Path cache = Path.of(System.getProperty("user.home"), ".cache", "smelt", "llama.cpp");
-        if (Files.isDirectory(cache)) {
-            try (Stream<Path> s = Files.list(cache)) {
-                var found = s.map(b -> b.resolve("bin/llama-quantize")).filter(Files::isExecutable)
-                        .max(Comparator.comparing(p -> p.toFile().lastModified()));
-                if (found.isPresent()) return found.get();
-            } catch (java.io.IOException ignored) {
-                // fall through to the error
-            }
-        }
-        throw new SmeltException("llama-quantize not found: run interop/build-llama-tools.sh, then pass --llama-quantize "
-                + "or set SMELT_LLAMA_TOOLS to its output directory");
     }
 }

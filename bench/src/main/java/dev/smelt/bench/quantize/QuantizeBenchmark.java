@@ -1,4 +1,4 @@
-package dev.smelt.quantizer.bench;
+package dev.smelt.bench.quantize;
 
 import dev.smelt.converter.gguf.GgufReader;
 import dev.smelt.converter.gguf.GgufTensorInfo;
@@ -7,6 +7,7 @@ import dev.smelt.core.SmeltException;
 import dev.smelt.quantizer.gguf.GgufQuantizer;
 import dev.smelt.quantizer.gguf.QuantizeOptions;
 import dev.smelt.quantizer.mix.QuantMix;
+import dev.smelt.testkit.interop.LlamaTools;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,6 +36,15 @@ public final class QuantizeBenchmark {
     private final int threads;
     private final int runs;
     private final Consumer<String> log;
+
+    /**
+     * The llama-quantize that interop/build-llama-tools.sh built, found as the interop tests find it
+     * ({@link LlamaTools}: {@code -Dsmelt.llama.tools} or {@code $SMELT_LLAMA_TOOLS}, else the newest cached build).
+     */
+    public static Path llamaQuantize() {
+        return LlamaTools.binary("llama-quantize").orElseThrow(() -> new SmeltException(
+                LlamaTools.missing("llama-quantize") + ", or give the binary with --llama-quantize"));
+    }
 
     public QuantizeBenchmark(Path input, Path llamaQuantize, Path scratch, int threads, int runs, Consumer<String> log) {
         if (threads < 1) throw new SmeltException("--threads must be >= 1, got " + threads);
