@@ -18,6 +18,7 @@ import dev.smelt.cli.commands.ImatrixCommand;
 import dev.smelt.cli.commands.QuantReportCommand;
 import dev.smelt.cli.commands.QuantizeCommand;
 import dev.smelt.cli.commands.QuickstartCommand;
+import dev.smelt.cli.commands.RecipeCommand;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -50,6 +51,7 @@ import picocli.CommandLine.Command;
             TrainCommand.class,
             MergeCommand.class,
             QuickstartCommand.class,
+            RecipeCommand.class,
         })
 public final class Smelt implements Runnable {
     static {
