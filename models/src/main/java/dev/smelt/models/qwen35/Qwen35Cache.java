@@ -22,6 +22,7 @@ public final class Qwen35Cache implements DecoderCache {
     private final NDArray[] recurrent;
     private final KvBuffer[] attention;
     private int length;
+    private long ropeDelta;
 
     Qwen35Cache(NDManager parent, int numLayers, int batchSize, int contextLimit) {
         this.manager = parent.newSubManager();
@@ -65,6 +66,15 @@ public final class Qwen35Cache implements DecoderCache {
     NDList appendAttention(int layer, NDArray k, NDArray v) {
         if (attention[layer] == null) attention[layer] = new KvBuffer(manager, contextLimit);
         return attention[layer].append(k, v);
+    }
+
+    /** Offset of decoding positions from the cache length (negative after images: they take fewer positions than tokens). */
+    public long ropeDelta() {
+        return ropeDelta;
+    }
+
+    void setRopeDelta(long delta) {
+        ropeDelta = delta;
     }
 
     void advance(int tokens) {

@@ -2,6 +2,7 @@ package dev.smelt.models.qwen35;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -12,6 +13,7 @@ import dev.smelt.core.model.LayerType;
 import dev.smelt.core.model.ModelDirectory;
 import dev.smelt.core.model.Qwen35Config;
 import dev.smelt.core.model.TensorSpec;
+import dev.smelt.core.vision.PixelPatches;
 import dev.smelt.models.DecoderCache;
 import dev.smelt.models.DecoderModel;
 import dev.smelt.models.load.WeightReader;
@@ -38,6 +40,8 @@ public final class Qwen35Model extends DecoderModel<Qwen35Config> {
     private int skipped;
     private int skippedVision;
     private int skippedMtp;
+    private ModelDirectory dir;
+    private VisionEncoder vision;
 
     private Qwen35Model(Qwen35Config c, NDManager manager, DataType dtype) {
         super(c, manager, dtype, c.weightPrefix() + "embed_tokens");
@@ -61,6 +65,7 @@ public final class Qwen35Model extends DecoderModel<Qwen35Config> {
         try (WeightReader w = new WeightReader(dir, manager, dtype);
                 WeightReader w32 = new WeightReader(dir, manager, DataType.FLOAT32)) {
             Qwen35Model m = new Qwen35Model(c, manager, dtype);
+            m.dir = dir;
             Set<String> known = new HashSet<>();
             for (TensorSpec s : c.tensorSpecs()) known.add(s.name());
             m.embed.setWeight(w.load(m.embed.moduleName() + ".weight"));
@@ -126,6 +131,103 @@ public final class Qwen35Model extends DecoderModel<Qwen35Config> {
         for (Qwen35Layer l : layers) if (l.linearAttn != null) l.linearAttn.useRule(naiveRecurrence, chunk);
     }
 
+    /** True when the checkpoint has a vision tower ({@code vision_config}) and so takes images. */
+    public boolean acceptsImages() {
+        return config.hasVision();
+    }
+
+    /**
+     * The vision tower, loaded from the checkpoint on first use (text-only runs never load it).
+     *
+     * @throws SmeltException when the model has no vision tower
+     */
+    public synchronized VisionEncoder visionEncoder() {
+        if (vision == null) {
+            if (dir == null) throw new SmeltException("this model was not loaded from a directory; it has no vision tower");
+            vision = VisionEncoder.load(dir, config, manager);
+        }
+        return vision;
+    }
+
+    /** The token the processor repeats once per merged image token ({@code image_token_id}). */
+    public int imageTokenId() {
+        if (!config.hasVision()) throw new SmeltException("this model has no vision tower (config.json has no vision_config)");
+        return config.visionTokens().imageTokenId();
+    }
+
+    /**
+     * Logits {@code [1, T, V]} of a full forward over one prompt with images: {@code ids} holds each image's
+     * placeholder run (image_token_id repeated {@link PixelPatches#numTokens()} times), the images' embeddings replace
+     * those rows in order, and image tokens get their (t, h, w) rotary positions.
+     */
+    public NDArray logitsWithImages(ParameterStore ps, NDArray ids, List<PixelPatches> images) {
+        NDManager m = ids.getManager();
+        long t = ids.getShape().get(1);
+        MultimodalPositions mp = positionsFor(ids, images, 0);
+        NDArray mask = Attention.causalMask(m, 0, t);
+        return run(ps, ids, embedWithImages(ps, ids, images), positionArray(m, mp), mask, Packing.NONE, null, false, false);
+    }
+
+    /**
+     * {@link #step} for a chunk that contains images (usually the prompt): as {@link #logitsWithImages}, after the
+     * tokens already in the cache; records the rope delta so later steps continue at the right positions.
+     */
+    public NDArray stepWithImages(ParameterStore ps, NDArray ids, DecoderCache cache, boolean lastOnly, List<PixelPatches> images) {
+        if (images.isEmpty()) return step(ps, ids, cache, lastOnly);
+        if (!(cache instanceof Qwen35Cache c)) throw new IllegalArgumentException("cache was not made by this model");
+        NDManager m = ids.getManager();
+        long t = ids.getShape().get(1);
+        long past = c.length();
+        MultimodalPositions mp = positionsFor(ids, images, past + c.ropeDelta());
+        NDArray mask = t == 1 ? null : Attention.causalMask(m, past, t);
+        NDArray out = run(ps, ids, embedWithImages(ps, ids, images), positionArray(m, mp), mask, Packing.NONE, c, lastOnly, false);
+        c.advance((int) t);
+        c.setRopeDelta(mp.next() - c.length());
+        return out;
+    }
+
+    private MultimodalPositions positionsFor(NDArray ids, List<PixelPatches> images, long start) {
+        if (ids.getShape().get(0) != 1) throw new IllegalArgumentException("images are supported for batch size 1");
+        List<int[]> grids = new ArrayList<>();
+        for (PixelPatches p : images) {
+            grids.add(new int[] {p.gridT() * p.gridH() / p.mergeSize(), p.gridW() / p.mergeSize()});
+        }
+        return MultimodalPositions.of(ids.toLongArray(), imageTokenId(), grids, start);
+    }
+
+    private static NDArray positionArray(NDManager m, MultimodalPositions mp) {
+        long[][] p = mp.positions();
+        int t = p[0].length;
+        long[] flat = new long[3 * t];
+        for (int a = 0; a < 3; a++) System.arraycopy(p[a], 0, flat, a * t, t);
+        return m.create(flat, new Shape(3, 1, t));
+    }
+
+    /** Token embeddings with the image placeholder rows replaced by the images' embeddings, in order. */
+    private NDArray embedWithImages(ParameterStore ps, NDArray ids, List<PixelPatches> images) {
+        NDManager m = ids.getManager();
+        long[] flatIds = ids.toLongArray();
+        int t = flatIds.length, image = imageTokenId();
+        NDArray h = embed.apply(ps, ids, false); // [1, T, H]
+        NDList rows = new NDList();
+        rows.add(h.reshape(t, config.hiddenSize()));
+        VisionEncoder enc = visionEncoder();
+        long total = 0;
+        for (PixelPatches p : images) {
+            NDArray e = enc.encode(p, m);
+            rows.add(e.getDataType() == dtype ? e : e.toType(dtype, false));
+            total += p.numTokens();
+        }
+        long[] gather = new long[t];
+        long k = 0;
+        for (int i = 0; i < t; i++) gather[i] = flatIds[i] == image ? t + k++ : i;
+        if (k != total) {
+            throw new SmeltException("the prompt has " + k + " image placeholder tokens but the images make " + total);
+        }
+        NDArray all = NDArrays.concat(rows, 0);
+        return all.get(m.create(gather)).reshape(1, t, config.hiddenSize());
+    }
+
     /** Layer kinds in order, as config.json {@code layer_types} lists them. */
     public List<LayerType> layerTypes() {
         return config.layerTypes();
@@ -136,7 +238,7 @@ public final class Qwen35Model extends DecoderModel<Qwen35Config> {
         NDArray positions = positionsFor(inputIds, positionIds, segmentIds);
         NDArray mask = maskFor(inputIds, segmentIds);
         Packing packing = segmentIds != null ? Packing.of(segmentIds, config.linearConvKernel()) : Packing.NONE;
-        return run(ps, inputIds, positions, mask, packing, null, false, training);
+        return run(ps, inputIds, null, positions, mask, packing, null, false, training);
     }
 
     @Override
@@ -150,16 +252,17 @@ public final class Qwen35Model extends DecoderModel<Qwen35Config> {
         NDManager m = inputIds.getManager();
         long t = inputIds.getShape().get(1);
         long past = c.length();
-        NDArray positions = m.arange(past, past + t, 1, DataType.INT64).reshape(1, t);
+        long start = past + c.ropeDelta();
+        NDArray positions = m.arange(start, start + t, 1, DataType.INT64).reshape(1, t);
         NDArray mask = t == 1 ? null : Attention.causalMask(m, past, t);
-        NDArray out = run(ps, inputIds, positions, mask, Packing.NONE, c, lastOnly, false);
+        NDArray out = run(ps, inputIds, null, positions, mask, Packing.NONE, c, lastOnly, false);
         c.advance((int) t);
         return out;
     }
 
-    private NDArray run(ParameterStore ps, NDArray ids, NDArray positions, NDArray mask, Packing packing,
+    private NDArray run(ParameterStore ps, NDArray ids, NDArray embedded, NDArray positions, NDArray mask, Packing packing,
             Qwen35Cache cache, boolean lastOnly, boolean training) {
-        NDArray h = embed.apply(ps, ids, training);
+        NDArray h = embedded != null ? embedded : embed.apply(ps, ids, training);
         NDList rope = mrope.tables(positions, dtype);
         for (int i = 0; i < layers.size(); i++) {
             h = layers.get(i).apply(ps, h, packing, rope, mask, cache, i, training);
@@ -177,6 +280,15 @@ public final class Qwen35Model extends DecoderModel<Qwen35Config> {
         Shape hidden = new Shape(ids.get(0), ids.get(1), config.hiddenSize());
         for (Qwen35Layer l : layers) l.initialize(m, dataType, hidden);
         initializeEnds(m, dataType, ids, hidden);
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (vision != null) vision.close();
+            vision = null;
+        }
+        super.close();
     }
 
     @Override

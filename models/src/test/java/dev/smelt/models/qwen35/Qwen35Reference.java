@@ -18,13 +18,29 @@ final class Qwen35Reference {
         this.w = weights;
     }
 
+    /** (t, h, w) positions per token for the current forward; null: text positions 0..T-1. */
+    private long[][] mpos;
+
     /** Logits [T][V] for one sequence at positions 0..T-1. */
     double[][] logits(int[] tokens) {
+        return logits(tokens, null, null, -1);
+    }
+
+    /**
+     * Logits with image rows: the rows of {@code tokens == imageToken} take {@code imageRows} in order, and token i
+     * sits at (positions[0][i], positions[1][i], positions[2][i]) on the interleaved mRoPE streams.
+     */
+    double[][] logits(int[] tokens, double[][] imageRows, long[][] positions, int imageToken) {
+        mpos = positions;
         int t = tokens.length, hs = c.hiddenSize();
         String p = c.weightPrefix();
         double[][] h = new double[t][hs];
         float[] emb = w.get(p + "embed_tokens.weight");
-        for (int i = 0; i < t; i++) for (int j = 0; j < hs; j++) h[i][j] = emb[tokens[i] * hs + j];
+        int img = 0;
+        for (int i = 0; i < t; i++) {
+            if (imageRows != null && tokens[i] == imageToken) h[i] = imageRows[img++].clone();
+            else for (int j = 0; j < hs; j++) h[i][j] = emb[tokens[i] * hs + j];
+        }
         for (int l = 0; l < c.numLayers(); l++) {
             String lp = p + "layers." + l + ".";
             double[][] u = new double[t][];
@@ -147,7 +163,9 @@ final class Qwen35Reference {
         double[] y = x.clone();
         int half = rot / 2;
         for (int i = 0; i < half; i++) {
-            double ang = pos / Math.pow(c.ropeTheta(), 2.0 * i / rot);
+            int stream = i % 3 == 1 && i < 3 * c.mropeSection().get(1) ? 1 : i % 3 == 2 && i < 3 * c.mropeSection().get(2) ? 2 : 0;
+            double at = mpos == null ? pos : mpos[stream][pos];
+            double ang = at / Math.pow(c.ropeTheta(), 2.0 * i / rot);
             double cos = Math.cos(ang), sin = Math.sin(ang);
             y[i] = x[i] * cos - x[i + half] * sin;
             y[i + half] = x[i + half] * cos + x[i] * sin;
