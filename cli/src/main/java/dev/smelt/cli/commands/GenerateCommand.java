@@ -4,7 +4,9 @@ import dev.smelt.cli.GlobalOptions;
 import dev.smelt.cli.UsageErrorHandler;
 import dev.smelt.core.SmeltException;
 import dev.smelt.core.chat.ChatMessage;
+import dev.smelt.core.vision.RgbImage;
 import dev.smelt.models.generate.GenerationResult;
+import dev.smelt.models.generate.ImagePrompt;
 import dev.smelt.models.generate.LanguageModel;
 import dev.smelt.models.generate.SamplingOverrides;
 import dev.smelt.models.generate.SamplingParams;
@@ -59,6 +61,11 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--system", paramLabel = "TEXT", description = "System message for --chat.")
     String system;
 
+    @Option(names = "--image", paramLabel = "FILE",
+            description = "An image (PNG or JPEG) placed before the --chat text; repeat for several. Qwen3.5 checkpoints with "
+                    + "their vision tower only.")
+    List<Path> images = new ArrayList<>();
+
     @Option(names = "--max-new-tokens", paramLabel = "N", description = "Most tokens to generate (default: generation_config.json, else 512).")
     Integer maxNewTokens;
 
@@ -88,9 +95,12 @@ public final class GenerateCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         if (system != null && input.chat == null) throw new SmeltException("--system needs --chat");
+        if (!images.isEmpty() && input.chat == null) throw new SmeltException("--image needs --chat (the image goes into the user message)");
         checkRanges();
+        List<RgbImage> pictures = new ArrayList<>();
+        for (Path p : images) pictures.add(RgbImage.read(p)); // unreadable or oversize images fail before the model loads
         try (LanguageModel lm = runtime.load(err)) {
-            long[] prompt = promptIds(lm);
+            ImagePrompt prompt = lm.withImages(promptIds(lm), pictures);
             SamplingParams params = new SamplingOverrides(maxNewTokens, temperature, topP, topK, repetitionPenalty, seed)
                     .applyTo(lm.defaultSampling(null));
             if (ignoreEos) params = params.withStopTokenIds(List.of());
@@ -136,7 +146,7 @@ public final class GenerateCommand implements Callable<Integer> {
         if (input.chat != null) {
             List<ChatMessage> messages = new ArrayList<>();
             if (system != null) messages.add(ChatMessage.system(system));
-            messages.add(ChatMessage.user(input.chat));
+            messages.add(images.isEmpty() ? ChatMessage.user(input.chat) : lm.userWithImages(input.chat, images.size()));
             return lm.encodeChat(messages);
         }
         String text = input.prompt;

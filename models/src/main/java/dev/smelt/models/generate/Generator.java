@@ -5,8 +5,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.ParameterStore;
 import dev.smelt.core.SmeltException;
+import dev.smelt.core.vision.PixelPatches;
 import dev.smelt.models.CausalLM;
 import dev.smelt.models.DecoderCache;
+import dev.smelt.models.qwen35.Qwen35Model;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -45,7 +47,19 @@ public final class Generator {
         }
     }
 
-    public synchronized GenerationResult generate(long[] promptIds, SamplingParams params, TokenStreamer streamer) {
+    public GenerationResult generate(long[] promptIds, SamplingParams params, TokenStreamer streamer) {
+        return generate(promptIds, List.of(), params, streamer);
+    }
+
+    /**
+     * Generation from a prompt whose image placeholders (already repeated per image token) take {@code images}'
+     * embeddings in order; the model must take images ({@link Qwen35Model#acceptsImages()}).
+     */
+    public synchronized GenerationResult generate(long[] promptIds, List<PixelPatches> images, SamplingParams params,
+            TokenStreamer streamer) {
+        if (!images.isEmpty() && !(model instanceof Qwen35Model q && q.acceptsImages())) {
+            throw new SmeltException("this model takes no images (only Qwen3.5 checkpoints with a vision tower do)");
+        }
         checkPromptLength(promptIds.length);
         int vocab = model.config().vocabSize();
         for (long id : promptIds) {
@@ -74,7 +88,9 @@ public final class Generator {
                 float[] logits;
                 try (NDManager step = session.newSubManager()) {
                     NDArray ids = step.create(next).reshape(1, next.length);
-                    NDArray out2 = model.step(ps, ids, cache, true);
+                    NDArray out2 = i == 0 && !images.isEmpty()
+                            ? ((Qwen35Model) model).stepWithImages(ps, ids, cache, true, images)
+                            : model.step(ps, ids, cache, true);
                     logits = out2.toType(DataType.FLOAT32, false).toFloatArray();
                 }
                 int token = sampler.next(logits, seen);

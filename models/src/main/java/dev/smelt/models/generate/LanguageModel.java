@@ -8,8 +8,15 @@ import dev.smelt.core.chat.ChatTemplate;
 import dev.smelt.core.chat.ChatTemplateKwargs;
 import dev.smelt.core.model.GenerationConfig;
 import dev.smelt.core.model.ModelDirectory;
+import dev.smelt.core.model.Qwen35Config;
+import dev.smelt.core.vision.ImagePreprocessor;
+import dev.smelt.core.vision.ImageProcessorConfig;
+import dev.smelt.core.vision.PixelPatches;
+import dev.smelt.core.vision.RgbImage;
 import dev.smelt.models.CausalLM;
 import dev.smelt.models.ModelLoader;
+import dev.smelt.models.qwen35.Qwen35Model;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -27,6 +34,7 @@ public final class LanguageModel implements AutoCloseable {
     private final List<Integer> stopIds;
     private ChatTemplate chatTemplate;
     private ChatTemplateKwargs chatTemplateKwargs = ChatTemplateKwargs.NONE;
+    private ImagePreprocessor imagePreprocessor;
 
     public LanguageModel(ModelDirectory dir, CausalLM model, GenerationTokenizer tokenizer) {
         this.dir = dir;
@@ -104,6 +112,73 @@ public final class LanguageModel implements AutoCloseable {
         return chatTemplate.render(messages, true, chatTemplateKwargs.overriddenBy(request).values());
     }
 
+    /** True when the model has a vision tower and takes images (a Qwen3.5 checkpoint with vision_config). */
+    public boolean acceptsImages() {
+        return model instanceof Qwen35Model q && q.acceptsImages();
+    }
+
+    /**
+     * What a chat template renders for one image (Qwen3.5: {@code <|vision_start|><|image_pad|><|vision_end|>}); put it
+     * into a message's content where the image goes, then {@link #withImages} expands it.
+     *
+     * @throws SmeltException when the model takes no images
+     */
+    public String imagePlaceholder() {
+        requireImages();
+        return "<|vision_start|><|image_pad|><|vision_end|>";
+    }
+
+    /** The checkpoint's image processor (preprocessor_config.json), read on first use. */
+    public synchronized ImagePreprocessor imagePreprocessor() {
+        requireImages();
+        if (imagePreprocessor == null) imagePreprocessor = new ImagePreprocessor(ImageProcessorConfig.read(dir.path()));
+        return imagePreprocessor;
+    }
+
+    private void requireImages() {
+        if (!acceptsImages()) {
+            throw new SmeltException(dir.path() + ": this model takes no images (config.json has no vision_config; "
+                    + "only Qwen3.5 checkpoints with their vision tower do)");
+        }
+    }
+
+    /**
+     * Preprocesses {@code images} and repeats the i-th image placeholder token of {@code ids} once per merged token of
+     * the i-th image (what the Hugging Face processor does). The number of placeholders must equal the number of images.
+     */
+    public ImagePrompt withImages(long[] ids, List<RgbImage> images) {
+        if (images.isEmpty()) return new ImagePrompt(ids, List.of());
+        requireImages();
+        int pad = ((Qwen35Config) model.config()).visionTokens().imageTokenId();
+        int found = 0;
+        for (long id : ids) if (id == pad) found++;
+        if (found != images.size()) {
+            throw new SmeltException("the prompt has " + found + " image placeholder(s) (token " + pad + ") but "
+                    + images.size() + " image(s) were given");
+        }
+        List<PixelPatches> patches = new ArrayList<>();
+        for (RgbImage img : images) patches.add(imagePreprocessor().process(img));
+        int total = ids.length - found;
+        for (PixelPatches p : patches) total += p.numTokens();
+        long[] out = new long[total];
+        int o = 0, k = 0;
+        for (long id : ids) {
+            if (id != pad) {
+                out[o++] = id;
+                continue;
+            }
+            for (int i = 0; i < patches.get(k).numTokens(); i++) out[o++] = pad;
+            k++;
+        }
+        return new ImagePrompt(out, patches);
+    }
+
+    /** A user turn with {@code images} before {@code text} (the order transformers' chat examples use). */
+    public ChatMessage userWithImages(String text, int images) {
+        if (images == 0) return ChatMessage.user(text);
+        return ChatMessage.user(imagePlaceholder().repeat(images) + text);
+    }
+
     /** The model author's sampling defaults (generation_config.json), stopping at the EOS ids. */
     public SamplingParams defaultSampling(Integer maxNewTokens) {
         GenerationConfig g = dir.generationConfig();
@@ -114,6 +189,11 @@ public final class LanguageModel implements AutoCloseable {
 
     public GenerationResult generate(long[] promptIds, SamplingParams params, TokenStreamer streamer) {
         return generator.generate(promptIds, params, streamer);
+    }
+
+    /** Generation from a prompt with images ({@link #withImages}). */
+    public GenerationResult generate(ImagePrompt prompt, SamplingParams params, TokenStreamer streamer) {
+        return generator.generate(prompt.ids(), prompt.images(), params, streamer);
     }
 
     @Override
