@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -42,6 +44,10 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--name", paramLabel = "NAME", description = "Model name reported to clients (default: the directory name).")
     String name;
 
+    @Option(names = "--allow-local-images", paramLabel = "DIR",
+            description = "Accept file: image URLs for files under DIR (default: only data: URLs; remote URLs are never fetched).")
+    Path allowLocalImages;
+
     /**
      * On SIGTERM the generation in progress may run this long before it is cut (answering with what it has);
      * requests still queued are answered 503 at once.
@@ -52,11 +58,15 @@ public final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         UsageErrorHandler.require(port >= 0 && port <= 65535, spec, "--port must be 0..65535, got " + port);
         requireFreePort();
+        if (allowLocalImages != null && !Files.isDirectory(allowLocalImages)) {
+            throw new SmeltException(allowLocalImages + ": --allow-local-images needs an existing directory");
+        }
         PrintWriter err = spec.commandLine().getErr();
         LanguageModel lm = runtime.load(err);
         GenerationServer server;
         try {
             server = GenerationServer.start(lm, name != null ? name : runtime.displayName(), host, port, 8);
+            if (allowLocalImages != null) server.allowLocalImages(allowLocalImages);
         } catch (RuntimeException e) {
             lm.close();
             throw e;

@@ -9,7 +9,9 @@ import com.sun.net.httpserver.HttpServer;
 import dev.smelt.core.SmeltException;
 import dev.smelt.core.chat.ChatMessage;
 import dev.smelt.core.chat.ChatTemplateKwargs;
+import dev.smelt.core.vision.RgbImage;
 import dev.smelt.models.generate.GenerationResult;
+import dev.smelt.models.generate.ImagePrompt;
 import dev.smelt.models.generate.LanguageModel;
 import dev.smelt.models.generate.SamplingOverrides;
 import dev.smelt.models.generate.SamplingParams;
@@ -20,9 +22,14 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.FileSystemNotFoundException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -74,6 +81,7 @@ public final class GenerationServer implements AutoCloseable {
     private volatile Thread running; // the thread generating right now, cut at the end of a shutdown's grace period
     private volatile int progress; // tokens the running generation has produced so far
     private volatile Consumer<Finished> listener = f -> { };
+    private volatile Path localImages; // file: image URLs are read only under this directory (null: refused)
 
     /**
      * How a request finds out that its client has gone (see {@link ClientLink}): after waiting or generating for
@@ -224,7 +232,8 @@ public final class GenerationServer implements AutoCloseable {
         checkPrompt(ids.length);
         SamplingParams params = sampling(body, generateLimit(body, ids.length), ids.length);
         StopStrings stops = stops(body);
-        GenerationResult r = runExclusive("/generate", new ClientLink(ex, heartbeat, false), ids, params, collector(stops));
+        GenerationResult r = runExclusive("/generate", new ClientLink(ex, heartbeat, false), new ImagePrompt(ids, List.of()),
+                params, collector(stops));
         ObjectNode o = JSON.createObjectNode().put("response", text(r, stops)).put("finish_reason", r.stopReason().openAiName())
                 .put("prompt_tokens", r.promptTokens()).put("completion_tokens", r.tokenIds().size());
         sendJson(ex, 200, o);
@@ -233,15 +242,17 @@ public final class GenerationServer implements AutoCloseable {
     private void chat(HttpExchange ex, JsonNode body) throws IOException {
         RequestFields.check(body, RequestFields.CHAT);
         checkModel(body);
-        List<ChatMessage> messages = messages(body);
+        List<RgbImage> images = new ArrayList<>();
+        List<ChatMessage> messages = messages(body, images);
         boolean stream = body.has("stream") && body.get("stream").asBoolean(false);
         ChatTemplateKwargs kwargs = templateKwargs(body);
-        long[] ids;
+        ImagePrompt prompt;
         try {
-            ids = lm.encodeChat(messages, kwargs);
+            prompt = lm.withImages(lm.encodeChat(messages, kwargs), images);
         } catch (SmeltException e) {
             throw new BadRequest(e.getMessage(), "messages");
         }
+        long[] ids = prompt.ids();
         checkPrompt(ids.length);
         String maxField = body.hasNonNull("max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
         SamplingParams params = sampling(body, limitField(body, maxField), ids.length);
@@ -249,7 +260,7 @@ public final class GenerationServer implements AutoCloseable {
         String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
         long created = System.currentTimeMillis() / 1000;
         if (!stream) {
-            GenerationResult r = runExclusive("/v1/chat/completions", new ClientLink(ex, heartbeat, false), ids, params,
+            GenerationResult r = runExclusive("/v1/chat/completions", new ClientLink(ex, heartbeat, false), prompt, params,
                     collector(stops));
             ObjectNode o = JSON.createObjectNode().put("id", id).put("object", "chat.completion").put("created", created)
                     .put("model", modelName);
@@ -288,7 +299,7 @@ public final class GenerationServer implements AutoCloseable {
                 }
             }
         };
-        GenerationResult r = runExclusive("/v1/chat/completions", link, ids, params, streamer);
+        GenerationResult r = runExclusive("/v1/chat/completions", link, prompt, params, streamer);
         String tail = stops.finish();
         if (!tail.isEmpty()) sendEvent(out, chunk(id, created, JSON.createObjectNode().put("content", tail), null));
         ObjectNode last = chunk(id, created, JSON.createObjectNode(), r.stopReason().openAiName());
@@ -303,8 +314,9 @@ public final class GenerationServer implements AutoCloseable {
      * client meanwhile: a gone client's request leaves the queue ({@link ClientGone}) or its generation stops at the
      * next token.
      */
-    private GenerationResult runExclusive(String path, ClientLink link, long[] ids, SamplingParams params,
+    private GenerationResult runExclusive(String path, ClientLink link, ImagePrompt prompt, SamplingParams params,
             TokenStreamer inner) {
+        long[] ids = prompt.ids();
         long pollMillis = Math.max(1, Math.min(50, heartbeat.every().toMillis()));
         waiting.incrementAndGet();
         try {
@@ -345,7 +357,7 @@ public final class GenerationServer implements AutoCloseable {
                     return link.gone() || inner.stopRequested();
                 }
             };
-            GenerationResult r = lm.generate(ids, params, watched);
+            GenerationResult r = lm.generate(prompt, params, watched);
             boolean gone = link.gone();
             listener.accept(new Finished(path, gone ? CLIENT_GONE : r.stopReason().openAiName(), true, r.promptTokens(),
                     r.tokenIds().size()));
@@ -498,7 +510,74 @@ public final class GenerationServer implements AutoCloseable {
         return new ChatTemplateKwargs(values);
     }
 
-    private static List<ChatMessage> messages(JsonNode body) {
+    /**
+     * Lets {@code file:} image URLs read images under {@code dir} (and nowhere else); without it they are refused.
+     * {@code data:} URLs are always accepted; remote URLs never are (the server fetches nothing).
+     */
+    public void allowLocalImages(Path dir) {
+        try {
+            localImages = dir == null ? null : dir.toRealPath();
+        } catch (IOException e) {
+            throw new SmeltException(dir + ": cannot use as the local image directory: " + e.getMessage());
+        }
+    }
+
+    private RgbImage image(int i, int j, JsonNode part) {
+        String where = "messages[" + i + "].content[" + j + "]";
+        JsonNode u = part.get("image_url");
+        String url = u == null ? null : u.isTextual() ? u.asText() : u.path("url").isTextual() ? u.get("url").asText() : null;
+        if (url == null) throw new BadRequest(where + ".image_url.url must be a string", "messages");
+        if (!lm.acceptsImages()) {
+            throw new BadRequest(where + ": this model takes no images (it has no vision tower)", "messages");
+        }
+        if (url.startsWith("data:")) {
+            int comma = url.indexOf(',');
+            String meta = comma < 0 ? "" : url.substring(5, comma);
+            if (comma < 0 || !meta.endsWith(";base64")) {
+                throw new BadRequest(where + ": data URLs must be base64 (data:image/png;base64,...)", "messages");
+            }
+            byte[] bytes;
+            try {
+                bytes = Base64.getDecoder().decode(url.substring(comma + 1).replaceAll("\\s", ""));
+            } catch (IllegalArgumentException e) {
+                throw new BadRequest(where + ": the data URL is not valid base64", "messages");
+            }
+            return decodeImage(bytes, where);
+        }
+        if (url.startsWith("file:")) {
+            Path root = localImages;
+            if (root == null) {
+                throw new BadRequest(where + ": file: image URLs are refused (start smelt serve with --allow-local-images DIR)",
+                        "messages");
+            }
+            Path file;
+            try {
+                file = Path.of(URI.create(url)).toRealPath();
+            } catch (IOException | IllegalArgumentException | FileSystemNotFoundException e) {
+                throw new BadRequest(where + ": cannot read image " + url, "messages");
+            }
+            if (!file.startsWith(root)) {
+                throw new BadRequest(where + ": " + url + " is outside the allowed image directory", "messages");
+            }
+            try {
+                return decodeImage(Files.readAllBytes(file), where);
+            } catch (IOException e) {
+                throw new BadRequest(where + ": cannot read image " + url, "messages");
+            }
+        }
+        throw new BadRequest(where + ": only data: URLs (and file: URLs with --allow-local-images) are accepted; "
+                + "the server fetches no remote images", "messages");
+    }
+
+    private static RgbImage decodeImage(byte[] bytes, String where) {
+        try {
+            return RgbImage.decode(bytes, where);
+        } catch (SmeltException e) {
+            throw new BadRequest(e.getMessage(), "messages");
+        }
+    }
+
+    private List<ChatMessage> messages(JsonNode body, List<RgbImage> images) {
         JsonNode arr = body.get("messages");
         if (arr == null || !arr.isArray() || arr.isEmpty()) throw new BadRequest("\"messages\" must be a non-empty array");
         List<ChatMessage> out = new ArrayList<>();
@@ -519,15 +598,23 @@ public final class GenerationServer implements AutoCloseable {
                 text = content.asText();
             } else if (content.isArray()) {
                 StringBuilder sb = new StringBuilder();
+                int j = 0;
                 for (JsonNode part : content) {
-                    if (!"text".equals(part.path("type").asText()) || !part.path("text").isTextual()) {
-                        throw new BadRequest("messages[" + i + "].content: only {\"type\": \"text\"} parts are supported");
+                    String type = part.path("type").asText();
+                    if (type.equals("image_url")) {
+                        images.add(image(i, j, part));
+                        sb.append(lm.imagePlaceholder());
+                    } else if (type.equals("text") && part.path("text").isTextual()) {
+                        sb.append(part.get("text").asText());
+                    } else {
+                        throw new BadRequest("messages[" + i + "].content[" + j + "]: only {\"type\": \"text\"} and "
+                                + "{\"type\": \"image_url\"} parts are supported");
                     }
-                    sb.append(part.get("text").asText());
+                    j++;
                 }
                 text = sb.toString();
             } else {
-                throw new BadRequest("messages[" + i + "].content must be a string or an array of text parts");
+                throw new BadRequest("messages[" + i + "].content must be a string or an array of text / image_url parts");
             }
             Map<String, Object> extra = new LinkedHashMap<>();
             Iterator<Map.Entry<String, JsonNode>> it = m.fields();
