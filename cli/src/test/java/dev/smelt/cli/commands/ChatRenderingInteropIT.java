@@ -1,8 +1,6 @@
 package dev.smelt.cli.commands;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,10 +12,10 @@ import dev.smelt.core.chat.ChatTemplate;
 import dev.smelt.core.chat.ChatTemplateKwargs;
 import dev.smelt.core.model.ModelDirectory;
 import dev.smelt.models.generate.GenerationTokenizer;
+import dev.smelt.testkit.cli.CliRunner;
+import dev.smelt.testkit.cli.CliRunner.Result;
 import dev.smelt.testkit.interop.InteropTool;
 import dev.smelt.testkit.interop.LlamaCppHarness;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,17 +48,12 @@ class ChatRenderingInteropIT {
 
     @TempDir Path tmp;
 
-    record Result(int code, String out, String err) {}
-
-    static Result smelt(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Smelt.run(new PrintWriter(out), new PrintWriter(err), args);
-        return new Result(code, out.toString(), err.toString());
-    }
+    static final CliRunner SMELT = new CliRunner(Smelt::run);
+    /** Looked up only for the last part of the test (not a registered extension: the Smelt part runs without it). */
+    static final InteropTool<LlamaCppHarness> LLAMA = InteropTool.llamaCpp();
 
     static Result ok(String... args) {
-        Result r = smelt(args);
+        Result r = SMELT.run(args);
         assertThat(r.code()).as(String.join(" ", args) + "\n" + r.err()).isZero();
         return r;
     }
@@ -105,11 +98,7 @@ class ChatRenderingInteropIT {
 
         Path gguf = tmp.resolve("merged.gguf");
         ok("--quiet", "convert", "gguf", "--model", merged.toString(), "--out", gguf.toString(), "--type", "f32");
-        LlamaCppHarness harness = LlamaCppHarness.locate().orElse(null);
-        if (harness == null) {
-            if (InteropTool.required()) fail("interop required but " + LlamaCppHarness.missingReason());
-            assumeTrue(false, "skipping the llama.cpp chat: " + LlamaCppHarness.missingReason());
-        }
+        LlamaCppHarness harness = LLAMA.require();
         List<String> questions = new ArrayList<>();
         for (String[] qa : QA) questions.add(qa[0]);
         JsonNode chat = harness.run("llama-chat.mjs", List.of(gguf.toAbsolutePath().toString(), "--questions",

@@ -7,20 +7,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.smelt.core.model.Architecture;
 import dev.smelt.core.tiny.TinyModelSpec;
 import dev.smelt.core.tiny.TinyModelWriter;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,41 +33,23 @@ class ServeSoakIT {
     void residentMemoryStaysFlatAcrossLongRequests() throws Exception {
         Path model = tmp.resolve("m");
         TinyModelWriter.write(TinyModelSpec.builder(Architecture.QWEN3).seed(3).build(), model);
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process p = new ProcessBuilder(List.of(java.toString(), "-Xmx128m", "-Dai.djl.offline=true", "-cp",
-                System.getProperty("java.class.path"), "dev.smelt.cli.Smelt", "serve", "--model", model.toString(),
-                "--port", "0", "--threads", "1")).redirectErrorStream(true).start();
-        try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-            Pattern listening = Pattern.compile("on http://127\\.0\\.0\\.1:(\\d+) ");
-            int port = -1;
-            for (String line; port < 0 && (line = out.readLine()) != null; ) {
-                Matcher m = listening.matcher(line);
-                if (m.find()) port = Integer.parseInt(m.group(1));
-            }
-            assertThat(port).isPositive();
-            Thread drain = new Thread(() -> out.lines().forEach(l -> { }));
-            drain.setDaemon(true);
-            drain.start();
+        try (ServeProcess serve = ServeProcess.start(model, "128m")) {
             HttpClient http = HttpClient.newHttpClient();
             List<Long> rss = new ArrayList<>();
             for (int i = 0; i < REQUESTS; i++) {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/generate"))
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(serve.url("/generate")))
                         .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\":\"hello\",\"max_new_tokens\":" + TOKENS
                                 + ",\"temperature\":0}")).build(), HttpResponse.BodyHandlers.ofString());
                 assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
                 JsonNode body = JSON.readTree(r.body());
                 assertThat(body.get("completion_tokens").asInt()).as("greedy output runs to the limit").isEqualTo(TOKENS);
-                rss.add(rssKib(p.pid()));
+                rss.add(rssKib(serve.process.pid()));
             }
             // the first requests warm up the JVM heap (capped at 128 MiB) and native allocator pools
             long growth = rss.get(REQUESTS - 1) - rss.get(1);
             assertThat(growth).as("RSS (KiB) after each request: " + rss).isLessThan(64 * 1024);
             assertThat(rss.get(REQUESTS - 1)).as("RSS (KiB) after each request: " + rss).isLessThan(640 * 1024);
-            p.destroy();
-            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        } finally {
-            p.destroyForcibly();
+            assertThat(serve.terminate(30)).isTrue();
         }
     }
 

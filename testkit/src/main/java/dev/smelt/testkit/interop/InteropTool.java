@@ -91,6 +91,16 @@ public final class InteropTool<T> implements BeforeAllCallback, BeforeEachCallba
         return tool;
     }
 
+    /**
+     * Looks the tool up now and returns it, skipping or failing the running test as the extension would: for a test
+     * whose first part needs no interop tool (it runs without one) and whose last part checks against it. Such a tool
+     * is held on a static field without {@code @RegisterExtension}.
+     */
+    public synchronized T require() throws Exception {
+        check();
+        return tool;
+    }
+
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
         check();
