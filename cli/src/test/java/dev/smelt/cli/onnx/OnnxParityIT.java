@@ -9,6 +9,7 @@ import ai.djl.training.ParameterStore;
 import dev.smelt.cli.Smelt;
 import dev.smelt.core.model.Architecture;
 import dev.smelt.core.model.DenseConfig;
+import dev.smelt.core.model.ModelConfig;
 import dev.smelt.core.model.ModelDirectory;
 import dev.smelt.core.tiny.TinyModelSpec;
 import dev.smelt.core.tiny.TinyModelWriter;
@@ -46,7 +47,10 @@ class OnnxParityIT {
     @ParameterizedTest(name = "{0} {1}")
     // fp16: the issue asked for 2e-2; measured 0.055-0.066 on these logits (|x| up to 16, where one fp16 step is
     // 0.0156), while Smelt's own fp16 forward is 0.022-0.026 from its fp32 one. The greedy path must still agree.
-    @CsvSource({"llama,fp32,1e-4", "qwen2,fp32,1e-4", "qwen3,fp32,1e-4", "llama,fp16,1e-1", "qwen2,fp16,1e-1", "qwen3,fp16,1e-1"})
+    // qwen3_5 fp32 measured 9.6e-5 (the export runs the delta rule token by token, Smelt's prefill chunk-wise);
+    // qwen3_5 fp16 0.26 (Smelt's fp16 path runs the causal conv and keeps its state in float16, the export in float32)
+    @CsvSource({"llama,fp32,1e-4", "qwen2,fp32,1e-4", "qwen3,fp32,1e-4", "qwen3_5,fp32,1e-4",
+        "llama,fp16,1e-1", "qwen2,fp16,1e-1", "qwen3,fp16,1e-1", "qwen3_5,fp16,3e-1"})
     void onnxruntimeLogitsAndGreedyTokensMatchSmelt(String arch, String dtype, double tolerance) throws Exception {
         Path model = tmp.resolve(arch);
         TinyModelWriter.write(TinyModelSpec.builder(Architecture.fromModelType(arch)).seed(11).build(), model);
@@ -57,7 +61,7 @@ class OnnxParityIT {
         assertThat(r.out()).startsWith("wrote " + file + " (" + arch + " " + dtype + ", ");
 
         ModelDirectory dir = ModelDirectory.open(model);
-        DenseConfig c = (DenseConfig) dir.config();
+        ModelConfig c = dir.config();
         long[] prompt;
         try (GenerationTokenizer tok = GenerationTokenizer.open(dir)) {
             prompt = tok.encode("The quick brown fox", false);
@@ -68,7 +72,7 @@ class OnnxParityIT {
         try (CausalLM djl = ModelLoader.load(dir, Device.cpu(), precision);
                 NDManager m = djl.manager().newSubManager();
                 DecoderCache cache = djl.newCache(m, 1);
-                OrtDecoder ort = new OrtDecoder(file, c.numLayers(), c.numKvHeads(), c.headDim(), c.vocabSize())) {
+                OrtDecoder ort = new OrtDecoder(file, c.vocabSize())) {
             ParameterStore ps = new ParameterStore(m, false);
             float[][] onnx = ort.step(prompt);
             float[] smelt = djl.step(ps, m.create(prompt).reshape(1, prompt.length), cache, false)
@@ -83,12 +87,14 @@ class OnnxParityIT {
                         .toType(DataType.FLOAT32, false).toFloatArray();
                 worst = Math.max(worst, maxDiff(onnx[0], lastRow, 0));
             }
+            System.out.printf("onnx parity %s %s: max abs logit diff %.3g over the prompt and %d cached steps%n", arch, dtype,
+                    worst, STEPS);
             assertThat(worst).as("max abs logit difference over the prompt and " + STEPS + " cached steps").isLessThan(tolerance);
 
             long[] generated = new Generator(djl, null).generate(prompt, SamplingParams.greedy(STEPS, List.of()), null)
                     .tokenIds().stream().mapToLong(Integer::longValue).toArray();
             assertThat(generated).containsExactly(path);
-            try (OrtDecoder greedy = new OrtDecoder(file, c.numLayers(), c.numKvHeads(), c.headDim(), c.vocabSize())) {
+            try (OrtDecoder greedy = new OrtDecoder(file, c.vocabSize())) {
                 assertThat(greedy.greedy(prompt, STEPS)).containsExactly(generated);
             }
         }

@@ -3,7 +3,9 @@ package dev.smelt.cli.onnx;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
+import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
 import dev.smelt.converter.onnx.DecoderIo;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
@@ -13,27 +15,55 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Drives an exported decoder through onnxruntime the way transformers.js does for one sequence: an empty
- * {@code [1, kv_heads, 0, head_dim]} past on the first call, {@code present.*} fed back as {@code past_key_values.*},
- * the attention mask grown by the new tokens, position ids counting on.
+ * Drives an exported decoder through onnxruntime the way transformers.js does for one sequence: on the first call
+ * every cache input is a zero tensor shaped from the graph's metadata (symbolic {@code batch_size} → 1, any other
+ * symbolic axis → 0, numeric axes kept: {@code [1, kv_heads, 0, head_dim]} keys, zero Qwen3.5 conv and recurrent
+ * states); outputs named {@code present*} are fed back renamed as transformers.js renames them
+ * ({@code present_conv → past_conv}, {@code present_recurrent → past_recurrent}, {@code present → past_key_values});
+ * the attention mask grows by the new tokens, position ids count on ({@code [3, 1, n]} when the graph takes
+ * mRoPE positions).
  */
 final class OrtDecoder implements AutoCloseable {
     private final OrtEnvironment env = OrtEnvironment.getEnvironment();
     private final OrtSession session;
-    private final int layers;
     private final int vocab;
     private Map<String, OnnxTensor> past = new HashMap<>();
     private int length;
 
+    private final boolean mropePositions;
+
     OrtDecoder(Path model, int layers, int kvHeads, int headDim, int vocab) throws OrtException {
+        this(model, vocab);
+    }
+
+    OrtDecoder(Path model, int vocab) throws OrtException {
         session = env.createSession(model.toString(), new OrtSession.SessionOptions());
-        this.layers = layers;
         this.vocab = vocab;
-        long[] empty = {1, kvHeads, 0, headDim};
-        for (int l = 0; l < layers; l++) {
-            past.put(DecoderIo.pastKey(l), OnnxTensor.createTensor(env, FloatBuffer.allocate(0), empty));
-            past.put(DecoderIo.pastValue(l), OnnxTensor.createTensor(env, FloatBuffer.allocate(0), empty));
+        boolean mrope = false;
+        for (Map.Entry<String, NodeInfo> e : session.getInputInfo().entrySet()) {
+            TensorInfo info = (TensorInfo) e.getValue().getInfo();
+            String name = e.getKey();
+            if (name.equals(DecoderIo.POSITION_IDS)) mrope = info.getShape().length == 3;
+            if (name.equals(DecoderIo.INPUT_IDS) || name.equals(DecoderIo.ATTENTION_MASK) || name.equals(DecoderIo.POSITION_IDS)) {
+                continue;
+            }
+            long[] shape = info.getShape();
+            String[] dims = info.getDimensionNames();
+            long n = 1;
+            for (int i = 0; i < shape.length; i++) {
+                if (shape[i] < 0) shape[i] = DecoderIo.BATCH.equals(dims[i]) ? 1 : 0;
+                n *= shape[i];
+            }
+            past.put(name, OnnxTensor.createTensor(env, FloatBuffer.allocate((int) n), shape));
         }
+        mropePositions = mrope;
+    }
+
+    /** The input a {@code present*} output feeds on the next step (transformers.js's getPastKeyValues). */
+    static String pastName(String present) {
+        if (present.startsWith("present_conv")) return "past_conv" + present.substring("present_conv".length());
+        if (present.startsWith("present_recurrent")) return "past_recurrent" + present.substring("present_recurrent".length());
+        return "past_key_values" + present.substring("present".length());
     }
 
     /** Logits {@code [tokens.length][vocab]} of {@code tokens} run after everything so far. */
@@ -41,20 +71,21 @@ final class OrtDecoder implements AutoCloseable {
         int n = tokens.length;
         long[] mask = new long[length + n];
         Arrays.fill(mask, 1);
-        long[] positions = new long[n];
-        for (int i = 0; i < n; i++) positions[i] = length + i;
+        int streams = mropePositions ? 3 : 1;
+        long[] positions = new long[streams * n];
+        for (int i = 0; i < positions.length; i++) positions[i] = length + i % n;
         Map<String, OnnxTensor> feed = new HashMap<>(past);
         feed.put(DecoderIo.INPUT_IDS, OnnxTensor.createTensor(env, LongBuffer.wrap(tokens), new long[] {1, n}));
         feed.put(DecoderIo.ATTENTION_MASK, OnnxTensor.createTensor(env, LongBuffer.wrap(mask), new long[] {1, mask.length}));
-        feed.put(DecoderIo.POSITION_IDS, OnnxTensor.createTensor(env, LongBuffer.wrap(positions), new long[] {1, n}));
+        feed.put(DecoderIo.POSITION_IDS, OnnxTensor.createTensor(env, LongBuffer.wrap(positions),
+                mropePositions ? new long[] {3, 1, n} : new long[] {1, n}));
         float[][] out = new float[n][vocab];
         Map<String, OnnxTensor> next = new HashMap<>();
         try (OrtSession.Result r = session.run(feed)) {
             FloatBuffer logits = ((OnnxTensor) r.get(DecoderIo.LOGITS).get()).getFloatBuffer();
             for (int i = 0; i < n; i++) logits.get(out[i]);
-            for (int l = 0; l < layers; l++) {
-                next.put(DecoderIo.pastKey(l), copy((OnnxTensor) r.get(DecoderIo.presentKey(l)).get()));
-                next.put(DecoderIo.pastValue(l), copy((OnnxTensor) r.get(DecoderIo.presentValue(l)).get()));
+            for (Map.Entry<String, ai.onnxruntime.OnnxValue> e : r) {
+                if (e.getKey().startsWith("present")) next.put(pastName(e.getKey()), copy((OnnxTensor) e.getValue()));
             }
         }
         for (OnnxTensor t : feed.values()) t.close();

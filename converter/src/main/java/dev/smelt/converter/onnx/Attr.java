@@ -24,4 +24,10 @@ record Attr(String name, ProtoMessage encoded) {
         for (long v : values) m.int64(Attribute.INTS, v);
         return new Attr(name, m.int64(Attribute.TYPE, Attribute.TYPE_INTS));
     }
+
+    /** A subgraph (the body of {@code Scan}), as an encoded GraphProto. */
+    static Attr graph(String name, byte[] graphProto) {
+        return new Attr(name, new ProtoMessage().string(Attribute.NAME, name).bytes(Attribute.G, graphProto)
+                .int64(Attribute.TYPE, Attribute.TYPE_GRAPH));
+    }
 }

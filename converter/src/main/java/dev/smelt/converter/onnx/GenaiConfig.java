@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.smelt.core.model.DenseConfig;
 import dev.smelt.core.model.GenerationConfig;
+import dev.smelt.core.model.ModelConfig;
+import dev.smelt.core.model.Qwen35Config;
 import java.util.List;
 
 /**
@@ -14,10 +16,11 @@ import java.util.List;
 final class GenaiConfig {
     private GenaiConfig() {}
 
-    static ObjectNode of(DenseConfig c, GenerationConfig gen, List<Integer> eosIds, String decoderFile) {
+    static ObjectNode of(ModelConfig c, GenerationConfig gen, List<Integer> eosIds, String decoderFile) {
         JsonNodeFactory f = JsonNodeFactory.instance;
         ObjectNode model = f.objectNode();
-        model.put("type", c.architecture().modelType());
+        // Qwen3.5's text decoder (input_ids in, no embeddings split off) is onnxruntime-genai's qwen3_5_text
+        model.put("type", c instanceof Qwen35Config ? "qwen3_5_text" : c.architecture().modelType());
         Integer bos = gen.bosTokenId() != null ? gen.bosTokenId() : c.bosTokenId();
         if (bos != null) model.put("bos_token_id", bos);
         if (eosIds.size() == 1) model.put("eos_token_id", eosIds.get(0));
@@ -29,11 +32,14 @@ final class GenaiConfig {
         ObjectNode decoder = model.putObject("decoder");
         decoder.put("filename", decoderFile);
         decoder.putObject("session_options").put("log_id", "onnxruntime-genai").putArray("provider_options");
-        decoder.put("head_size", c.headDim());
+        int headDim = c instanceof DenseConfig d ? d.headDim() : ((Qwen35Config) c).headDim();
+        int heads = c instanceof DenseConfig d ? d.numHeads() : ((Qwen35Config) c).numHeads();
+        int kvHeads = c instanceof DenseConfig d ? d.numKvHeads() : ((Qwen35Config) c).numKvHeads();
+        decoder.put("head_size", headDim);
         decoder.put("hidden_size", c.hiddenSize());
-        decoder.put("num_attention_heads", c.numHeads());
+        decoder.put("num_attention_heads", heads);
         decoder.put("num_hidden_layers", c.numLayers());
-        decoder.put("num_key_value_heads", c.numKvHeads());
+        decoder.put("num_key_value_heads", kvHeads);
         ObjectNode in = decoder.putObject("inputs");
         in.put("input_ids", DecoderIo.INPUT_IDS);
         in.put("attention_mask", DecoderIo.ATTENTION_MASK);

@@ -24,7 +24,17 @@ public final class GraphBuilder {
     private final List<Weight> weights = new ArrayList<>();
     private final Map<String, Integer> counters = new HashMap<>();
     private final List<String> opsUsed = new ArrayList<>();
+    private final String prefix;
     private boolean microsoftDomain;
+
+    public GraphBuilder() {
+        this("/");
+    }
+
+    /** A builder whose generated names start with {@code prefix} (a subgraph's, distinct from its outer graph's). */
+    public GraphBuilder(String prefix) {
+        this.prefix = prefix;
+    }
 
     /** Declares a graph input and returns its name. */
     public String input(String name, ElementType type, Dim... dims) {
@@ -94,7 +104,7 @@ public final class GraphBuilder {
 
     private String fresh(String prefix) {
         int n = counters.merge(prefix, 1, Integer::sum);
-        return "/" + prefix + "_" + n;
+        return this.prefix + prefix + "_" + n;
     }
 
     /** A 1-D int64 constant. */
@@ -124,13 +134,37 @@ public final class GraphBuilder {
         StringBuilder key = new StringBuilder(type.name()).append(java.util.Arrays.toString(dims));
         for (byte x : raw) key.append(',').append(x);
         return constantByKey.computeIfAbsent(key.toString(), k -> {
-            String name = "/const_" + (constants.size() + 1);
+            String name = prefix + "const_" + (constants.size() + 1);
             ProtoMessage t = new ProtoMessage();
             for (long d : dims) t.int64(Tensor.DIMS, d);
             t.int64(Tensor.DATA_TYPE, type.code()).string(Tensor.NAME, name).bytes(Tensor.RAW_DATA, raw);
             constants.put(name, t.toByteArray());
             return name;
         });
+    }
+
+    /**
+     * This builder as a subgraph (a {@code Scan} body): nodes, constants, inputs and outputs as one GraphProto. A
+     * subgraph holds no streamed weights.
+     */
+    public byte[] encodeSubgraph(String name) {
+        if (!weights.isEmpty()) throw new IllegalStateException("a subgraph holds no streamed weights");
+        ProtoMessage m = new ProtoMessage().string(OnnxSchema.Graph.NAME, name);
+        for (ProtoMessage n : nodes) m.bytes(OnnxSchema.Graph.NODE, n.toByteArray());
+        for (byte[] c : constants.values()) m.bytes(OnnxSchema.Graph.INITIALIZER, c);
+        for (ValueInfo v : inputs) m.message(OnnxSchema.Graph.INPUT, v.encode());
+        for (ValueInfo v : outputs) m.message(OnnxSchema.Graph.OUTPUT, v.encode());
+        return m.toByteArray();
+    }
+
+    /** Records op types used inside a subgraph of this graph (for reports). */
+    public void usedInSubgraph(List<String> opTypes) {
+        for (String op : opTypes) if (!opsUsed.contains(op)) opsUsed.add(op);
+    }
+
+    /** Op types used so far, in first-use order. */
+    public List<String> opTypes() {
+        return List.copyOf(opsUsed);
     }
 
     public Graph build(String name) {

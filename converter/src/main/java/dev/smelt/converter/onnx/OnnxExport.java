@@ -9,6 +9,7 @@ import dev.smelt.core.io.AtomicFiles;
 import dev.smelt.core.model.DenseConfig;
 import dev.smelt.core.model.ModelConfig;
 import dev.smelt.core.model.ModelDirectory;
+import dev.smelt.core.model.Qwen35Config;
 import dev.smelt.core.model.TensorSpec;
 import dev.smelt.core.safetensors.DType;
 import dev.smelt.core.safetensors.Floats;
@@ -74,7 +75,7 @@ public final class OnnxExport {
 
     public static Result export(Path modelDir, Path outDir, Options options, Listener listener) throws IOException {
         ModelDirectory dir = ModelDirectory.open(modelDir);
-        DenseConfig config = denseConfig(dir);
+        ModelConfig config = dir.config();
         dir.tokenizerJson(); // transformers.js needs it: fail before writing anything
         if (Files.exists(outDir) && !Files.isDirectory(outDir)) {
             throw new SmeltException(outDir + ": exists and is not a directory (convert onnx writes a model folder)");
@@ -90,7 +91,18 @@ public final class OnnxExport {
             Function<String, RowEdit> edits = name -> lora == null ? null : lora.editFor(name).orElse(null);
             Function<String, Weight[]> int4 = !options.dtype().int4() ? null
                     : name -> int4(st, infos.get(name), act, edits.apply(name), options.int4());
-            Graph graph = DenseDecoderGraph.build(config, act, name -> weight(st, infos.get(name), act, edits.apply(name)), int4);
+            Function<String, Weight> w = name -> weight(st, infos.get(name), act, edits.apply(name));
+            Graph graph;
+            if (config instanceof Qwen35Config q) {
+                if (listener != null && infos.size() < st.names().size()) {
+                    listener.note("qwen3_5: the text decoder is exported; vision-tower (model.visual.*) and MTP (mtp.*)"
+                            + " tensors are left out");
+                }
+                graph = Qwen35DecoderGraph.build(q, act, w,
+                        name -> weight(st, infos.get(name), ElementType.FLOAT, edits.apply(name)), int4);
+            } else {
+                graph = DenseDecoderGraph.build((DenseConfig) config, act, w, int4);
+            }
             long limit = options.externalDataAbove() != null ? options.externalDataAbove()
                     : OnnxModelWriter.PROTOBUF_LIMIT - GRAPH_HEADROOM;
             boolean external = graph.weightBytes() > limit;
@@ -117,18 +129,11 @@ public final class OnnxExport {
         }
     }
 
-    static DenseConfig denseConfig(ModelDirectory dir) {
-        ModelConfig c = dir.config();
-        if (c instanceof DenseConfig d) return d;
-        throw new SmeltException(dir.path().resolve(ModelDirectory.CONFIG) + ": model_type \"" + c.architecture().modelType()
-                + "\" cannot be exported to ONNX yet (supported: llama, qwen2, qwen3)");
-    }
-
     /**
      * Every tensor config.json implies must be there with its shape, in a float type; any other tensor is an error
      * (an adapter or a different layout would otherwise be dropped silently).
      */
-    static Map<String, TensorInfo> checkTensors(ModelDirectory dir, DenseConfig config, SafetensorsModel st) {
+    static Map<String, TensorInfo> checkTensors(ModelDirectory dir, ModelConfig config, SafetensorsModel st) {
         Map<String, TensorInfo> infos = new LinkedHashMap<>();
         EnumSet<DType> floats = EnumSet.of(DType.F32, DType.F16, DType.BF16, DType.F64);
         for (TensorSpec spec : config.tensorSpecs()) {
@@ -149,7 +154,9 @@ public final class OnnxExport {
         }
         for (String name : st.names()) {
             // transformers drops both on load: a stale RoPE buffer, and a head saved although tied to the embedding
-            boolean ignored = name.endsWith(".rotary_emb.inv_freq") || config.tieWordEmbeddings() && name.equals("lm_head.weight");
+            // and Qwen3.5's vision tower and MTP head, which the text decoder does not run
+            boolean ignored = name.endsWith(".rotary_emb.inv_freq") || config.tieWordEmbeddings() && name.equals("lm_head.weight")
+                    || config instanceof Qwen35Config && (name.startsWith("model.visual.") || name.startsWith("mtp."));
             if (!infos.containsKey(name) && !ignored) {
                 throw new SmeltException(dir.path() + ": unexpected tensor \"" + name + "\" for a "
                         + config.architecture().modelType() + " model (is it a merged model? adapters are merged first)");

@@ -59,6 +59,7 @@ final class OnnxSchema {
         static final int F = 2;
         static final int I = 3;
         static final int S = 4;
+        static final int G = 6;
         static final int INTS = 8;
         static final int TYPE = 20;
 
@@ -66,6 +67,7 @@ final class OnnxSchema {
         static final int TYPE_FLOAT = 1;
         static final int TYPE_INT = 2;
         static final int TYPE_STRING = 3;
+        static final int TYPE_GRAPH = 5;
         static final int TYPE_INTS = 7;
 
         private Attribute() {}
