@@ -171,9 +171,10 @@ public final class ConvertCommand implements Runnable {
     }
 
     @Command(name = "onnx", description = {
-            "Export a Hugging Face model directory (llama, qwen2, qwen3) to an ONNX folder that onnxruntime,",
+            "Export a Hugging Face model directory (llama, qwen2, qwen3, qwen3_5) to an ONNX folder that onnxruntime,",
             "transformers.js and Optimum load as it is: config and tokenizer files, and onnx/model{suffix}.onnx",
-            "(one merged graph for prompt and decode, past_key_values.N.key/value in, present.N.key/value out).",
+            "(one merged graph for prompt and decode, past_key_values.N.key/value in, present.N.key/value out;",
+            "Qwen3.5's linear-attention layers carry past_conv.N/past_recurrent.N to present_conv.N/present_recurrent.N).",
             "Exporting another dtype into the same folder adds its file beside the others."})
     public static final class Onnx implements Callable<Integer> {
         @Spec

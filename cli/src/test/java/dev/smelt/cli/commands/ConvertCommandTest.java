@@ -63,11 +63,10 @@ class ConvertCommandTest {
 
         Path q35 = tmp.resolve("q35");
         assertThat(SMELT.run("create-tiny", "--arch", "qwen3_5", "--out", q35.toString()).code()).isZero();
-        Result refused = SMELT.run("convert", "onnx", "--model", q35.toString(), "--out", tmp.resolve("q35-onnx").toString());
-        assertThat(refused.code()).isEqualTo(1);
-        assertThat(refused.err()).startsWith("smelt: error: ").contains("model_type \"qwen3_5\" cannot be exported to ONNX yet")
-                .hasLineCount(1);
-        assertThat(tmp.resolve("q35-onnx")).doesNotExist();
+        Result hybrid = SMELT.run("convert", "onnx", "--model", q35.toString(), "--out", tmp.resolve("q35-onnx").toString());
+        assertThat(hybrid.code()).as(hybrid.err()).isZero();
+        assertThat(hybrid.out()).startsWith("wrote " + tmp.resolve("q35-onnx/onnx/model.onnx") + " (qwen3_5 fp32, ");
+        assertThat(tmp.resolve("q35-onnx/genai_config.json")).content().contains("\"qwen3_5_text\"");
         Result int4 = SMELT.run("convert", "onnx", "--model", model.toString(), "--out", out.toString(), "--dtype", "int4");
         assertThat(int4.code()).isEqualTo(2);
         assertThat(int4.err()).contains("ONNX dtype \"int4\" is not supported (expected fp32, fp16, q4, q4f16)");
