@@ -37,7 +37,7 @@ public final class ModelText implements AutoCloseable {
     }
 
     /** Whether the directory ships a chat template where transformers looks for one. */
-    static boolean hasChatTemplate(Path dir) {
+    public static boolean hasChatTemplate(Path dir) {
         if (Files.isRegularFile(dir.resolve(ChatTemplate.CHAT_TEMPLATE_FILE))) return true;
         for (String file : new String[] {ChatTemplate.TOKENIZER_CONFIG, ChatTemplate.CHAT_TEMPLATE_JSON}) {
             Path f = dir.resolve(file);

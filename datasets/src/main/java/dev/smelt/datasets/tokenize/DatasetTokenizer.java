@@ -51,6 +51,14 @@ public final class DatasetTokenizer implements AutoCloseable {
         return new DatasetTokenizer(tok, tokenString(config, "eos_token"), tokenString(config, "pad_token"));
     }
 
+    /**
+     * A special token ({@code eos_token}, {@code pad_token}) as {@code tokenizer_config.json} of {@code modelDir} names it,
+     * or null; the same reading as {@link #load}, without loading the tokenizer.
+     */
+    public static String configToken(Path modelDir, String key) {
+        return tokenString(readConfig(modelDir.resolve("tokenizer_config.json")), key);
+    }
+
     private static JsonNode readConfig(Path file) {
         if (!Files.isRegularFile(file)) return JSON.createObjectNode();
         try {
