@@ -14,7 +14,8 @@ import picocli.CommandLine.Option;
 public final class DataOptionsMixin {
     @Option(names = "--data", paramLabel = "SRC", required = true,
             description = "Data: a file (.jsonl .json .csv .tsv .parquet .txt, optionally .gz), a directory, a glob,"
-                    + " or hf://datasets/ORG/NAME[@REV]/PATH/GLOB. Repeatable.")
+                    + " or hf://datasets/ORG/NAME[@REV]/PATH/GLOB. Repeatable. smelt train also takes a directory written by"
+                    + " smelt data prepare (then alone).")
     List<String> data = new ArrayList<>();
 
     @Option(names = "--format", paramLabel = "F",

@@ -7,6 +7,8 @@ import dev.smelt.core.SmeltException;
 import dev.smelt.datasets.prepare.DataOptions;
 import dev.smelt.datasets.prepare.DataPreparer;
 import dev.smelt.datasets.prepare.PreparedData;
+import dev.smelt.datasets.shards.PreparedManifest;
+import dev.smelt.datasets.shards.PreparedShards;
 import dev.smelt.hub.RepoType;
 import dev.smelt.hub.SnapshotPath;
 import dev.smelt.models.Devices;
@@ -164,6 +166,11 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** The flags given, on top of the library's defaults ({@link TrainConfig#builder}). */
     TrainConfig config() {
+        return config(null);
+    }
+
+    /** @param preparedSeqLen the sequence length of prepared data (its manifest), or null for raw data */
+    TrainConfig config(Integer preparedSeqLen) {
         List<Device> devs = Devices.parse(devices);
         TrainConfig.Builder b = TrainConfig.builder(model, out).devices(devs)
                 .precision(Precision.parse(precision).dataType(devs.get(0))).rslora(rslora).resume(resume);
@@ -175,7 +182,11 @@ public final class TrainCommand implements Callable<Integer> {
         if (maxSteps != null) b.maxSteps(maxSteps);
         if (batchSize != null) b.batchSize(batchSize);
         if (gradAccum != null) b.gradAccum(gradAccum);
-        if (spec.commandLine().getParseResult().hasMatchedOption("--seq-len")) b.seqLen(dataOptions.seqLen);
+        if (preparedSeqLen != null) {
+            b.seqLen(preparedSeqLen);
+        } else if (spec.commandLine().getParseResult().hasMatchedOption("--seq-len")) {
+            b.seqLen(dataOptions.seqLen);
+        }
         if (lr != null) b.learningRate(lr);
         if (schedule != null) b.schedule(parseSchedule(schedule));
         if (warmupSteps != null) b.warmupSteps(warmupSteps);
@@ -192,7 +203,10 @@ public final class TrainCommand implements Callable<Integer> {
     private Integer train() throws Exception {
         PrintWriter pw = spec.commandLine().getOut();
         TorchThreads.configure(threads, TorchThreads.Default.LIBTORCH);
-        TrainConfig cfg = config();
+        Path preparedDir = preparedData();
+        PreparedManifest manifest = preparedDir == null ? null : PreparedManifest.read(preparedDir);
+        if (manifest != null) refuseDataSettings(preparedDir, manifest);
+        TrainConfig cfg = config(manifest == null ? null : manifest.settings().seqLen());
         DataOptions options;
         try {
             options = dataOptions.toBuilder().seqLen(cfg.seqLen()).packing(packing).valSplit(valSplit).seed(cfg.seed()).build();
@@ -204,9 +218,13 @@ public final class TrainCommand implements Callable<Integer> {
             log.println("smelt: warning: --precision fp16 on CPU is much slower than fp32 (most CPUs have no fast half-precision"
                     + " matrix kernels); it is meant for GPUs");
         }
-        if (log != null) log.println("smelt: preparing data from " + String.join(", ", dataOptions.data()));
-        try (PreparedData prepared = DataPreparer.builder()
-                .data(dataOptions.data()).valData(valData).model(model).options(options).build()) {
+        if (log != null) {
+            log.println(manifest != null ? String.format(Locale.ROOT, "smelt: reading prepared data from %s (%,d training, %,d"
+                    + " validation rows)", preparedDir, manifest.trainRows(), manifest.validationRows())
+                    : "smelt: preparing data from " + String.join(", ", dataOptions.data()));
+        }
+        try (PreparedData prepared = manifest != null ? PreparedShards.open(preparedDir, model, null, null)
+                : DataPreparer.builder().data(dataOptions.data()).valData(valData).model(model).options(options).build()) {
             TrainingRows data = TrainingRows.of(prepared);
             SftTrainer trainer = new SftTrainer(cfg, data, log, log != null && HubOptions.interactiveTerminal());
             Thread hook = new Thread(() -> {
@@ -242,6 +260,38 @@ public final class TrainCommand implements Callable<Integer> {
             pw.flush();
         }
         return 0;
+    }
+
+    /** The prepared data directory ({@code smelt data prepare}) given as --data, or null for raw data. */
+    private Path preparedData() {
+        List<String> data = dataOptions.data();
+        for (String d : data) {
+            if (d.contains("://") || d.contains("*")) continue;
+            Path p = Path.of(d);
+            if (PreparedManifest.isPrepared(p)) {
+                if (data.size() > 1) throw new SmeltException("--data " + d + ": a prepared data directory must be the only --data");
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /** Flags that decide how raw data becomes rows; prepared data was decided by smelt data prepare. */
+    private static final List<String> PREPARED_SETTINGS = List.of("--format", "--field", "--truncation", "--train-on",
+            "--train-on-think-block", "--skip-invalid", "--text-sample-by", "--val-data", "--val-split", "--packing");
+
+    private void refuseDataSettings(Path dir, PreparedManifest manifest) {
+        var parsed = spec.commandLine().getParseResult();
+        for (String flag : PREPARED_SETTINGS) {
+            if (parsed.hasMatchedOption(flag)) {
+                throw new SmeltException(flag + ": " + dir + " holds prepared data, whose settings smelt data prepare fixed"
+                        + " (" + PreparedManifest.FILE + "); prepare it again to change them");
+            }
+        }
+        if (parsed.hasMatchedOption("--seq-len") && dataOptions.seqLen != manifest.settings().seqLen()) {
+            throw new SmeltException("--seq-len " + dataOptions.seqLen + ": " + dir + " was prepared with seq-len "
+                    + manifest.settings().seqLen() + "; prepare it again to change it");
+        }
     }
 
     static LrSchedule.Kind parseSchedule(String s) {
