@@ -4,6 +4,7 @@ import dev.smelt.cli.GlobalOptions;
 import dev.smelt.converter.gguf.GgufTensor;
 import dev.smelt.converter.gguf.vocab.GgufKeys;
 import dev.smelt.converter.hf.GgufExport;
+import dev.smelt.converter.hf.MmprojExport;
 import dev.smelt.converter.hf.OutputType;
 import dev.smelt.converter.lora.LoraGgufExport;
 import dev.smelt.converter.onnx.OnnxDtype;
@@ -28,7 +29,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "convert", description = "Convert a model to another format.",
-        subcommands = {ConvertCommand.Gguf.class, ConvertCommand.LoraGguf.class, ConvertCommand.Onnx.class})
+        subcommands = {ConvertCommand.Gguf.class, ConvertCommand.LoraGguf.class, ConvertCommand.Mmproj.class, ConvertCommand.Onnx.class})
 public final class ConvertCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -155,6 +156,39 @@ public final class ConvertCommand implements Runnable {
             PrintWriter stdout = spec.commandLine().getOut();
             stdout.printf("wrote %s (%s LoRA adapter, %d adapted weights, alpha %s, %s of tensor data)%n", r.output(),
                     r.architecture(), r.adaptedTensors(), r.alpha(), InspectCommand.humanBytes(r.dataBytes()));
+            stdout.flush();
+            return 0;
+        }
+    }
+
+    @Command(name = "mmproj", description = {
+            "Write a Qwen3.5 checkpoint's vision tower as llama.cpp's multimodal projector GGUF (clip, qwen3vl_merger), "
+            + "for llama-mtmd-cli / llama-server --mmproj next to the text GGUF from 'smelt convert gguf'."})
+    public static final class Mmproj implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--model", required = true, paramLabel = "DIR", description = "Hugging Face model directory (qwen3_5 with vision_config).")
+        Path model;
+
+        @Option(names = {"--out", "-o"}, required = true, paramLabel = "FILE", description = "Output .gguf file.")
+        Path out;
+
+        @Option(names = "--type", defaultValue = "f16", paramLabel = "f32|f16", converter = PlainTypeConverter.class,
+                description = "Element type of the matrices (default: ${DEFAULT-VALUE}); norms, biases and positions stay f32.")
+        OutputType type;
+
+        @Option(names = "--name", paramLabel = "NAME", description = GgufKeys.General.NAME + " (default: the directory's name).")
+        String name;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter err = spec.commandLine().getErr();
+            MmprojExport.Result r = MmprojExport.export(model, out, type, name, QuantizeCommand.progress(err));
+            PrintWriter stdout = spec.commandLine().getOut();
+            stdout.printf("wrote %s (mmproj, %s, %d tensors, %s of tensor data)%n", r.output(),
+                    GgufKeys.ProjectorType.QWEN3VL_MERGER, r.tensorCount(),
+                    InspectCommand.humanBytes(r.dataBytes()));
             stdout.flush();
             return 0;
         }

@@ -44,6 +44,28 @@ class ConvertCommandTest {
     }
 
     @Test
+    void convertMmprojWritesTheVisionTowerNextToTheTextGguf() {
+        Path model = tmp.resolve("q35v");
+        assertThat(SMELT.run("-q", "create-tiny", "--arch", "qwen3_5", "--vision", "--out", model.toString()).code()).isZero();
+        Path text = tmp.resolve("q35v.gguf");
+        Result t = SMELT.run("-q", "convert", "gguf", "--model", model.toString(), "--out", text.toString(), "--type", "f32");
+        assertThat(t.code()).as(t.err()).isZero();
+        Path mmproj = tmp.resolve("mmproj-q35v-f16.gguf");
+        Result r = SMELT.run("convert", "mmproj", "--model", model.toString(), "--out", mmproj.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).startsWith("wrote " + mmproj + " (mmproj, qwen3vl_merger, 34 tensors, ");
+        try (GgufReader g = GgufReader.open(mmproj); GgufReader tg = GgufReader.open(text)) {
+            assertThat(g.architecture()).isEqualTo("clip");
+            assertThat(g.tensor("v.patch_embd.weight").type()).isEqualTo(GgmlType.F16);
+            assertThat(tg.architecture()).isEqualTo("qwen35");
+            assertThat(tg.tensors()).noneMatch(i -> i.name().startsWith("v.") || i.name().startsWith("mm."));
+        }
+        Result bf16 = SMELT.run("convert", "mmproj", "--model", model.toString(), "--out", mmproj.toString(), "--type", "bf16");
+        assertThat(bf16.code()).isEqualTo(1);
+        assertThat(bf16.err()).isEqualTo("smelt: error: mmproj output type must be f32 or f16 (llama.cpp's converter offers those), got bf16\n");
+    }
+
+    @Test
     void convertOnnxWritesTheTransformersJsLayoutAndRefusesWhatItCannotExport() throws Exception {
         Path model = tmp.resolve("llama");
         assertThat(SMELT.run("create-tiny", "--arch", "llama", "--out", model.toString()).code()).isZero();

@@ -132,6 +132,12 @@ public sealed interface GgufValue {
         return new Array(GgufValueType.INT32, list);
     }
 
+    static Array bools(boolean[] values) {
+        List<GgufValue> list = new ArrayList<>(values.length);
+        for (boolean v : values) list.add(new Bool(v));
+        return new Array(GgufValueType.BOOL, list);
+    }
+
     static Array float32s(float[] values) {
         List<GgufValue> list = new ArrayList<>(values.length);
         for (float v : values) list.add(new Float32(v));

@@ -33,6 +33,9 @@ enum TensorCategory {
             // llama-quantize matches none of its categories on these (attn_gate contains no "attn_q"/"ffn_gate")
             case OUTPUT_NORM, ROPE_FREQS, ATTN_NORM, ATTN_Q_NORM, ATTN_K_NORM, ATTN_GATE, ATTN_POST_NORM, FFN_NORM,
                     SSM_A, SSM_CONV1D, SSM_DT, SSM_NORM, SSM_OUT, SSM_ALPHA, SSM_BETA -> OTHER;
+            // mmproj tensors: llama-quantize never sees them (mmproj files are converted, not quantized, by Smelt)
+            case V_PATCH_EMBD, V_POSITION_EMBD, V_ENC_ATTN_QKV, V_ENC_ATTN_OUT, V_ENC_NORM1, V_ENC_NORM2, V_ENC_FFN_UP,
+                    V_ENC_FFN_DOWN, V_POST_NORM, V_MMPROJ_0, V_MMPROJ_2 -> OTHER;
         };
     }
 

@@ -206,6 +206,14 @@ public final class GgufKeys {
         public static final String USE_SILU = "clip.use_silu";
     }
 
+    /** Values of {@link Clip#PROJECTOR_TYPE} (gguf-py's {@code VisionProjectorType}). */
+    public static final class ProjectorType {
+        private ProjectorType() {}
+
+        /** Qwen3-VL and Qwen3.5 (llama.cpp's {@code PROJECTOR_TYPE_QWEN3VL}). */
+        public static final String QWEN3VL_MERGER = "qwen3vl_merger";
+    }
+
     /** {@code clip.vision.*}: the vision encoder of an mmproj file. */
     public static final class ClipVision {
         private ClipVision() {}

@@ -38,16 +38,18 @@ public record MappedTensor(TensorKind kind, int block, String ggufName) {
     public static Optional<MappedTensor> parse(String ggufName) {
         int block = TensorKind.GLOBAL;
         String template = ggufName;
-        if (ggufName.startsWith("blk.")) {
-            int dot = ggufName.indexOf('.', 4);
+        String prefix = ggufName.startsWith("blk.") ? "blk." : ggufName.startsWith("v.blk.") ? "v.blk." : null;
+        if (prefix != null) {
+            int from = prefix.length();
+            int dot = ggufName.indexOf('.', from);
             if (dot < 0) return Optional.empty();
             try {
-                block = Integer.parseInt(ggufName.substring(4, dot));
+                block = Integer.parseInt(ggufName.substring(from, dot));
             } catch (NumberFormatException e) {
                 return Optional.empty();
             }
-            if (!ggufName.substring(4, dot).equals(Integer.toString(block)) || block < 0) return Optional.empty();
-            template = "blk.{bid}" + ggufName.substring(dot);
+            if (!ggufName.substring(from, dot).equals(Integer.toString(block)) || block < 0) return Optional.empty();
+            template = prefix + "{bid}" + ggufName.substring(dot);
         }
         TensorKind kind = BY_TEMPLATE.get(template);
         for (int i = 0; kind == null && i < SUFFIXES.size(); i++) {

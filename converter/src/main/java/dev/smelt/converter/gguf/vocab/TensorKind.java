@@ -45,7 +45,32 @@ public enum TensorKind {
     /** Decay-gate projection (Qwen3.5's {@code in_proj_a}). */
     SSM_ALPHA("blk.{bid}.ssm_alpha", false),
     /** Update-gate projection (Qwen3.5's {@code in_proj_b}). */
-    SSM_BETA("blk.{bid}.ssm_beta", false);
+    SSM_BETA("blk.{bid}.ssm_beta", false),
+
+    // ---- mmproj (general.architecture = clip): the vision encoder and its projector ----
+    /**
+     * Patch embedding as a 2-D conv kernel {@code [D, C, P, P]}; a video-capable tower (Qwen3-VL, Qwen3.5) splits its
+     * temporal kernel into {@code v.patch_embd.weight} (frame 0) and {@code v.patch_embd.weight.1} (frame 1,
+     * {@link #SECOND_FRAME_SUFFIX}).
+     */
+    V_PATCH_EMBD("v.patch_embd", false),
+    /** Learned position table; always F32 (llama.cpp resamples it at run time). */
+    V_POSITION_EMBD("v.position_embd", true),
+    V_ENC_ATTN_QKV("v.blk.{bid}.attn_qkv", false),
+    V_ENC_ATTN_OUT("v.blk.{bid}.attn_out", false),
+    V_ENC_NORM1("v.blk.{bid}.ln1", true),
+    V_ENC_NORM2("v.blk.{bid}.ln2", true),
+    V_ENC_FFN_UP("v.blk.{bid}.ffn_up", false),
+    V_ENC_FFN_DOWN("v.blk.{bid}.ffn_down", false),
+    /** The norm after the encoder (Qwen3-VL / Qwen3.5: the patch merger's LayerNorm). */
+    V_POST_NORM("v.post_ln", true),
+    /** First projector linear ({@code mm.0}; Qwen3.5's {@code merger.linear_fc1}). */
+    V_MMPROJ_0("mm.0", false),
+    /** Second projector linear after the GELU ({@code mm.2}; Qwen3.5's {@code merger.linear_fc2}). */
+    V_MMPROJ_2("mm.2", false);
+
+    /** What follows {@code v.patch_embd.weight} in the name of the second temporal frame's kernel. */
+    public static final String SECOND_FRAME_SUFFIX = ".1";
 
     /** The block index of a global tensor in {@link MappedTensor}. */
     public static final int GLOBAL = -1;

@@ -57,6 +57,19 @@ public final class TensorNameMap {
         modules(TensorKind.SSM_ALPHA, "model.layers.{bid}.linear_attn.in_proj_a");
         modules(TensorKind.SSM_BETA, "model.layers.{bid}.linear_attn.in_proj_b");
         // ROPE_FREQS has no spelling: the converter computes it.
+
+        // Qwen3.5 / Qwen3-VL vision tower (llama.cpp's conversion/qwen3vl.py); the patch kernel is split by frame
+        modules(TensorKind.V_PATCH_EMBD, "model.visual.patch_embed.proj");
+        parameter(TensorKind.V_POSITION_EMBD, "model.visual.pos_embed.weight", ".weight");
+        modules(TensorKind.V_ENC_ATTN_QKV, "model.visual.blocks.{bid}.attn.qkv");
+        modules(TensorKind.V_ENC_ATTN_OUT, "model.visual.blocks.{bid}.attn.proj");
+        modules(TensorKind.V_ENC_NORM1, "model.visual.blocks.{bid}.norm1");
+        modules(TensorKind.V_ENC_NORM2, "model.visual.blocks.{bid}.norm2");
+        modules(TensorKind.V_ENC_FFN_UP, "model.visual.blocks.{bid}.mlp.linear_fc1");
+        modules(TensorKind.V_ENC_FFN_DOWN, "model.visual.blocks.{bid}.mlp.linear_fc2");
+        modules(TensorKind.V_POST_NORM, "model.visual.merger.norm");
+        modules(TensorKind.V_MMPROJ_0, "model.visual.merger.linear_fc1");
+        modules(TensorKind.V_MMPROJ_2, "model.visual.merger.linear_fc2");
     }
 
     private static void modules(TensorKind kind, String... paths) {

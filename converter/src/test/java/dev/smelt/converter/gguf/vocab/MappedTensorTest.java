@@ -31,12 +31,16 @@ class MappedTensorTest {
         assertThat(MappedTensor.parse("blk.0.ssm_dt.bias").orElseThrow().kind()).isEqualTo(TensorKind.SSM_DT);
         assertThat(MappedTensor.parse("output.weight")).contains(new MappedTensor(TensorKind.OUTPUT, TensorKind.GLOBAL, "output.weight"));
         assertThat(MappedTensor.parse("rope_freqs.weight").orElseThrow().kind()).isEqualTo(TensorKind.ROPE_FREQS);
+        // mmproj (clip) tensors
+        assertThat(MappedTensor.parse("v.blk.4.attn_qkv.weight")).contains(new MappedTensor(TensorKind.V_ENC_ATTN_QKV, 4, "v.blk.4.attn_qkv.weight"));
+        assertThat(MappedTensor.parse("mm.2.bias").orElseThrow().kind()).isEqualTo(TensorKind.V_MMPROJ_2);
+        assertThat(MappedTensor.parse("v.position_embd.weight").orElseThrow().kind()).isEqualTo(TensorKind.V_POSITION_EMBD);
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"blk.x.attn_q.weight", "blk.03.attn_q.weight", "blk.-1.attn_q.weight", "blk.1.attn_q.weight.lora_a",
-            "v.blk.0.attn_qkv.weight", "blk.1.token_embd.weight", "attn_q.weight", "blk.1.attn_qq.weight", "blk.1", "blk.",
-            "mm.0.weight", "token_embd.scale", ""})
+            "v.blk.0.attn_q.weight", "blk.1.token_embd.weight", "attn_q.weight", "blk.1.attn_qq.weight", "blk.1", "blk.",
+            "mm.1.weight", "v.blk.x.ln1.weight", "token_embd.scale", ""})
     void namesOfNoKindDoNotParse(String name) {
         assertThat(MappedTensor.parse(name)).isEmpty();
     }
