@@ -14,6 +14,7 @@ import picocli.CommandLine.Spec;
             CommandLine.HelpCommand.class,
             BenchPullCommand.class,
             BenchDeltaRuleCommand.class,
+            BenchVisionCommand.class,
             BenchGenerateCommand.class,
             BenchDataCommand.class,
             BenchTrainCommand.class,

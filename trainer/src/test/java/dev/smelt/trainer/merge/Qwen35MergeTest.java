@@ -65,4 +65,36 @@ class Qwen35MergeTest {
             }
         }
     }
+
+    @Test
+    void keepsTheVisionTowerByteIdenticalWithItsConfigAndPreprocessor() throws Exception {
+        TinyModelWriter.Result base = TinyModelWriter.write(TinyModelSpec.builder(Architecture.QWEN3_5).seed(8).vision(true).build(),
+                tmp.resolve("v"));
+        String tensor;
+        long[] shape;
+        try (SafetensorsModel weights = SafetensorsModel.open(base.directory())) {
+            tensor = weights.names().stream().filter(n -> n.endsWith("self_attn.q_proj.weight")).findFirst().orElseThrow();
+            shape = weights.info(tensor).shape();
+        }
+        int out = (int) shape[0], in = (int) shape[1];
+        AdapterFiles.write(tmp.resolve("av"), AdapterConfig.of(new LoraSettings(1, 2, 0, false,
+                new LoraSettings.Targets.Names(List.of("q_proj"))), "tiny", null),
+                List.of(new LoraPair(tensor.substring(0, tensor.length() - 7), 1, in, out, new float[in], new float[out])));
+        Path merged = tmp.resolve("merged-v");
+        AdapterMerger.merge(base.directory(), tmp.resolve("av"), merged, null, 1L << 30, null);
+        try (SafetensorsModel b = SafetensorsModel.open(base.directory()); SafetensorsModel m = SafetensorsModel.open(merged)) {
+            List<String> visual = b.names().stream().filter(n -> n.startsWith("model.visual.")).toList();
+            assertThat(visual).hasSize(33);
+            for (String n : visual) {
+                assertThat(m.info(n).dtype()).isEqualTo(b.info(n).dtype());
+                assertThat(m.bytes(n)).as(n).isEqualTo(b.bytes(n));
+            }
+        }
+        assertThat(java.nio.file.Files.readString(merged.resolve("preprocessor_config.json")))
+                .isEqualTo(java.nio.file.Files.readString(base.directory().resolve("preprocessor_config.json")));
+        var cfg = new com.fasterxml.jackson.databind.ObjectMapper().readTree(merged.resolve("config.json").toFile());
+        assertThat(cfg.get("architectures").get(0).asText()).isEqualTo("Qwen3_5ForConditionalGeneration");
+        assertThat(cfg.has("vision_config")).isTrue();
+        assertThat(cfg.has("image_token_id")).isTrue();
+    }
 }
