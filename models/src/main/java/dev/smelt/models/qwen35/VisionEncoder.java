@@ -90,7 +90,8 @@ public final class VisionEncoder implements AutoCloseable {
     /** Image embeddings {@code [tokens, out_hidden_size]} (float32) in block raster order, arrays in {@code m}. */
     public NDArray encode(PixelPatches px, NDManager m) {
         NDArray h = embed(px, m);
-        for (int b = 0; b < tower.depth(); b++) h = block(b, h, px, m);
+        NDArray[] rope = rotary(px, m); // the same tables for every block
+        for (int b = 0; b < tower.depth(); b++) h = block(b, h, rope, m);
         return merge(h, m);
     }
 
@@ -159,12 +160,15 @@ public final class VisionEncoder implements AutoCloseable {
     }
 
     NDArray block(int b, NDArray h, PixelPatches px, NDManager m) {
+        return block(b, h, rotary(px, m), m);
+    }
+
+    private NDArray block(int b, NDArray h, NDArray[] cs, NDManager m) {
         String pre = "blocks." + b + ".";
-        int n = px.numPatches(), d = tower.hiddenSize(), heads = tower.numHeads(), hd = tower.headDim();
+        int n = (int) h.getShape().get(0), d = tower.hiddenSize(), heads = tower.numHeads(), hd = tower.headDim();
         NDArray x = layerNorm(h, p(pre + "norm1.weight", m), p(pre + "norm1.bias", m));
         NDArray qkv = x.matMul(p(pre + "attn.qkv.weight", m)).add(p(pre + "attn.qkv.bias", m))
                 .reshape(n, 3, heads, hd).transpose(1, 2, 0, 3); // [3, heads, N, hd]
-        NDArray[] cs = rotary(px, m);
         NDArray q = rope(qkv.get(0), cs[0], cs[1], hd);
         NDArray k = rope(qkv.get(1), cs[0], cs[1], hd);
         NDArray v = qkv.get(2);
