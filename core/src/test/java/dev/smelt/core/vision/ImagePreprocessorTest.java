@@ -65,6 +65,47 @@ class ImagePreprocessorTest {
         assertThat(PilBicubic.resize(rgb, 2, 1)).isSameAs(rgb);
     }
 
+    /** Pillow's own accuracy cases (Tests/test_image_resample.py, TestImagingCoreResampleAccuracy), expected bytes as there. */
+    @Test
+    void bicubicReproducesPillowsAccuracyTestCases() {
+        // 4x4 two-tone case enlarged to 8x8; the expected top-left quarter, the rest follows by symmetry
+        assertThat(channel(PilBicubic.resize(pillowCase(4, 0xe1), 8, 8), 0))
+                .containsExactly(pillowSample(8, "e1 e5 ee b9 e5 e9 f3 bc ee f3 fd c1 b9 bc c1 a2"));
+        // 12x12 reduced to 6x6
+        assertThat(channel(PilBicubic.resize(pillowCase(12, 0xe1), 6, 6), 1))
+                .containsExactly(pillowSample(6, "e1 e3 d4 e3 e5 d6 d4 d6 c9"));
+    }
+
+    /** Two bright (color) squares top-left and bottom-right, dark (255 - color) elsewhere. */
+    private static RgbImage pillowCase(int size, int color) {
+        byte[] px = new byte[3 * size * size];
+        for (int y = 0; y < size; y++) {
+            for (int x = 0; x < size; x++) {
+                boolean bright = (x < size / 2) == (y < size / 2);
+                int v = bright ? color : 255 - color;
+                for (int c = 0; c < 3; c++) px[3 * (y * size + x) + c] = (byte) v;
+            }
+        }
+        return new RgbImage(size, size, px);
+    }
+
+    /** Pillow's make_sample: the top-left quarter given in hex, mirrored (and inverted) into the other quarters. */
+    private static int[] pillowSample(int size, String hex) {
+        String[] v = hex.split(" ");
+        int[] out = new int[size * size];
+        int h = size / 2;
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < h; x++) {
+                int val = Integer.parseInt(v[y * h + x], 16);
+                out[y * size + x] = val;
+                out[(size - y - 1) * size + size - x - 1] = val;
+                out[(size - y - 1) * size + x] = 255 - val;
+                out[y * size + size - x - 1] = 255 - val;
+            }
+        }
+        return out;
+    }
+
     @Test
     void resizedPixelsAreWithinOneLevelOfTheSeparableBicubicRule() {
         // upscaled, downscaled and non-multiple-of-32 images against the rule computed in double precision
