@@ -3,6 +3,7 @@ package dev.smelt.cli.commands;
 import dev.smelt.cli.GlobalOptions;
 import dev.smelt.core.SmeltException;
 import dev.smelt.core.model.ModelConfig;
+import dev.smelt.datasets.prepare.TextChunks;
 import dev.smelt.datasets.source.TextSampling;
 import dev.smelt.models.generate.LanguageModel;
 import dev.smelt.models.imatrix.SquaredActivations;

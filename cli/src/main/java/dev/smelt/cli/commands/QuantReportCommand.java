@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.smelt.cli.GlobalOptions;
 import dev.smelt.core.SmeltException;
+import dev.smelt.datasets.prepare.TextChunks;
 import dev.smelt.datasets.source.TextSampling;
 import dev.smelt.models.CausalLM;
 import dev.smelt.models.DecoderModel;

@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "recipe", description = {
         "Recipes: one YAML file from base model to verified release (pull, train, merge, GGUF/ONNX exports, quality gates, "
         + "bundle, push), run like a build tool. See recipes/README.md for the format."},
-        subcommands = {RecipeCommand.Validate.class, RecipeCommand.Schema.class})
+        subcommands = {RecipeRunCommand.class, RecipeCommand.Validate.class, RecipeCommand.Schema.class})
 public final class RecipeCommand implements Runnable {
     @Spec
     CommandSpec spec;

@@ -99,7 +99,7 @@ public record Recipe(
 
     @Doc("Importance matrix (smelt imatrix).")
     public record Imatrix(
-            @Doc("Text to run (default: data.sources).") List<String> data,
+            @Doc("Plain text to run: .txt files or rows with a text field (default: data.sources, which must then be text).") List<String> data,
             @Doc(value = "Tokens per chunk (default 512).", min = 2) Integer chunkSize,
             @Doc(value = "At most this many chunks (default: all).", min = 0, minExclusive = true) Integer chunks) {}
 
@@ -115,7 +115,7 @@ public record Recipe(
 
     @Doc("Quantization report settings.")
     public record Report(
-            @Doc("Evaluation text (default: data.sources).") List<String> data,
+            @Doc("Evaluation text: .txt files or rows with a text field (default: data.sources, which must then be text).") List<String> data,
             @Doc(value = "Tokens per chunk (default 512).", min = 2) Integer chunkSize,
             @Doc(value = "At most this many chunks (default: all).", min = 0, minExclusive = true) Integer chunks) {}
 

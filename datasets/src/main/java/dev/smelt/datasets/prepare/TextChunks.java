@@ -1,12 +1,8 @@
-package dev.smelt.cli.commands;
+package dev.smelt.datasets.prepare;
 
 import dev.smelt.core.SmeltException;
 import dev.smelt.datasets.format.FormatName;
 import dev.smelt.datasets.length.Truncation;
-import dev.smelt.datasets.prepare.DataOptions;
-import dev.smelt.datasets.prepare.DataPreparer;
-import dev.smelt.datasets.prepare.PreparedData;
-import dev.smelt.datasets.prepare.SequenceSet;
 import dev.smelt.datasets.source.TextSampling;
 import dev.smelt.datasets.tokenize.DatasetTokenizer;
 import java.io.IOException;
@@ -19,10 +15,11 @@ import java.util.List;
  * {@code --format text}: BOS where the tokenizer adds one, EOS after each document), cut into chunks of exactly
  * {@code chunkSize} tokens (a shorter remainder is dropped), each chunk starting with BOS where the tokenizer has one.
  */
-final class TextChunks {
+public final class TextChunks {
     private TextChunks() {}
 
-    static List<int[]> read(Path model, List<String> data, TextSampling sampling, Integer dataThreads, int chunkSize,
+    /** At most {@code maxChunks} chunks of {@code data} tokenized with {@code model}'s tokenizer (smelt imatrix, quant-report, recipes). */
+    public static List<int[]> read(Path model, List<String> data, TextSampling sampling, Integer dataThreads, int chunkSize,
             int maxChunks) throws IOException {
         if (chunkSize < 2) throw new SmeltException("--chunk-size must be at least 2, got " + chunkSize);
         DataOptions.Builder options = DataOptions.builder().format(FormatName.TEXT).truncation(Truncation.CHUNK)
