@@ -102,6 +102,13 @@ class GenerateImageCommandTest {
         assertThat(noChat.code()).isEqualTo(1);
         assertThat(noChat.err()).contains("--image needs --chat");
 
+        // 2048 x 2048 becomes 64 x 64 = 4096 tokens, over the tiny model's 2048-token context: refused before resizing
+        Path huge = png("huge.png", 2048, 2048, 3);
+        Result big = SMELT.run("-q", "generate", "--model", model.toString(), "--image", huge.toString(), "--chat", "hi");
+        assertThat(big.code()).isEqualTo(1);
+        assertThat(big.err()).startsWith("smelt: error: the prompt with its image(s) (2048x2048) is ")
+                .contains("tokens but the model's context limit is 2048 tokens");
+
         Path text = tmp.resolve("text");
         TinyModelWriter.write(TinyModelSpec.builder(Architecture.QWEN3).seed(3).build(), text);
         Result plain = SMELT.run("-q", "generate", "--model", text.toString(), "--image", picture.toString(), "--chat", "hi");

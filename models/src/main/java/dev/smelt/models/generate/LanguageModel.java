@@ -156,6 +156,15 @@ public final class LanguageModel implements AutoCloseable {
             throw new SmeltException("the prompt has " + found + " image placeholder(s) (token " + pad + ") but "
                     + images.size() + " image(s) were given");
         }
+        // count the tokens from the sizes alone, so an image too large for the context fails before it is resized
+        long needed = ids.length - found;
+        for (RgbImage img : images) needed += imagePreprocessor().tokenCount(img.width(), img.height());
+        if (needed >= generator.contextLimit()) {
+            StringBuilder sizes = new StringBuilder();
+            for (RgbImage img : images) sizes.append(sizes.length() == 0 ? "" : ", ").append(img.width()).append('x').append(img.height());
+            throw new SmeltException("the prompt with its image(s) (" + sizes + ") is " + needed + " tokens but the model's "
+                    + "context limit is " + generator.contextLimit() + " tokens, including at least one generated token");
+        }
         List<PixelPatches> patches = new ArrayList<>();
         for (RgbImage img : images) patches.add(imagePreprocessor().process(img));
         int total = ids.length - found;
