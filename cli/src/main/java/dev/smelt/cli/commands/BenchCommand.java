@@ -17,6 +17,7 @@ import picocli.CommandLine.Spec;
             BenchVisionCommand.class,
             BenchGenerateCommand.class,
             BenchDataCommand.class,
+            BenchPrepareCommand.class,
             BenchTrainCommand.class,
             BenchQuantizeCommand.class,
             BenchBundleCommand.class,

@@ -111,4 +111,16 @@ class DataPrepareCommandTest {
         assertThat(r.err()).isEqualTo("smelt: error: --seq-len 64: " + prepared + " was prepared with seq-len 96; prepare it"
                 + " again to change it\n");
     }
+
+    @Test
+    void benchPreparePrintsThroughputBesideTheTokenizerAndTheReadBack() {
+        Result r = SMELT.run("bench", "prepare", "--rows", "400", "--vocab", "600", "--seq-len", "256", "--data-threads", "2",
+                "--dir", dir.resolve("bench").toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("data: 400 synthetic chat rows")
+                .containsPattern("DJL tokenizer alone, 1 thread: +[\\d,]+ tokens/s")
+                .containsPattern("smelt data prepare: +[\\d,]+ tokens/s +[\\d,]+ rows/s")
+                .containsPattern("ratio prepare / single-thread tokenizer: \\d+\\.\\d\\d")
+                .containsPattern("reading the shards back \\(smelt train --data DIR\\): [\\d,]+ packed rows/s");
+    }
 }

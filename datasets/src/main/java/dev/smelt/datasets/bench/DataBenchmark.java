@@ -41,7 +41,7 @@ import java.util.function.Consumer;
  */
 public final class DataBenchmark {
     /** Rendered strings are written one per line with newlines escaped, for the baseline to reread. */
-    private static final char NEWLINE_ESCAPE = '\u0001';
+    static final char NEWLINE_ESCAPE = '\u0001';
 
     /**
      * Wall-clock seconds and process CPU seconds of each phase. On a shared machine the wall-clock
@@ -80,24 +80,8 @@ public final class DataBenchmark {
      */
     public static Result run(Path modelDir, int rows, int threads, int vocabSize, Path workDir, Consumer<String> log)
             throws IOException {
-        Files.createDirectories(workDir);
-        Path model = modelDir;
-        if (model == null) {
-            model = workDir.resolve("tiny-tokenizer-" + vocabSize);
-            if (!Files.isRegularFile(model.resolve("tokenizer.json"))) {
-                log.accept("training a " + vocabSize + "-token byte-level BPE tokenizer…");
-                Path target = model;
-                AtomicFiles.writeDirectory(target, dir -> TinyTokenizer.train(vocabSize)
-                        .writeTo(dir, BuiltinChatTemplates.QWEN2_5.source(), 32768));
-            }
-        }
-        Path data = workDir.resolve("synthetic-chat-" + rows + ".jsonl");
-        if (!Files.isRegularFile(data)) {
-            log.accept("writing " + rows + " synthetic chat rows to " + data + "…");
-            Path tmp = workDir.resolve(data.getFileName() + ".tmp");
-            SyntheticChats.write(tmp, rows, 2026);
-            Files.move(tmp, data, StandardCopyOption.REPLACE_EXISTING);
-        }
+        Path model = tokenizerModel(modelDir, vocabSize, workDir, log);
+        Path data = syntheticData(rows, workDir, log);
         Path rendered = workDir.resolve("rendered-" + rows + ".txt");
         DataOptions options = DataOptions.builder().threads(threads).seqLen(Integer.MAX_VALUE).build();
         try (ModelText text = ModelText.load(model)) {
@@ -136,7 +120,33 @@ public final class DataBenchmark {
         }
     }
 
-    private static long processCpuNanos() {
+    /** {@code modelDir}, or a tiny byte-level BPE tokenizer with the Qwen2.5 ChatML template kept in {@code workDir}. */
+    static Path tokenizerModel(Path modelDir, int vocabSize, Path workDir, Consumer<String> log) throws IOException {
+        if (modelDir != null) return modelDir;
+        Files.createDirectories(workDir);
+        Path model = workDir.resolve("tiny-tokenizer-" + vocabSize);
+        if (!Files.isRegularFile(model.resolve("tokenizer.json"))) {
+            log.accept("training a " + vocabSize + "-token byte-level BPE tokenizer…");
+            AtomicFiles.writeDirectory(model, dir -> TinyTokenizer.train(vocabSize)
+                    .writeTo(dir, BuiltinChatTemplates.QWEN2_5.source(), 32768));
+        }
+        return model;
+    }
+
+    /** A synthetic chat JSONL of {@code rows} rows kept in {@code workDir} for reruns. */
+    static Path syntheticData(int rows, Path workDir, Consumer<String> log) throws IOException {
+        Files.createDirectories(workDir);
+        Path data = workDir.resolve("synthetic-chat-" + rows + ".jsonl");
+        if (!Files.isRegularFile(data)) {
+            log.accept("writing " + rows + " synthetic chat rows to " + data + "…");
+            Path tmp = workDir.resolve(data.getFileName() + ".tmp");
+            SyntheticChats.write(tmp, rows, 2026);
+            Files.move(tmp, data, StandardCopyOption.REPLACE_EXISTING);
+        }
+        return data;
+    }
+
+    static long processCpuNanos() {
         if (ManagementFactory.getOperatingSystemMXBean()
                 instanceof OperatingSystemMXBean os) {
             return os.getProcessCpuTime();
@@ -164,7 +174,7 @@ public final class DataBenchmark {
     }
 
     /** Encodes every line of {@code file} with {@code threads} threads, exactly as the pipeline calls the tokenizer. */
-    private static long encodeAll(HuggingFaceTokenizer tokenizer, Path file, int threads) throws IOException {
+    static long encodeAll(HuggingFaceTokenizer tokenizer, Path file, int threads) throws IOException {
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         AtomicLong tokens = new AtomicLong();
         List<Future<?>> inFlight = new ArrayList<>();
