@@ -33,7 +33,8 @@ public record Recipe(
             @Doc(value = "Random seed (default 0).", min = 0) Long seed,
             @Doc(value = "hidden_size (default 64).", min = 0, minExclusive = true) Integer hidden,
             @Doc(value = "num_hidden_layers (default 2; qwen3_5: 4).", min = 0, minExclusive = true) Integer layers,
-            @Doc(value = "vocab_size (default 1024; at least 270).", min = 270) Integer vocab) {}
+            @Doc(value = "vocab_size (default 1024; at least 270).", min = 270) Integer vocab,
+            @Doc("qwen3_5 only: add a tiny vision tower (default false).") Boolean vision) {}
 
     @Doc("Training data: where it is and how it is rendered, cut and split.")
     public record Data(
@@ -84,7 +85,11 @@ public record Recipe(
     public record Export(
             @Doc("The merged model (base + adapter), bundled as model/ and the source of the GGUF and ONNX exports.") Merge merge,
             @Doc("GGUF files for llama.cpp.") Gguf gguf,
-            @Doc("ONNX folder for onnxruntime / transformers.js.") Onnx onnx) {}
+            @Doc("ONNX folder for onnxruntime / transformers.js.") Onnx onnx,
+            @Doc("llama.cpp's multimodal projector GGUF of the base model's vision tower (qwen3_5 with vision_config).") Mmproj mmproj) {}
+
+    @Doc("Vision projector (smelt convert mmproj).")
+    public record Mmproj(@Doc(value = "Element type of the matrices (default f16).", oneOf = {"f32", "f16"}) String type) {}
 
     @Doc("Merged model settings.")
     public record Merge(@Doc(value = "Element type of the merged weights (default: each tensor's own).",

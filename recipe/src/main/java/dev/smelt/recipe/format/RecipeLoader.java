@@ -209,6 +209,9 @@ public final class RecipeLoader {
         Recipe.Base b = r.base();
         int kinds = (b.hub() != null ? 1 : 0) + (b.dir() != null ? 1 : 0) + (b.tiny() != null ? 1 : 0);
         if (kinds != 1) problems.add(at.get("base") + ": base must have exactly one of hub, dir or tiny");
+        if (b.tiny() != null && Boolean.TRUE.equals(b.tiny().vision()) && !b.tiny().arch().equals("qwen3_5")) {
+            problems.add(at.get("base.tiny.vision") + ": base.tiny.vision exists only for qwen3_5, not " + b.tiny().arch());
+        }
         if (b.revision() != null && b.hub() == null) problems.add(at.get("base.revision") + ": base.revision goes with base.hub");
         if (b.dir() != null && !Files.isDirectory(l.resolve(b.dir()))) {
             problems.add(at.get("base.dir") + ": base.dir " + l.resolve(b.dir()) + " is not a directory");
@@ -268,6 +271,9 @@ public final class RecipeLoader {
         }
         if (x != null && x.gguf() != null && x.gguf().imatrix() != null && x.gguf().imatrix().data() != null) {
             sources(l, "export.gguf.imatrix.data", x.gguf().imatrix().data(), problems);
+        }
+        if (x != null && x.mmproj() != null && b.tiny() != null && !Boolean.TRUE.equals(b.tiny().vision())) {
+            problems.add(at.get("export.mmproj") + ": export.mmproj needs a vision tower; the tiny base has none (base.tiny.vision: true)");
         }
         if (r.push() != null && r.bundle() == null) problems.add(at.get("push") + ": push uploads the bundle; add a bundle: section");
         if (r.push() != null && !r.push().repo().matches("[A-Za-z0-9][\\w.-]*/[\\w.-]+")) {

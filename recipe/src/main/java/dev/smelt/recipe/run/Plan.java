@@ -37,7 +37,7 @@ public record Plan(List<Step> steps, Map<String, String> keys) {
         Map<String, Object> train = settings("data", r.data(), "data_hashes", hashes(l, r.data().sources()),
                 "val_hashes", r.data().valSources() == null ? List.of() : hashes(l, r.data().valSources()), "train", r.train());
         steps.add(new Steps.Train(r.data(), r.train(), train));
-        Recipe.Export x = r.export() != null ? r.export() : new Recipe.Export(null, null, null);
+        Recipe.Export x = r.export() != null ? r.export() : new Recipe.Export(null, null, null, null);
         String dtype = x.merge() != null ? x.merge().dtype() : null;
         steps.add(new Steps.Merge(settings("dtype", dtype)));
         String devices = r.train() != null && r.train().devices() != null ? r.train().devices().split(",")[0] : "cpu";
@@ -72,6 +72,12 @@ public record Plan(List<Step> steps, Map<String, String> keys) {
             List<String> dtypes = x.onnx().dtypes().stream().map(d -> d.toLowerCase(Locale.ROOT)).toList();
             steps.add(new Steps.Onnx(dtypes, settings("dtypes", dtypes)));
         }
+        boolean mmproj = x.mmproj() != null;
+        if (mmproj) {
+            String type = x.mmproj().type() != null ? x.mmproj().type() : "f16";
+            String file = r.name() + "-mmproj-" + type + ".gguf";
+            steps.add(new Steps.Mmproj(type, file, settings("type", type, "file", file)));
+        }
         boolean gates = r.gates() != null;
         if (gates) {
             Recipe.Report rep = r.gates().report();
@@ -84,7 +90,7 @@ public record Plan(List<Step> steps, Map<String, String> keys) {
         if (r.bundle() != null) {
             String format = r.bundle().format() != null ? r.bundle().format() : "tar.gz";
             String file = r.name() + "-" + r.version() + "." + format;
-            steps.add(new Steps.Bundle(r.bundle(), ggufSteps, onnx, gates, file, settings("bundle", r.bundle(), "name", r.name(),
+            steps.add(new Steps.Bundle(r.bundle(), ggufSteps, onnx, mmproj, gates, file, settings("bundle", r.bundle(), "name", r.name(),
                     "version", r.version(), "file", file, "recipe_hash", ContentHash.ofPath(l.file()))));
         }
         if (r.push() != null) steps.add(new Steps.Push(r.push(), settings("push", r.push())));

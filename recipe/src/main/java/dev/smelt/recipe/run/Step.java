@@ -10,7 +10,7 @@ import java.util.Map;
  * run of the same key is there. New step kinds join this family and {@link Plan}.
  */
 public sealed interface Step permits Steps.Base, Steps.Train, Steps.Merge, Steps.Imatrix, Steps.Gguf, Steps.LoraGguf,
-        Steps.Onnx, Steps.Gates, Steps.Bundle, Steps.Push {
+        Steps.Onnx, Steps.Mmproj, Steps.Gates, Steps.Bundle, Steps.Push {
     /** Unique within a recipe, e.g. {@code train} or {@code gguf-Q4_K_M}. */
     String name();
 

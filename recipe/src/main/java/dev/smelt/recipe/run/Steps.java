@@ -6,6 +6,7 @@ import dev.smelt.bundle.assemble.Bundler;
 import dev.smelt.bundle.verify.UnpackedBundle;
 import dev.smelt.converter.gguf.GgufWriter;
 import dev.smelt.converter.hf.GgufExport;
+import dev.smelt.converter.hf.MmprojExport;
 import dev.smelt.converter.hf.OutputType;
 import dev.smelt.converter.lora.LoraGgufExport;
 import dev.smelt.converter.onnx.OnnxDtype;
@@ -102,7 +103,8 @@ public final class Steps {
             if (base.tiny() != null) {
                 Recipe.Tiny t = base.tiny();
                 TinyModelSpec spec = TinyModelSpec.builder(Architecture.fromModelType(t.arch()))
-                        .seed(t.seed() == null ? 0 : t.seed()).hiddenSize(t.hidden()).numLayers(t.layers()).vocabSize(t.vocab()).build();
+                        .seed(t.seed() == null ? 0 : t.seed()).hiddenSize(t.hidden()).numLayers(t.layers()).vocabSize(t.vocab())
+                        .vision(Boolean.TRUE.equals(t.vision())).build();
                 TinyModelWriter.Result r = TinyModelWriter.write(spec, ctx.dir().resolve("model"));
                 say(ctx, String.format(Locale.ROOT, "tiny %s model, %,d parameters", t.arch(), r.parameterCount()));
                 return Outcome.of(Map.of("model", "model"));
@@ -395,6 +397,31 @@ public final class Steps {
         }
     }
 
+    // ------------------------------------------------------------------ mmproj
+
+    /** The base model's vision tower as llama.cpp's multimodal projector GGUF (LoRA training leaves it unchanged). */
+    public record Mmproj(String type, String fileName, Map<String, Object> settings) implements Step {
+        public String name() {
+            return "mmproj";
+        }
+
+        public String kind() {
+            return "mmproj";
+        }
+
+        public List<String> inputs() {
+            return List.of("base");
+        }
+
+        public Outcome run(StepContext ctx) throws Exception {
+            Path out = ctx.dir().resolve(fileName);
+            MmprojExport.Result r = MmprojExport.export(ctx.input("base", "model"), out, OutputType.valueOf(type.toUpperCase(Locale.ROOT)),
+                    ctx.recipe().recipe().name() + "-mmproj", quietWriter());
+            say(ctx, fileName + " (" + r.tensorCount() + " tensors)");
+            return Outcome.of(Map.of("gguf", fileName));
+        }
+    }
+
     // ------------------------------------------------------------------ gates
 
     /**
@@ -469,7 +496,7 @@ public final class Steps {
     // ------------------------------------------------------------------ bundle and push
 
     /** The release bundle (smelt bundle): merged model, adapter, GGUF files, ONNX folder, gate report, the recipe. */
-    public record Bundle(Recipe.Bundle bundle, List<String> ggufSteps, boolean onnx, boolean gates, String fileName,
+    public record Bundle(Recipe.Bundle bundle, List<String> ggufSteps, boolean onnx, boolean mmproj, boolean gates, String fileName,
             Map<String, Object> settings) implements Step {
         public String name() {
             return "bundle";
@@ -483,6 +510,7 @@ public final class Steps {
             List<String> in = new ArrayList<>(List.of("base", "train", "merge"));
             in.addAll(ggufSteps);
             if (onnx) in.add("onnx");
+            if (mmproj) in.add("mmproj");
             if (gates) in.add("gates");
             return in;
         }
@@ -496,7 +524,7 @@ public final class Steps {
             List<Path> metrics = gates ? List.of(ctx.input("gates", "report")) : List.of();
             Path out = ctx.dir().resolve(fileName);
             Bundler.Result res = Bundler.bundle(new BundleRequest(ctx.input("merge", "model"), ctx.input("train", "adapter"), ggufs,
-                    null, onnx ? ctx.input("onnx", "onnx") : null, ctx.input("base", "model"), r.name(), r.version(), out,
+                    mmproj ? ctx.input("mmproj", "gguf") : null, onnx ? ctx.input("onnx", "onnx") : null, ctx.input("base", "model"), r.name(), r.version(), out,
                     bundle.license(), cards, ctx.recipe().file(), metrics,
                     bundle.languages() == null ? List.of() : bundle.languages(), ctx.options().smeltVersion(), null));
             say(ctx, res.manifest().files().size() + " files, licence " + res.manifest().license());

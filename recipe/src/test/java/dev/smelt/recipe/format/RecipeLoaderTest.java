@@ -106,6 +106,8 @@ class RecipeLoaderTest {
                 .containsExactly(f + ":20:24: gates.max_eval_loss needs validation data (data.val_split or data.val_sources)");
         assertThat(problems(GOOD.replace("tiny: {arch: qwen3}", "tiny: {arch: qwen3}\n  hub: Qwen/Qwen3-0.6B-Base")))
                 .containsExactly(f + ":7:3: base must have exactly one of hub, dir or tiny");
+        assertThat(problems(GOOD.replace("types: [Q8_0]", "types: [Q8_0]\n  mmproj: {type: f16}"))).singleElement().asString()
+                .isEqualTo(f + ":18:11: export.mmproj needs a vision tower; the tiny base has none (base.tiny.vision: true)");
         assertThat(problems(GOOD.replace("lora:\n    r: 8", "lora: [8]")))
                 .containsExactly(f + ":12:9: train.lora must be a mapping, got a list");
     }

@@ -166,6 +166,36 @@ class RecipeRunnerTest {
                 .hasSameBinaryContentAs(uninterrupted.resolve("adapter/adapter_model.safetensors"));
     }
 
+    @Test
+    @Order(6)
+    void aVisionBaseGetsItsMmprojBundled() throws Exception {
+        Path f = dir.resolve("vision.yaml");
+        Files.writeString(f, """
+                name: vision-test
+                version: 0.0.1
+                base:
+                  tiny: {arch: qwen3_5, vision: true}
+                data:
+                  sources: [%s/quickstart.jsonl]
+                  seq_len: 96
+                  packing: false
+                train: {max_steps: 2, batch_size: 2}
+                export:
+                  mmproj: {type: f16}
+                bundle: {}
+                """.formatted(DATA));
+        RecipeLoader.Loaded l = new RecipeLoader(n -> null).load(f, List.of());
+        RunReport r = new RecipeRunner().run(l, options(dir.resolve("work-vision"), null, false));
+        assertThat(r.exitCode()).as(r.message()).isZero();
+        assertThat(states(r)).containsExactly(Map.entry("base", "ran"), Map.entry("train", "ran"), Map.entry("merge", "ran"),
+                Map.entry("mmproj", "ran"), Map.entry("bundle", "ran"));
+        assertThat(r.steps().get(3).artefacts().get(0).path()).endsWith("vision-test-mmproj-f16.gguf");
+        // the projector comes from the base: a training change leaves it cached
+        RunReport again = new RecipeRunner().run(new RecipeLoader(n -> null).load(f, List.of("train.max_steps=3")),
+                options(dir.resolve("work-vision"), null, false));
+        assertThat(states(again)).containsEntry("train", "ran").containsEntry("mmproj", "cached").containsEntry("bundle", "ran");
+    }
+
     private static Optional<Path> newestCheckpoint(Path work) throws Exception {
         Path train = work.resolve("train");
         if (!Files.isDirectory(train)) return Optional.empty();
