@@ -45,13 +45,14 @@ class OnnxParityIT {
     @TempDir Path tmp;
 
     @ParameterizedTest(name = "{0} {1}")
-    // fp16: the issue asked for 2e-2; measured 0.055-0.066 on these logits (|x| up to 16, where one fp16 step is
-    // 0.0156), while Smelt's own fp16 forward is 0.022-0.026 from its fp32 one. The greedy path must still agree.
-    // qwen3_5 fp32 measured 9.6e-5 (the export runs the delta rule token by token, Smelt's prefill chunk-wise);
-    // qwen3_5 fp16 0.26 (Smelt's fp16 path runs the causal conv and keeps its state in float16, the export in float32)
-    @CsvSource({"llama,fp32,1e-4", "qwen2,fp32,1e-4", "qwen3,fp32,1e-4", "qwen3_5,fp32,1e-4",
-        "llama,fp16,1e-1", "qwen2,fp16,1e-1", "qwen3,fp16,1e-1", "qwen3_5,fp16,3e-1"})
-    void onnxruntimeLogitsAndGreedyTokensMatchSmelt(String arch, String dtype, double tolerance) throws Exception {
+    // fp32: measured 1.1e-5-1.3e-5 (dense), 9.6e-5 (qwen3_5: the export runs the delta rule token by token, Smelt's
+    // prefill chunk-wise). fp16, against Smelt's fp16 forward / against Smelt's fp32 one: llama 0.032 / 0.026,
+    // qwen2 0.031 / 0.034, qwen3 0.025 / 0.022 (Smelt's own fp16 is 0.027-0.036 from its fp32; logits reach |16|,
+    // where one fp16 step is 0.0156); qwen3_5 0.52 / 0.088: Smelt's fp16 qwen3_5 is itself 0.61 from its fp32 (it runs
+    // the causal conv and keeps the conv state in float16, the export in float32), so the fp32 bound is the tight one.
+    @CsvSource({"llama,fp32,1e-4,1e-4", "qwen2,fp32,1e-4,1e-4", "qwen3,fp32,1e-4,1e-4", "qwen3_5,fp32,1e-4,1e-4",
+        "llama,fp16,5e-2,5e-2", "qwen2,fp16,5e-2,5e-2", "qwen3,fp16,5e-2,5e-2", "qwen3_5,fp16,8e-1,1.5e-1"})
+    void onnxruntimeLogitsAndGreedyTokensMatchSmelt(String arch, String dtype, double tolerance, double fp32Tolerance) throws Exception {
         Path model = tmp.resolve(arch);
         TinyModelWriter.write(TinyModelSpec.builder(Architecture.fromModelType(arch)).seed(11).build(), model);
         Path out = tmp.resolve(arch + "-onnx");
@@ -69,15 +70,30 @@ class OnnxParityIT {
         assertThat(prompt.length).isGreaterThan(3);
         double worst = 0;
         DataType precision = dtype.equals("fp32") ? DataType.FLOAT32 : DataType.FLOAT16;
+        boolean half = precision != DataType.FLOAT32;
+        double toFp32 = 0;
+        double smeltToFp32 = 0;
         try (CausalLM djl = ModelLoader.load(dir, Device.cpu(), precision);
+                CausalLM ref = half ? ModelLoader.load(dir, Device.cpu(), DataType.FLOAT32) : null;
                 NDManager m = djl.manager().newSubManager();
                 DecoderCache cache = djl.newCache(m, 1);
+                NDManager m32 = half ? ref.manager().newSubManager() : null;
+                DecoderCache cache32 = half ? ref.newCache(m32, 1) : null;
                 OrtDecoder ort = new OrtDecoder(file, c.vocabSize())) {
             ParameterStore ps = new ParameterStore(m, false);
+            ParameterStore ps32 = half ? new ParameterStore(m32, false) : null;
             float[][] onnx = ort.step(prompt);
             float[] smelt = djl.step(ps, m.create(prompt).reshape(1, prompt.length), cache, false)
                     .toType(DataType.FLOAT32, false).toFloatArray();
             for (int t = 0; t < prompt.length; t++) worst = Math.max(worst, maxDiff(onnx[t], smelt, t * c.vocabSize()));
+            if (half) {
+                float[] fp32 = ref.step(ps32, m32.create(prompt).reshape(1, prompt.length), cache32, false).toFloatArray();
+                for (int t = 0; t < prompt.length; t++) {
+                    toFp32 = Math.max(toFp32, maxDiff(onnx[t], fp32, t * c.vocabSize()));
+                    smeltToFp32 = Math.max(smeltToFp32, maxDiff(java.util.Arrays.copyOfRange(smelt, t * c.vocabSize(),
+                            (t + 1) * c.vocabSize()), fp32, t * c.vocabSize()));
+                }
+            }
             long[] path = new long[STEPS];
             float[] lastRow = java.util.Arrays.copyOfRange(smelt, (prompt.length - 1) * c.vocabSize(), prompt.length * c.vocabSize());
             for (int i = 0; i < STEPS; i++) {
@@ -86,16 +102,31 @@ class OnnxParityIT {
                 lastRow = djl.step(ps, m.create(new long[] {path[i]}).reshape(1, 1), cache, false)
                         .toType(DataType.FLOAT32, false).toFloatArray();
                 worst = Math.max(worst, maxDiff(onnx[0], lastRow, 0));
+                if (half) {
+                    float[] fp32 = ref.step(ps32, m32.create(new long[] {path[i]}).reshape(1, 1), cache32, false).toFloatArray();
+                    toFp32 = Math.max(toFp32, maxDiff(onnx[0], fp32, 0));
+                    smeltToFp32 = Math.max(smeltToFp32, maxDiff(lastRow, fp32, 0));
+                }
             }
             System.out.printf("onnx parity %s %s: max abs logit diff %.3g over the prompt and %d cached steps%n", arch, dtype,
                     worst, STEPS);
+            if (half) {
+                System.out.printf("onnx parity %s %s: against Smelt fp32 %.3g (Smelt's own fp16: %.3g)%n", arch, dtype,
+                        toFp32, smeltToFp32);
+                assertThat(toFp32).as("max abs logit difference from Smelt's fp32 logits").isLessThan(fp32Tolerance);
+            }
             assertThat(worst).as("max abs logit difference over the prompt and " + STEPS + " cached steps").isLessThan(tolerance);
 
             long[] generated = new Generator(djl, null).generate(prompt, SamplingParams.greedy(STEPS, List.of()), null)
                     .tokenIds().stream().mapToLong(Integer::longValue).toArray();
             assertThat(generated).containsExactly(path);
+            // where Smelt's own fp16 is the looser of the two (qwen3_5), the export's greedy run follows Smelt's fp32 one
+            long[] want = half && tolerance > fp32Tolerance
+                    ? new Generator(ref, null).generate(prompt, SamplingParams.greedy(STEPS, List.of()), null)
+                            .tokenIds().stream().mapToLong(Integer::longValue).toArray()
+                    : generated;
             try (OrtDecoder greedy = new OrtDecoder(file, c.vocabSize())) {
-                assertThat(greedy.greedy(prompt, STEPS)).containsExactly(generated);
+                assertThat(greedy.greedy(prompt, STEPS)).containsExactly(want);
             }
         }
     }

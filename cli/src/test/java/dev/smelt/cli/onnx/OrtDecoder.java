@@ -37,7 +37,9 @@ final class OrtDecoder implements AutoCloseable {
     }
 
     OrtDecoder(Path model, int vocab) throws OrtException {
-        session = env.createSession(model.toString(), new OrtSession.SessionOptions());
+        OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+        if (System.getenv("SMELT_ORT_NOOPT") != null) options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.NO_OPT);
+        session = env.createSession(model.toString(), options);
         this.vocab = vocab;
         boolean mrope = false;
         for (Map.Entry<String, NodeInfo> e : session.getInputInfo().entrySet()) {

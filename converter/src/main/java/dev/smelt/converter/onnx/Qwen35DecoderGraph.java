@@ -136,8 +136,9 @@ public final class Qwen35DecoderGraph {
             h = g.op("Add", h, mlp(p + "mlp.", x));
         }
         h = rmsNorm1p(h, p0 + "norm.weight");
-        String logits = c.tieWordEmbeddings() ? g.op("Gemm", List.of(Attr.i("transB", 1)), h, embedding)
-                : linear(h, "lm_head");
+        String logits = !c.tieWordEmbeddings() ? linear(h, "lm_head")
+                : act == ElementType.FLOAT16 ? g.op("MatMul", h, g.op("Transpose", List.of(Attr.ints("perm", 1, 0)), embedding))
+                : g.op("Gemm", List.of(Attr.i("transB", 1)), h, embedding);
         String logitsShape = g.op("Concat", List.of(Attr.i("axis", 0)), b1, s1, g.int64s(c.vocabSize()));
         toFloatOutput(g.op("Reshape", logits, logitsShape), DecoderIo.LOGITS);
         g.output(DecoderIo.LOGITS, ElementType.FLOAT, batch, seq, Dim.of(c.vocabSize()));
@@ -369,6 +370,9 @@ public final class Qwen35DecoderGraph {
             Weight[] q = int4.apply(module + ".weight");
             List<Attr> attrs = List.of(Attr.i("K", k), Attr.i("N", n), Attr.i("bits", 4), Attr.i("block_size", Int4Packing.BLOCK));
             return g.contribOp("MatMulNBits", attrs, x, g.weight(q[0]), g.weight(q[1]));
+        }
+        if (act == ElementType.FLOAT16) { // as DenseDecoderGraph: onnxruntime's CPU float16 Gemm is less accurate than MatMul
+            return g.op("MatMul", x, g.op("Transpose", List.of(Attr.ints("perm", 1, 0)), g.weight(source)));
         }
         return g.op("Gemm", List.of(Attr.i("transB", 1)), x, g.weight(source));
     }
