@@ -20,7 +20,10 @@ import java.util.function.Consumer;
  * Quantization throughput of Smelt against llama.cpp's llama-quantize on the same F32 GGUF, with the same
  * thread count, in the same run: MB/s of F32 tensor data read, best of {@code runs} for each side. Both
  * write a complete file to the same scratch folder; llama-quantize's time includes its process start and
- * model load (it is how users run it), Smelt's is the in-process quantization of the same file.
+ * model load (it is how users run it), Smelt's is the in-process quantization of the same file. Each type starts
+ * with one untimed pass of both tools: it puts the input in the page cache for both and lets the JIT compile
+ * Smelt's kernel for that type (about a second, which on a benchmark-sized file would otherwise dominate and on a
+ * real model is noise).
  */
 public final class QuantizeBenchmark {
     /** One type's result: input megabytes per second for both tools and their ratio (Smelt / llama.cpp). */
@@ -74,6 +77,12 @@ public final class QuantizeBenchmark {
             for (QuantMix mix : mixes) {
                 double smelt = Double.MAX_VALUE;
                 double llama = Double.MAX_VALUE;
+                // one untimed pass of each: the JIT compiles this type's kernel, both read a cached input
+                GgufQuantizer.quantize(input, out, new QuantizeOptions(mix, threads, false, false, null),
+                        GgufWriter.Listener.NONE);
+                Files.deleteIfExists(out);
+                runLlamaQuantize(mix, out);
+                Files.deleteIfExists(out);
                 for (int i = 0; i < runs; i++) {
                     long t0 = System.nanoTime();
                     GgufQuantizer.quantize(input, out, new QuantizeOptions(mix, threads, false, false, null),

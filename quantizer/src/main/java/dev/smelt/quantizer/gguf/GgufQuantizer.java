@@ -65,7 +65,7 @@ public final class GgufQuantizer {
             t.setDaemon(true);
             return t;
         });
-        try {
+        try (QuantizingChannel.Scratch scratch = new QuantizingChannel.Scratch(pool, options.threads())) {
             List<GgufTensor> out = new ArrayList<>();
             long in = 0;
             long written = 0;
@@ -73,7 +73,7 @@ public final class GgufQuantizer {
                 Planned p = plan.get(i);
                 GgufTensor source = ordered.get(i);
                 out.add(new Reshaped(p.changes()
-                        ? new QuantizedTensor(source, p.target(), weightsFor(p, options), pool, options.threads())
+                        ? new QuantizedTensor(source, p.target(), weightsFor(p, options), scratch)
                         : source));
                 in += source.byteSize();
                 written += p.target().byteSize(source.numElements());
@@ -211,8 +211,8 @@ public final class GgufQuantizer {
     }
 
     /** A source tensor re-encoded to {@code target} on its way to the file. */
-    private record QuantizedTensor(GgufTensor source, GgmlType target, float[] importance, ExecutorService pool,
-            int threads) implements GgufTensor {
+    private record QuantizedTensor(GgufTensor source, GgmlType target, float[] importance,
+            QuantizingChannel.Scratch scratch) implements GgufTensor {
         public String name() {
             return source.name();
         }
@@ -227,7 +227,7 @@ public final class GgufQuantizer {
 
         public void writeTo(WritableByteChannel out) throws IOException {
             QuantizingChannel ch = new QuantizingChannel(source.name(), source.type(), target, source.dims(), importance,
-                    out, pool, threads);
+                    out, scratch);
             source.writeTo(ch);
             ch.finish();
         }
