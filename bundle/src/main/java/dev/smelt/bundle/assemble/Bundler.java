@@ -29,11 +29,14 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * Builds a release bundle: gates the licence, stamps provenance into every GGUF, safetensors and ONNX file while
  * streaming it into the archive (no staging copy), writes LICENSE, NOTICE, the model card, metrics and
- * recipe, and ends with MANIFEST.json and SHA256SUMS over everything before them. Entries are sorted, with one
+ * recipe, and ends with MANIFEST.json and SHA256SUMS over everything before them (hashed on a thread of their own
+ * while the archive stream compresses the same bytes). Entries are sorted, with one
  * mtime; the same inputs give the same archive bytes. The archive appears atomically.
  */
 public final class Bundler {
@@ -48,22 +51,31 @@ public final class Bundler {
         Plan plan = plan(r);
         Path out = r.out().toAbsolutePath();
         List<FileRecord> records = new ArrayList<>();
-        AtomicFiles.writeDiscardingOnExit(out, ch -> {
-            try (ArchiveWriter w = format.writer(ch, plan.mtime())) {
-                for (ArchiveEntry e : plan.entries()) {
-                    DigestingOutputStream[] digest = new DigestingOutputStream[1];
-                    w.add(new ArchiveEntry(e.path(), e.size(), sink -> {
-                        digest[0] = new DigestingOutputStream(sink);
-                        e.content().writeTo(digest[0]);
-                    }));
-                    records.add(new FileRecord(e.path(), e.size(), digest[0].hex()));
-                }
-                Manifest manifest = new Manifest(r.name(), r.version(), plan.provenance().licenseId(), r.smeltVersion(),
-                        plan.mtime(), records);
-                w.add(ArchiveEntry.of(Manifest.FILE, manifest.toJson()));
-                w.add(ArchiveEntry.of(Checksums.FILE, Checksums.format(records)));
-            }
+        ExecutorService hasher = Executors.newSingleThreadExecutor(t -> {
+            Thread h = new Thread(t, "smelt-bundle-sha256");
+            h.setDaemon(true);
+            return h;
         });
+        try {
+            AtomicFiles.writeDiscardingOnExit(out, ch -> {
+                try (ArchiveWriter w = format.writer(ch, plan.mtime())) {
+                    for (ArchiveEntry e : plan.entries()) {
+                        DigestingOutputStream[] digest = new DigestingOutputStream[1];
+                        w.add(new ArchiveEntry(e.path(), e.size(), sink -> {
+                            digest[0] = new DigestingOutputStream(sink, hasher);
+                            e.content().writeTo(digest[0]);
+                        }));
+                        records.add(new FileRecord(e.path(), e.size(), digest[0].hex()));
+                    }
+                    Manifest manifest = new Manifest(r.name(), r.version(), plan.provenance().licenseId(), r.smeltVersion(),
+                            plan.mtime(), records);
+                    w.add(ArchiveEntry.of(Manifest.FILE, manifest.toJson()));
+                    w.add(ArchiveEntry.of(Checksums.FILE, Checksums.format(records)));
+                }
+            });
+        } finally {
+            hasher.shutdownNow();
+        }
         return new Result(out, format, new Manifest(r.name(), r.version(), plan.provenance().licenseId(),
                 r.smeltVersion(), plan.mtime(), records));
     }
