@@ -60,17 +60,24 @@ class LlamaQuantizeInteropIT {
 
     /** Creates the named tiny model and converts it to an F32 GGUF in {@code dir}. */
     static Path convert(String name, Path dir) throws IOException {
+        return convert(name, dir, 7);
+    }
+
+    /** As {@link #convert(String, Path)} with the random weights drawn from {@code seed}. */
+    static Path convert(String name, Path dir, long seed) throws IOException {
         TinyModelSpec.Builder b = switch (name) {
             case "llama" -> TinyModelSpec.builder(Architecture.LLAMA).hiddenSize(256).intermediateSize(768).numLayers(8)
                     .numHeads(4).numKvHeads(1).tieWordEmbeddings(false);
             case "llama-64" -> TinyModelSpec.builder(Architecture.LLAMA).tieWordEmbeddings(true);
             case "qwen3" -> TinyModelSpec.builder(Architecture.QWEN3).hiddenSize(256).intermediateSize(512).numLayers(4)
                     .numHeads(4).numKvHeads(2).headDim(64);
+            case "qwen3-untied" -> TinyModelSpec.builder(Architecture.QWEN3).hiddenSize(256).intermediateSize(512).numLayers(4)
+                    .numHeads(4).numKvHeads(2).headDim(64).tieWordEmbeddings(false);
             case "qwen3_5" -> TinyModelSpec.builder(Architecture.QWEN3_5).hiddenSize(256).intermediateSize(512)
                     .numLayers(8).linearKeyHeads(2).linearValueHeads(4).fullAttentionInterval(4);
             default -> throw new IllegalArgumentException(name);
         };
-        TinyModelWriter.Result model = TinyModelWriter.write(b.seed(7).build(), dir.resolve(name));
+        TinyModelWriter.Result model = TinyModelWriter.write(b.seed(seed).build(), dir.resolve(name));
         Path out = dir.resolve(name + "-f32.gguf");
         GgufExport.export(model.directory(), out, GgufExport.Options.of(OutputType.F32), new GgufExport.Listener() {});
         return out;
