@@ -224,9 +224,10 @@ public final class ConvertCommand implements Runnable {
         @Option(names = {"--out", "-o"}, required = true, paramLabel = "DIR", description = "Output folder.")
         Path out;
 
-        @Option(names = "--dtype", defaultValue = "fp32", paramLabel = "fp32|fp16|q4|q4f16", converter = OnnxDtypeConverter.class,
+        @Option(names = "--dtype", defaultValue = "fp32", paramLabel = "fp32|fp16|q8|q4|q4f16", converter = OnnxDtypeConverter.class,
                 description = {"transformers.js dtype written (default: ${DEFAULT-VALUE}): fp32 (onnx/model.onnx), fp16",
-                        "(model_fp16.onnx; norms and softmax in float32), q4 (model_q4.onnx: projections as 4-bit",
+                        "(model_fp16.onnx; norms and softmax in float32), q8 (model_quantized.onnx: projections as dynamic",
+                        "int8, DynamicQuantizeLinear + MatMulInteger, weights per row), q4 (model_q4.onnx: projections as 4-bit",
                         "com.microsoft MatMulNBits, block 32, symmetric, the rest fp32), q4f16 (model_q4f16.onnx: q4 with",
                         "fp16 activations). Inputs and outputs are float32 in every dtype."})
         OnnxDtype dtype;

@@ -91,7 +91,7 @@ class ConvertCommandTest {
         assertThat(tmp.resolve("q35-onnx/genai_config.json")).content().contains("\"qwen3_5_text\"");
         Result int4 = SMELT.run("convert", "onnx", "--model", model.toString(), "--out", out.toString(), "--dtype", "int4");
         assertThat(int4.code()).isEqualTo(2);
-        assertThat(int4.err()).contains("ONNX dtype \"int4\" is not supported (expected fp32, fp16, q4, q4f16)");
+        assertThat(int4.err()).contains("ONNX dtype \"int4\" is not supported (expected fp32, fp16, q8, q4, q4f16)");
     }
 
     @Test

@@ -42,7 +42,8 @@ public final class DenseDecoderGraph {
     /**
      * @param act     FLOAT or FLOAT16: the type of weights and activations
      * @param weights the HF tensor of a name, as a weight of type {@code act}
-     * @param int4    null for float projections; else the {@code MatMulNBits} B and scales of a projection weight
+     * @param int4    null for float projections; else a projection weight's {@code MatMulNBits} B and scales, or its int8
+     *                codes and row scales ({@link QuantizedProjection})
      *                (projections whose input size is not a multiple of 32 stay float)
      */
     public static Graph build(DenseConfig c, ElementType act, Function<String, Weight> weights, Function<String, Weight[]> int4) {
@@ -199,13 +200,12 @@ public final class DenseDecoderGraph {
         Weight source = weights.apply(module + ".weight");
         long n = source.dims()[0];
         long k = source.dims()[1];
-        if (int4 != null && k % Int4Packing.BLOCK == 0) {
+        if (int4 != null) {
             Weight[] q = int4.apply(module + ".weight");
-            List<Attr> attrs = List.of(Attr.i("K", k), Attr.i("N", n), Attr.i("bits", 4), Attr.i("block_size", Int4Packing.BLOCK));
-            String b = g.weight(q[0]);
-            String scales = g.weight(q[1]);
-            return bias ? g.contribOp("MatMulNBits", attrs, x, b, scales, "", "", weight(module + ".bias"))
-                    : g.contribOp("MatMulNBits", attrs, x, b, scales);
+            if (QuantizedProjection.int8(q) || k % Int4Packing.BLOCK == 0) {
+                String y = QuantizedProjection.apply(g, x, q, n, k);
+                return bias ? g.op("Add", y, weight(module + ".bias")) : y;
+            }
         }
         String w = g.weight(source);
         List<Attr> transB = List.of(Attr.i("transB", 1));

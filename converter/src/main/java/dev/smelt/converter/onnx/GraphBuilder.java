@@ -120,6 +120,11 @@ public final class GraphBuilder {
         return constant(ElementType.INT64, new long[0], b.array());
     }
 
+    /** A 0-d uint8 constant. */
+    public String uint8Scalar(int value) {
+        return constant(ElementType.UINT8, new long[0], new byte[] {(byte) value});
+    }
+
     /** A 0-d float constant of {@code type} (FLOAT or FLOAT16). */
     public String floatScalar(ElementType type, float value) {
         return constant(type, new long[0], FloatEncoding.encode(type, new float[] {value}));

@@ -11,6 +11,11 @@ import java.util.stream.Collectors;
 public enum OnnxDtype {
     FP32("fp32", "", ElementType.FLOAT, false),
     FP16("fp16", "_fp16", ElementType.FLOAT16, false),
+    /**
+     * Projections as dynamic int8 in standard ops (DynamicQuantizeLinear + MatMulInteger, weights per-row symmetric),
+     * everything else float32: transformers.js's {@code q8}, file {@code model_quantized.onnx}.
+     */
+    Q8("q8", "_quantized", ElementType.FLOAT, false),
     /** Projections as 4-bit MatMulNBits (block 32, symmetric), everything else float32. */
     Q4("q4", "_q4", ElementType.FLOAT, true),
     /** Projections as 4-bit MatMulNBits with float16 scales, everything else float16. */
@@ -31,6 +36,11 @@ public enum OnnxDtype {
     /** Whether the projections are 4-bit {@code MatMulNBits} (needs an {@link Int4Packing}). */
     public boolean int4() {
         return int4;
+    }
+
+    /** Whether the projections are dynamic int8 ({@code MatMulInteger}). */
+    public boolean int8() {
+        return this == Q8;
     }
 
     public String spelling() {

@@ -89,7 +89,8 @@ public final class OnnxExport {
             }
             ElementType act = options.dtype().activations();
             Function<String, RowEdit> edits = name -> lora == null ? null : lora.editFor(name).orElse(null);
-            Function<String, Weight[]> int4 = !options.dtype().int4() ? null
+            Function<String, Weight[]> int4 = options.dtype().int8() ? name -> int8(st, infos.get(name), edits.apply(name))
+                    : !options.dtype().int4() ? null
                     : name -> int4(st, infos.get(name), act, edits.apply(name), options.int4());
             Function<String, Weight> w = name -> weight(st, infos.get(name), act, edits.apply(name));
             Graph graph;
@@ -220,6 +221,30 @@ public final class OnnxExport {
                     sink.write(bytes, 0, bytes.length);
                 }));
         return new Weight[] {b, scales};
+    }
+
+    /**
+     * {@code MatMulInteger}'s uint8 codes ({@code [N, K]}, zero point 128) and per-row float32 scales ({@code [N]})
+     * of a 2-D weight ({@link Int8Rows}); like {@link #int4}, each is quantized as the writer reaches it.
+     */
+    static Weight[] int8(SafetensorsModel st, TensorInfo info, RowEdit edit) {
+        SafetensorsFile file = st.file(info.name());
+        long n = info.shape()[0];
+        int k = Math.toIntExact(info.shape()[1]);
+        Weight codes = new Weight(info.name() + "_Q8", ElementType.UINT8, new long[] {n, k},
+                sink -> forEachRowChunk(file, info, edit, (values, rows) -> {
+                    byte[] q = new byte[rows * k];
+                    Int8Rows.quantize(values, rows, k, q, new float[rows]);
+                    sink.write(q, 0, q.length);
+                }));
+        Weight scales = new Weight(info.name() + "_scales", ElementType.FLOAT, new long[] {n},
+                sink -> forEachRowChunk(file, info, edit, (values, rows) -> {
+                    float[] s = new float[rows];
+                    Int8Rows.quantize(values, rows, k, new byte[rows * k], s);
+                    byte[] bytes = FloatEncoding.encode(ElementType.FLOAT, s);
+                    sink.write(bytes, 0, bytes.length);
+                }));
+        return new Weight[] {codes, scales};
     }
 
     private interface RowChunk {

@@ -73,7 +73,8 @@ public final class Qwen35DecoderGraph {
      * @param act       FLOAT or FLOAT16: the type of projection weights and activations
      * @param weights   the HF tensor of a name, as a weight of type {@code act}
      * @param weights32 the HF tensor of a name as float32 (conv kernel, A_log, dt_bias, the gated norm)
-     * @param int4      null for float projections; else the {@code MatMulNBits} B and scales of a projection
+     * @param int4      null for float projections; else a projection's {@code MatMulNBits} B and scales, or int8 codes and
+     *                  row scales ({@link QuantizedProjection})
      */
     public static Graph build(Qwen35Config c, ElementType act, Function<String, Weight> weights,
             Function<String, Weight> weights32, Function<String, Weight[]> int4) {
@@ -366,10 +367,11 @@ public final class Qwen35DecoderGraph {
         Weight source = weights.apply(module + ".weight");
         long n = source.dims()[0];
         long k = source.dims()[1];
-        if (int4 != null && k % Int4Packing.BLOCK == 0) {
+        // in_proj_a / in_proj_b (Hv rows each) feed the exponentiated decay and β: they stay float
+        boolean gateProjection = module.endsWith(".in_proj_a") || module.endsWith(".in_proj_b");
+        if (int4 != null && !gateProjection) {
             Weight[] q = int4.apply(module + ".weight");
-            List<Attr> attrs = List.of(Attr.i("K", k), Attr.i("N", n), Attr.i("bits", 4), Attr.i("block_size", Int4Packing.BLOCK));
-            return g.contribOp("MatMulNBits", attrs, x, g.weight(q[0]), g.weight(q[1]));
+            if (QuantizedProjection.int8(q) || k % Int4Packing.BLOCK == 0) return QuantizedProjection.apply(g, x, q, n, k);
         }
         if (act == ElementType.FLOAT16) { // as DenseDecoderGraph: onnxruntime's CPU float16 Gemm is less accurate than MatMul
             return g.op("MatMul", x, g.op("Transpose", List.of(Attr.ints("perm", 1, 0)), g.weight(source)));

@@ -120,7 +120,7 @@ class OnnxExportTest {
                 .hasMessageContaining("tokenizer.json");
         assertThat(out).doesNotExist();
         assertThatThrownBy(() -> OnnxDtype.parse("int4")).hasMessage(
-                "ONNX dtype \"int4\" is not supported (expected fp32, fp16, q4, q4f16)");
+                "ONNX dtype \"int4\" is not supported (expected fp32, fp16, q8, q4, q4f16)");
     }
 
     static void assertClose(float[] got, float[] want, double tolerance) {

@@ -109,7 +109,7 @@ public record Recipe(
             @Doc(value = "At most this many chunks (default: all).", min = 0, minExclusive = true) Integer chunks) {}
 
     @Doc("ONNX export.")
-    public record Onnx(@Doc("transformers.js dtypes written into one folder: fp32, fp16, q4, q4f16.") List<String> dtypes) {}
+    public record Onnx(@Doc("transformers.js dtypes written into one folder: fp32, fp16, q8, q4, q4f16.") List<String> dtypes) {}
 
     @Doc("Quality gates, checked before bundling.")
     public record Gates(
