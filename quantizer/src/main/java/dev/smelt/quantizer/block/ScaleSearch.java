@@ -47,6 +47,9 @@ final class ScaleSearch {
             rmseType = -rmseType;
             returnEarly = true;
         }
+        // the weights do not change between trial scales: computed once (same float values, same sums)
+        float[] w = new float[n];
+        for (int i = 0; i < n; ++i) w[i] = weight(qw, qo + i, rmseType, x[xo + i]);
         float sumlx = 0;
         float suml2 = 0;
         for (int i = 0; i < n; ++i) {
@@ -54,9 +57,8 @@ final class ScaleSearch {
             int l = nearestInt(iscale * xi);
             l = Math.max(-nmax, Math.min(nmax - 1, l));
             L[lo + i] = (byte) (l + nmax);
-            float w = weight(qw, qo + i, rmseType, xi);
-            sumlx += w * xi * l;
-            suml2 += w * l * l;
+            sumlx += w[i] * xi * l;
+            suml2 += w[i] * l * l;
         }
         float scale = suml2 != 0 ? sumlx / suml2 : 0.0f;
         if (returnEarly) return suml2 > 0 ? 0.5f * (scale + 1 / iscale) : 1 / iscale;
@@ -69,9 +71,8 @@ final class ScaleSearch {
                 float xi = x[xo + i];
                 int l = nearestInt(iscale * xi);
                 l = Math.max(-nmax, Math.min(nmax - 1, l));
-                float w = weight(qw, qo + i, rmseType, xi);
-                sumlx += w * xi * l;
-                suml2 += w * l * l;
+                sumlx += w[i] * xi * l;
+                suml2 += w[i] * l * l;
             }
             if (suml2 > 0 && sumlx * sumlx > best * suml2) {
                 for (int i = 0; i < n; ++i) {
