@@ -16,6 +16,7 @@ import picocli.CommandLine.Spec;
             BenchDeltaRuleCommand.class,
             BenchVisionCommand.class,
             BenchGenerateCommand.class,
+            BenchOnnxCommand.class,
             BenchDataCommand.class,
             BenchPrepareCommand.class,
             BenchTrainCommand.class,
