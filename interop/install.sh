@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs Smelt's llama.cpp interop harness (node-llama-cpp with prebuilt llama.cpp binaries, @huggingface/gguf)
+# Installs Smelt's interop harness (node-llama-cpp with prebuilt llama.cpp binaries, @huggingface/gguf, and
+# transformers.js 4.3.1 whose onnxruntime-node bundles its CPU binaries; its postinstall, skipped, only fetches CUDA libs)
 # into interop/node_modules from package-lock.json. Idempotent: returns at once when the installed tree matches
 # the lock file. Never downloads or builds llama.cpp itself: install scripts are disabled and node-llama-cpp's
 # download step is switched off, so only the npm registry is contacted.
@@ -18,7 +19,7 @@ fi
 
 stamp="node_modules/.smelt-interop-stamp"
 want="$(node -e 'const c=require("crypto"),f=require("fs");process.stdout.write(c.createHash("sha256").update(f.readFileSync("package-lock.json")).update(process.versions.node).digest("hex"))')"
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -d node_modules/node-llama-cpp ] && [ -d node_modules/@huggingface/gguf ]; then
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -d node_modules/node-llama-cpp ] && [ -d node_modules/@huggingface/gguf ] && [ -d node_modules/@huggingface/transformers ]; then
     echo "interop harness already installed ($here/node_modules)"
     exit 0
 fi

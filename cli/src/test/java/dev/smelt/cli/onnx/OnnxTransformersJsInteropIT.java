@@ -1,0 +1,111 @@
+package dev.smelt.cli.onnx;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.smelt.cli.Smelt;
+import dev.smelt.core.model.Architecture;
+import dev.smelt.core.model.ModelDirectory;
+import dev.smelt.core.tiny.TinyModelSpec;
+import dev.smelt.core.tiny.TinyModelWriter;
+import dev.smelt.models.CausalLM;
+import dev.smelt.models.ModelLoader;
+import dev.smelt.models.generate.GenerationTokenizer;
+import dev.smelt.models.generate.Generator;
+import dev.smelt.models.generate.SamplingParams;
+import dev.smelt.testkit.cli.CliRunner;
+import dev.smelt.testkit.interop.InteropTool;
+import dev.smelt.testkit.interop.NodeTools;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * transformers.js 4.3.1 ({@code @huggingface/transformers}, its bundled onnxruntime-node) loads
+ * {@code smelt convert onnx} folders with {@code AutoModelForCausalLM.from_pretrained(dir, {dtype})} and generates
+ * greedily through its own cache handling (empty caches from the graph metadata, {@code present → past_key_values});
+ * the tokens must be Smelt's. Needs {@code interop/install.sh} (or {@code SMELT_TJS_MODULES}: a node_modules folder
+ * holding transformers.js 4.3.1).
+ */
+class OnnxTransformersJsInteropIT {
+    private static final CliRunner SMELT = new CliRunner(Smelt::run);
+    private static final int STEPS = 32;
+
+    record Tjs(Path node, Path modules, Path script) {}
+
+    @RegisterExtension
+    static final InteropTool<Tjs> TJS = InteropTool.of("transformers.js interop", () -> {
+        Path node = NodeTools.node().orElseThrow(() -> new InteropTool.Missing(NodeTools.nodeMissing()));
+        Path interop = NodeTools.harness("interop").orElseThrow(() -> new InteropTool.Missing(NodeTools.harnessMissing("interop")));
+        String env = System.getenv("SMELT_TJS_MODULES");
+        Path modules = env != null && !env.isBlank() ? Path.of(env) : interop.resolve("node_modules");
+        Path pkg = modules.resolve("@huggingface/transformers/package.json");
+        if (!Files.isRegularFile(pkg) || !Files.readString(pkg).contains("\"version\": \"4.3.1\"")) {
+            throw new InteropTool.Missing("transformers.js 4.3.1 is not installed in " + modules + " (run interop/install.sh)");
+        }
+        return new Tjs(node, modules, interop.resolve("scripts/tjs-generate.mjs"));
+    });
+
+    @TempDir Path tmp;
+
+    /**
+     * fp32 exports: transformers.js's greedy tokens equal Smelt's. q4 ({@code dtype: 'q4'}, MatMulNBits): loaded and
+     * run; at least 80% of its tokens are Smelt's fp32 ones.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({"llama,fp32", "qwen2,fp32", "qwen3,fp32", "qwen3,q4"})
+    void transformersJsGeneratesSmeltsGreedyTokens(String arch, String dtype) throws Exception {
+        Path model = tmp.resolve(arch);
+        TinyModelWriter.write(TinyModelSpec.builder(Architecture.fromModelType(arch)).seed(11).build(), model);
+        Path out = tmp.resolve(arch + "-onnx");
+        CliRunner.Result r = SMELT.run("convert", "onnx", "--model", model.toString(), "--out", out.toString(), "--dtype", dtype);
+        assertThat(r.code()).as(r.err()).isZero();
+        ModelDirectory dir = ModelDirectory.open(model);
+        long[] prompt;
+        try (GenerationTokenizer tok = GenerationTokenizer.open(dir)) {
+            prompt = tok.encode("The quick brown fox", false);
+        }
+        long[] smelt;
+        try (CausalLM lm = ModelLoader.load(dir, Device.cpu(), DataType.FLOAT32)) {
+            smelt = new Generator(lm, null).generate(prompt, SamplingParams.greedy(STEPS, List.of()), null)
+                    .tokenIds().stream().mapToLong(Integer::longValue).toArray();
+        }
+        JsonNode got = tjs(out, dtype, prompt);
+        long[] ids = new long[got.path("ids").size()];
+        for (int i = 0; i < ids.length; i++) ids[i] = got.path("ids").get(i).asLong();
+        assertThat(ids).hasSize(STEPS);
+        if (dtype.equals("fp32")) {
+            assertThat(ids).containsExactly(smelt);
+        } else {
+            int agree = 0;
+            for (int i = 0; i < STEPS; i++) if (ids[i] == smelt[i]) agree++;
+            System.out.printf("transformers.js %s %s: %d/%d tokens equal Smelt's fp32 greedy run%n", arch, dtype, agree, STEPS);
+            assertThat(agree).isGreaterThanOrEqualTo((int) Math.ceil(0.8 * STEPS));
+        }
+    }
+
+    private JsonNode tjs(Path dir, String dtype, long[] prompt) throws Exception {
+        Tjs t = TJS.get();
+        String ids = LongStream.of(prompt).mapToObj(Long::toString).collect(Collectors.joining(","));
+        Process p = new ProcessBuilder(t.node().toString(), t.script().toString(), t.modules().toString(), dir.toString(),
+                dtype, ids, Integer.toString(STEPS)).redirectErrorStream(false).start();
+        p.getOutputStream().close();
+        byte[] stdout = p.getInputStream().readAllBytes();
+        String stderr = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(stderr).isZero();
+        String line = new String(stdout, StandardCharsets.UTF_8).strip();
+        return new ObjectMapper().readTree(line.substring(line.lastIndexOf('\n') + 1));
+    }
+}
