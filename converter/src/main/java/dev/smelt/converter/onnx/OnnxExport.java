@@ -116,7 +116,11 @@ public final class OnnxExport {
                 Path src = dir.path().resolve(name);
                 if (!Files.isRegularFile(src)) continue;
                 Path dst = outDir.resolve(name);
-                AtomicFiles.write(dst, ch -> ch.write(ByteBuffer.wrap(Files.readAllBytes(src))));
+                if (name.equals(ModelDirectory.CONFIG) && config instanceof Qwen35Config q && q.nested()) {
+                    AtomicFiles.writeString(dst, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(textConfig(src)) + "\n");
+                } else {
+                    AtomicFiles.write(dst, ch -> ch.write(ByteBuffer.wrap(Files.readAllBytes(src))));
+                }
                 files.add(dst);
             }
             // genai_config.json names one decoder file: the one just written
@@ -128,6 +132,32 @@ public final class OnnxExport {
             return new Result(outDir, model, files, config.architecture().modelType(), graph.weights().size(),
                     graph.weightBytes(), external, graph.opTypes());
         }
+    }
+
+    /**
+     * config.json for a Qwen3.5 text decoder exported from the multimodal checkpoint: {@code text_config} lifted to
+     * the top as {@code model_type: qwen3_5_text}, {@code architectures: [Qwen3_5ForCausalLM]} (transformers.js then
+     * loads {@code onnx/model{suffix}.onnx} as a decoder-only model taking {@code input_ids}, not the image+text
+     * layout), the top-level token ids and {@code tie_word_embeddings} kept, and a {@code vision_config} holding only
+     * {@code spatial_merge_size} (transformers.js 4.3.1 reads it when computing text-only mRoPE positions and fails
+     * without it: shared/reference/onnx-decoders.md §2.4).
+     */
+    static ObjectNode textConfig(Path configJson) throws IOException {
+        ObjectNode root = (ObjectNode) JSON.readTree(configJson.toFile());
+        ObjectNode text = ((ObjectNode) root.get("text_config")).deepCopy();
+        ObjectNode out = JSON.createObjectNode();
+        out.putArray("architectures").add("Qwen3_5ForCausalLM");
+        out.put("model_type", "qwen3_5_text");
+        text.remove("model_type");
+        for (String key : List.of("tie_word_embeddings", "bos_token_id", "eos_token_id", "pad_token_id", "torch_dtype",
+                "transformers_version")) {
+            if (!text.has(key) && root.has(key)) out.set(key, root.get(key));
+        }
+        out.setAll(text);
+        com.fasterxml.jackson.databind.JsonNode vision = root.path("vision_config");
+        out.putObject("vision_config").put("spatial_merge_size",
+                vision.has("spatial_merge_size") ? vision.get("spatial_merge_size").asInt() : 2);
+        return out;
     }
 
     /**
