@@ -38,6 +38,7 @@ final class OrtDecoder implements AutoCloseable {
 
     OrtDecoder(Path model, int vocab) throws OrtException {
         OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+        // SMELT_ORT_NOOPT: run without graph optimisations (how the fp16 gap was ruled out as a fusion effect)
         if (System.getenv("SMELT_ORT_NOOPT") != null) options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.NO_OPT);
         session = env.createSession(model.toString(), options);
         this.vocab = vocab;

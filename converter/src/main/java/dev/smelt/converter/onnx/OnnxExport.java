@@ -117,7 +117,7 @@ public final class OnnxExport {
                 if (!Files.isRegularFile(src)) continue;
                 Path dst = outDir.resolve(name);
                 if (name.equals(ModelDirectory.CONFIG) && config instanceof Qwen35Config q && q.nested()) {
-                    AtomicFiles.writeString(dst, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(textConfig(src)) + "\n");
+                    AtomicFiles.writeString(dst, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(textConfig(src, q)) + "\n");
                 } else {
                     AtomicFiles.write(dst, ch -> ch.write(ByteBuffer.wrap(Files.readAllBytes(src))));
                 }
@@ -140,9 +140,10 @@ public final class OnnxExport {
      * loads {@code onnx/model{suffix}.onnx} as a decoder-only model taking {@code input_ids}, not the image+text
      * layout), the top-level token ids and {@code tie_word_embeddings} kept, and a {@code vision_config} holding only
      * {@code spatial_merge_size} (transformers.js 4.3.1 reads it when computing text-only mRoPE positions and fails
-     * without it: shared/reference/onnx-decoders.md §2.4).
+     * without it: shared/reference/onnx-decoders.md §2.4). {@code layer_types} is written out when the checkpoint only
+     * had {@code full_attention_interval}, so consumers that name caches per layer kind need not derive it.
      */
-    static ObjectNode textConfig(Path configJson) throws IOException {
+    static ObjectNode textConfig(Path configJson, Qwen35Config c) throws IOException {
         ObjectNode root = (ObjectNode) JSON.readTree(configJson.toFile());
         ObjectNode text = ((ObjectNode) root.get("text_config")).deepCopy();
         ObjectNode out = JSON.createObjectNode();
@@ -154,6 +155,12 @@ public final class OnnxExport {
             if (!text.has(key) && root.has(key)) out.set(key, root.get(key));
         }
         out.setAll(text);
+        if (!out.has("layer_types")) {
+            var types = out.putArray("layer_types");
+            for (var t : c.layerTypes()) {
+                types.add(t == dev.smelt.core.model.LayerType.LINEAR_ATTENTION ? "linear_attention" : "full_attention");
+            }
+        }
         com.fasterxml.jackson.databind.JsonNode vision = root.path("vision_config");
         out.putObject("vision_config").put("spatial_merge_size",
                 vision.has("spatial_merge_size") ? vision.get("spatial_merge_size").asInt() : 2);

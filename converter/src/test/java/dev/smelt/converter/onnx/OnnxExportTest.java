@@ -90,6 +90,49 @@ class OnnxExportTest {
         assertThat(r.opTypes()).doesNotContain("SimplifiedLayerNormalization", "GroupQueryAttention", "RotaryEmbedding");
     }
 
+    /**
+     * Qwen3.5: transformers.js's cache names per layer kind, every state dim but the batch numeric, [3, B, S]
+     * positions, only standard ops (the delta rule a Scan), and config.json lifted to the text model.
+     */
+    @Test
+    void qwen35InputsAndOutputsAreTransformersJsNames() throws Exception {
+        Path src = TinyHfModels.write(tmp.resolve("q35"), "qwen3_5", DType.F32, 1);
+        OnnxExport.Result r = OnnxExport.export(src, tmp.resolve("out"), OnnxExport.Options.of(OnnxDtype.FP32), null);
+        dev.smelt.core.model.Qwen35Config c = (dev.smelt.core.model.Qwen35Config) ModelDirectory.open(src).config();
+        List<String> expectedIn = new ArrayList<>(List.of("input_ids", "attention_mask", "position_ids"));
+        List<String> expectedOut = new ArrayList<>(List.of("logits"));
+        for (int l = 0; l < c.numLayers(); l++) {
+            if (c.layerTypes().get(l) == dev.smelt.core.model.LayerType.LINEAR_ATTENTION) {
+                expectedIn.addAll(List.of("past_conv." + l, "past_recurrent." + l));
+                expectedOut.addAll(List.of("present_conv." + l, "present_recurrent." + l));
+            } else {
+                expectedIn.addAll(List.of("past_key_values." + l + ".key", "past_key_values." + l + ".value"));
+                expectedOut.addAll(List.of("present." + l + ".key", "present." + l + ".value"));
+            }
+        }
+        assertThat(expectedIn).anyMatch(n -> n.startsWith("past_conv")).anyMatch(n -> n.startsWith("past_key_values"));
+        try (ai.onnxruntime.OrtSession session = ai.onnxruntime.OrtEnvironment.getEnvironment().createSession(r.model().toString(),
+                new ai.onnxruntime.OrtSession.SessionOptions())) {
+            Map<String, NodeInfo> in = session.getInputInfo();
+            assertThat(in.keySet()).containsExactlyElementsOf(expectedIn);
+            assertThat(session.getOutputInfo().keySet()).containsExactlyElementsOf(expectedOut);
+            TensorInfo positions = (TensorInfo) in.get("position_ids").getInfo();
+            assertThat(positions.getShape()).containsExactly(3, -1, -1);
+            int linear = c.layerTypes().indexOf(dev.smelt.core.model.LayerType.LINEAR_ATTENTION);
+            TensorInfo conv = (TensorInfo) in.get("past_conv." + linear).getInfo();
+            assertThat(conv.getDimensionNames()[0]).isEqualTo("batch_size");
+            assertThat(conv.getShape()).containsExactly(-1, c.linearConvDim(), c.linearConvKernel() - 1);
+            TensorInfo state = (TensorInfo) in.get("past_recurrent." + linear).getInfo();
+            assertThat(state.getShape()).containsExactly(-1, c.linearNumValueHeads(), c.linearKeyHeadDim(), c.linearValueHeadDim());
+        }
+        assertThat(r.opTypes()).contains("Scan", "Conv").doesNotContain("MatMulNBits", "LinearAttention", "CausalConvWithState");
+        var config = new com.fasterxml.jackson.databind.ObjectMapper().readTree(tmp.resolve("out/config.json").toFile());
+        assertThat(config.path("model_type").asText()).isEqualTo("qwen3_5_text");
+        assertThat(config.path("architectures").get(0).asText()).isEqualTo("Qwen3_5ForCausalLM");
+        assertThat(config.path("layer_types").size()).isEqualTo(c.numLayers());
+        assertThat(config.at("/vision_config/spatial_merge_size").isInt()).isTrue();
+    }
+
     @Test
     void largeModelsPutTheirWeightsInOnnxDataAndComputeTheSame() throws Exception {
         Path src = TinyHfModels.write(tmp.resolve("src"), "qwen2", DType.F32, 3);
