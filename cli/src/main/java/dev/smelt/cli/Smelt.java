@@ -19,6 +19,7 @@ import dev.smelt.cli.commands.QuantReportCommand;
 import dev.smelt.cli.commands.QuantizeCommand;
 import dev.smelt.cli.commands.QuickstartCommand;
 import dev.smelt.cli.commands.RecipeCommand;
+import dev.smelt.cli.commands.SweepCommand;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -52,6 +53,7 @@ import picocli.CommandLine.Command;
             MergeCommand.class,
             QuickstartCommand.class,
             RecipeCommand.class,
+            SweepCommand.class,
         })
 public final class Smelt implements Runnable {
     static {

@@ -10,6 +10,8 @@ import dev.smelt.recipe.format.RecipeLoader;
 import dev.smelt.recipe.run.RecipeRunner;
 import dev.smelt.recipe.run.RunOptions;
 import dev.smelt.recipe.run.RunReport;
+import dev.smelt.recipe.sweep.Sweep;
+import dev.smelt.recipe.sweep.Trial;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,6 +20,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -53,17 +56,38 @@ public final class RecipeRunCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the run as JSON on stdout (steps, durations, cached or not, artefacts and sizes, gate values).")
     boolean json;
 
+    @Option(names = "--trial", paramLabel = "I", description = "Run trial I of the sweep (smelt sweep expand lists them): its overrides "
+            + "after --set, the release named RECIPE-TRIAL, the work dir DIR/trial-I, the JSON report also written to "
+            + "DIR/trial-I/report.json. Kubernetes: $(JOB_COMPLETION_INDEX); Slurm: $SLURM_ARRAY_TASK_ID.")
+    Integer trial;
+
+    @CommandLine.Mixin
+    SweepCommand.TrialSource trials = new SweepCommand.TrialSource();
+
     @Override
     public Integer call() throws Exception {
+        RecipeLoader loader = new RecipeLoader();
         RecipeLoader.Loaded l;
+        Trial t = null;
+        Path work;
         try {
-            l = new RecipeLoader().load(file, overrides);
+            l = loader.load(file, overrides);
+            work = workDir != null ? workDir : Path.of(".smelt-work", l.recipe().name());
+            if (trial != null) {
+                t = trials.resolve(l).trial(trial);
+                l = Sweep.load(loader, file, overrides, l.recipe().name(), t);
+                work = work.resolve(t.dirName());
+            } else if (!trials.grid.isEmpty() || trials.customers != null) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--grid and --customers choose trials: give --trial I too");
+            }
         } catch (RecipeException e) {
             return RecipeCommand.report(e, spec.commandLine().getErr());
         }
+        if (t != null && !GlobalOptions.quiet()) {
+            System.err.println("==> trial " + t.index() + " (" + t.name() + "): " + String.join(" ", t.overrides()));
+        }
         TorchThreads.configure(null, TorchThreads.Default.LIBTORCH);
         boolean quiet = GlobalOptions.quiet();
-        Path work = workDir != null ? workDir : Path.of(".smelt-work", l.recipe().name());
         RunOptions o = new RunOptions(work, from, dryRun, VersionProvider.version(),
                 () -> HubClient.builder().settings(HubSettings.fromEnvironment()).build(), quiet ? null : System.err,
                 !quiet && HubOptions.interactiveTerminal());
@@ -88,6 +112,10 @@ public final class RecipeRunCommand implements Callable<Integer> {
             } catch (IllegalStateException shuttingDown) {
                 // Ctrl-C: the hook is running and returns now
             }
+        }
+        if (t != null) {
+            r = r.withTrial(t);
+            if (!dryRun) r.writeJson(work.resolve("report.json"));
         }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {

@@ -18,7 +18,14 @@ public record Recipe(
         @Doc("What is made from the fine-tuned model: merged weights, GGUF files, a LoRA GGUF, ONNX.") Export export,
         @Doc("Quality gates; a failed gate stops the run before bundling (exit 3).") Gates gates,
         @Doc("The release bundle (made when this key is present).") Bundle bundle,
-        @Doc("Upload the bundle to the Hugging Face Hub (needs bundle).") Push push) {
+        @Doc("Upload the bundle to the Hugging Face Hub (needs bundle).") Push push,
+        @Doc("Trials of a hyper-parameter sweep (smelt sweep expand, smelt recipe run --trial, smelt fleet submit); ignored by a "
+                + "plain run.") Sweep sweep) {
+
+    @Doc("A grid sweep: the cartesian product of the values, the first key varying slowest; trial i is index i.")
+    public record Sweep(
+            @Doc(value = "Recipe field (dotted path, e.g. train.optimizer.lr) to its values, each read as YAML like a --set value.",
+                    required = true) Map<String, List<String>> grid) {}
 
     @Doc("Exactly one of hub, dir or tiny.")
     public record Base(

@@ -275,6 +275,19 @@ public final class RecipeLoader {
         if (x != null && x.mmproj() != null && b.tiny() != null && !Boolean.TRUE.equals(b.tiny().vision())) {
             problems.add(at.get("export.mmproj") + ": export.mmproj needs a vision tower; the tiny base has none (base.tiny.vision: true)");
         }
+        if (r.sweep() != null) {
+            Map<String, List<String>> grid = r.sweep().grid();
+            if (grid.isEmpty()) problems.add(at.get("sweep.grid") + ": sweep.grid must name at least one field");
+            for (Map.Entry<String, List<String>> e : grid.entrySet()) {
+                Location where = at.get("sweep.grid." + e.getKey());
+                String problem = e.getKey().equals("name") || e.getKey().startsWith("sweep") ? "a sweep cannot vary " + e.getKey()
+                        : RecipeFields.problem(e.getKey());
+                if (problem != null) problems.add(where + ": sweep.grid." + e.getKey() + ": " + problem);
+                if (e.getValue() != null && e.getValue().isEmpty()) {
+                    problems.add(where + ": sweep.grid." + e.getKey() + " must list at least one value");
+                }
+            }
+        }
         if (r.push() != null && r.bundle() == null) problems.add(at.get("push") + ": push uploads the bundle; add a bundle: section");
         if (r.push() != null && !r.push().repo().matches("[A-Za-z0-9][\\w.-]*/[\\w.-]+")) {
             problems.add(at.get("push.repo") + ": push.repo must be namespace/name, got \"" + r.push().repo() + "\"");
