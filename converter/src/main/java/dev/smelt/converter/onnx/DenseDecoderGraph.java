@@ -26,14 +26,17 @@ public final class DenseDecoderGraph {
     private final DenseConfig c;
     private final ElementType act;
     private final Function<String, Weight> weights;
+    private final Function<String, Weight> weights32;
     private final Function<String, Weight[]> int4;
     private final int rep;
     private final String lastAxis;
 
-    private DenseDecoderGraph(DenseConfig c, ElementType act, Function<String, Weight> weights, Function<String, Weight[]> int4) {
+    private DenseDecoderGraph(DenseConfig c, ElementType act, Function<String, Weight> weights,
+            Function<String, Weight> weights32, Function<String, Weight[]> int4) {
         this.c = c;
         this.act = act;
         this.weights = weights;
+        this.weights32 = weights32;
         this.int4 = int4;
         this.rep = c.numHeads() / c.numKvHeads();
         this.lastAxis = g.int64s(-1);
@@ -42,13 +45,15 @@ public final class DenseDecoderGraph {
     /**
      * @param act     FLOAT or FLOAT16: the type of weights and activations
      * @param weights the HF tensor of a name, as a weight of type {@code act}
+     * @param weights32 the HF tensor of a name as float32 (the norm weights, applied in float32)
      * @param int4    null for float projections; else a projection weight's {@code MatMulNBits} B and scales, or its int8
      *                codes and row scales ({@link QuantizedProjection})
      *                (projections whose input size is not a multiple of 32 stay float)
      */
-    public static Graph build(DenseConfig c, ElementType act, Function<String, Weight> weights, Function<String, Weight[]> int4) {
+    public static Graph build(DenseConfig c, ElementType act, Function<String, Weight> weights,
+            Function<String, Weight> weights32, Function<String, Weight[]> int4) {
         if (act != ElementType.FLOAT && act != ElementType.FLOAT16) throw new IllegalArgumentException("activation type " + act);
-        return new DenseDecoderGraph(c, act, weights, int4).graph();
+        return new DenseDecoderGraph(c, act, weights, weights32, int4).graph();
     }
 
     private Graph graph() {
@@ -79,7 +84,8 @@ public final class DenseDecoderGraph {
 
         String embedding = weights.apply("model.embed_tokens.weight").name();
         g.weight(weights.apply("model.embed_tokens.weight"));
-        String h = g.op("Gather", List.of(Attr.i("axis", 0)), embedding, ids);
+        // the residual stream is float32 in every dtype (float16 only where a projection reads it)
+        String h = toFloat(g.op("Gather", List.of(Attr.i("axis", 0)), embedding, ids));
         h = g.op("Reshape", h, g.int64s(-1, c.hiddenSize()));
         String qShape = g.op("Concat", List.of(Attr.i("axis", 0)), b1, s1, g.int64s(c.numHeads(), c.headDim()));
         String kvShape = g.op("Concat", List.of(Attr.i("axis", 0)), b1, s1, g.int64s(c.numKvHeads(), c.headDim()));
@@ -87,9 +93,9 @@ public final class DenseDecoderGraph {
             String p = "model.layers." + l + ".";
             String x = rmsNorm(h, p + "input_layernorm.weight");
             String attn = attention(l, p + "self_attn.", x, qShape, kvShape, rope, attentionMask, pastKeys[l], pastValues[l]);
-            h = g.op("Add", h, attn);
+            h = g.op("Add", h, toFloat(attn));
             x = rmsNorm(h, p + "post_attention_layernorm.weight");
-            h = g.op("Add", h, mlp(p + "mlp.", x));
+            h = g.op("Add", h, toFloat(mlp(p + "mlp.", x)));
         }
         h = rmsNorm(h, "model.norm.weight");
         String logits = !c.tieWordEmbeddings() ? linear(h, "lm_head", false)
@@ -146,8 +152,8 @@ public final class DenseDecoderGraph {
         String k = g.op("Reshape", linear(x, p + "k_proj", c.qkvBias()), kvShape);
         String v = g.op("Reshape", linear(x, p + "v_proj", c.qkvBias()), kvShape);
         if (c.qkNorm()) {
-            q = rmsNorm(q, p + "q_norm.weight");
-            k = rmsNorm(k, p + "k_norm.weight");
+            q = rmsNorm(toFloat(q), p + "q_norm.weight");
+            k = rmsNorm(toFloat(k), p + "k_norm.weight");
         }
         List<Attr> toHeads = List.of(Attr.ints("perm", 0, 2, 1, 3));
         q = applyRope(g.op("Transpose", toHeads, q), rope);
@@ -216,13 +222,15 @@ public final class DenseDecoderGraph {
         return bias ? g.op("Gemm", transB, x, w, weight(module + ".bias")) : g.op("Gemm", transB, x, w);
     }
 
-    /** {@code x · (mean(x²) + eps)^-½ · w} over the last axis, the statistics in float32. */
-    private String rmsNorm(String x, String weightName) {
-        String xf = toFloat(x);
+    /**
+     * {@code x · (mean(x²) + eps)^-½ · w} over the last axis of a float32 {@code x}, all in float32 with the float32
+     * weight, cast to the activation type once at the end.
+     */
+    private String rmsNorm(String xf, String weightName) {
         String mean = g.op("ReduceMean", List.of(Attr.i("keepdims", 1)), g.op("Mul", xf, xf), lastAxis);
         String inv = g.op("Pow", g.op("Add", mean, g.floatScalar(ElementType.FLOAT, (float) c.rmsNormEps())),
                 g.floatScalar(ElementType.FLOAT, -0.5f));
-        return g.op("Mul", toAct(g.op("Mul", xf, inv)), weight(weightName));
+        return toAct(g.op("Mul", g.op("Mul", xf, inv), g.weight(weights32.apply(weightName))));
     }
 
     private String weight(String name) {

@@ -93,16 +93,16 @@ public final class OnnxExport {
                     : !options.dtype().int4() ? null
                     : name -> int4(st, infos.get(name), act, edits.apply(name), options.int4());
             Function<String, Weight> w = name -> weight(st, infos.get(name), act, edits.apply(name));
+            Function<String, Weight> w32 = name -> weight(st, infos.get(name), ElementType.FLOAT, edits.apply(name));
             Graph graph;
             if (config instanceof Qwen35Config q) {
                 if (listener != null && infos.size() < st.names().size()) {
                     listener.note("qwen3_5: the text decoder is exported; vision-tower (model.visual.*) and MTP (mtp.*)"
                             + " tensors are left out");
                 }
-                graph = Qwen35DecoderGraph.build(q, act, w,
-                        name -> weight(st, infos.get(name), ElementType.FLOAT, edits.apply(name)), int4);
+                graph = Qwen35DecoderGraph.build(q, act, w, w32, int4);
             } else {
-                graph = DenseDecoderGraph.build((DenseConfig) config, act, w, int4);
+                graph = DenseDecoderGraph.build((DenseConfig) config, act, w, w32, int4);
             }
             long limit = options.externalDataAbove() != null ? options.externalDataAbove()
                     : OnnxModelWriter.PROTOBUF_LIMIT - GRAPH_HEADROOM;

@@ -26,7 +26,8 @@ import java.util.function.Function;
  *       as a {@code Scan} over time steps whose body does one token's update (prefill runs the sequence, decode one
  *       step); the gated RMSNorm (plain weight) × silu(z); out_proj.</li>
  *   <li>The conv, the recurrence, the norms and softmax run in float32 whatever the weight type; with FLOAT16
- *       activations projections and the residual stream are float16, inputs and outputs stay float32.</li>
+ *       activations the projections and attention matmuls are float16, the residual stream stays float32, inputs
+ *       and outputs are float32.</li>
  * </ul>
  */
 public final class Qwen35DecoderGraph {
@@ -49,7 +50,7 @@ public final class Qwen35DecoderGraph {
         this.weights32 = weights32;
         this.int4 = int4;
         this.lastAxis = g.int64s(-1);
-        this.one = g.floatScalar(act, 1f);
+        this.one = g.floatScalar(ElementType.FLOAT, 1f);
     }
 
     /** Graph input names of a Gated DeltaNet layer's conv state. */
@@ -120,7 +121,8 @@ public final class Qwen35DecoderGraph {
         String p0 = c.weightPrefix();
         Weight embedWeight = weights.apply(p0 + "embed_tokens.weight");
         String embedding = g.weight(embedWeight);
-        String h = g.op("Gather", List.of(Attr.i("axis", 0)), embedding, ids);
+        // the residual stream is float32 in every dtype (float16 only where a projection reads it)
+        String h = toFloat(g.op("Gather", List.of(Attr.i("axis", 0)), embedding, ids));
         h = g.op("Reshape", h, g.int64s(-1, c.hiddenSize()));
         String qShape = g.op("Concat", List.of(Attr.i("axis", 0)), b1, s1, g.int64s(c.numHeads(),
                 (c.attnOutputGate() ? 2L : 1L) * c.headDim()));
@@ -132,9 +134,9 @@ public final class Qwen35DecoderGraph {
             String mixed = c.layerTypes().get(l) == LayerType.LINEAR_ATTENTION
                     ? deltaNet(l, p + "linear_attn.", x, seqShape, pastIn[l][0], pastIn[l][1])
                     : attention(l, p + "self_attn.", x, qShape, kvShape, rope, attentionMask, pastIn[l][0], pastIn[l][1]);
-            h = g.op("Add", h, mixed);
+            h = g.op("Add", h, toFloat(mixed));
             x = rmsNorm1p(h, p + "post_attention_layernorm.weight");
-            h = g.op("Add", h, mlp(p + "mlp.", x));
+            h = g.op("Add", h, toFloat(mlp(p + "mlp.", x)));
         }
         h = rmsNorm1p(h, p0 + "norm.weight");
         String logits = !c.tieWordEmbeddings() ? linear(h, "lm_head")
@@ -209,8 +211,8 @@ public final class Qwen35DecoderGraph {
         } else {
             q = g.op("Reshape", qg, qShape);
         }
-        q = rmsNorm1p(q, p + "q_norm.weight");
-        String k = rmsNorm1p(g.op("Reshape", linear(x, p + "k_proj"), kvShape), p + "k_norm.weight");
+        q = rmsNorm1p(toFloat(q), p + "q_norm.weight");
+        String k = rmsNorm1p(toFloat(g.op("Reshape", linear(x, p + "k_proj"), kvShape)), p + "k_norm.weight");
         String v = g.op("Reshape", linear(x, p + "v_proj"), kvShape);
         List<Attr> toHeads = List.of(Attr.ints("perm", 0, 2, 1, 3));
         q = partialRope(g.op("Transpose", toHeads, q), rope);
@@ -379,13 +381,16 @@ public final class Qwen35DecoderGraph {
         return g.op("Gemm", List.of(Attr.i("transB", 1)), x, g.weight(source));
     }
 
-    /** {@code x · (mean(x²) + eps)^-½ · (1 + w)} over the last axis, the statistics in float32. */
-    private String rmsNorm1p(String x, String weightName) {
-        String xf = toFloat(x);
+    /**
+     * {@code x · (mean(x²) + eps)^-½ · (1 + w)} over the last axis of a float32 {@code x}, all in float32 (the
+     * float32 weight and the +1 too: 1 + w in float16 would keep only ~3 decimals of w), cast to the activation type
+     * once at the end.
+     */
+    private String rmsNorm1p(String xf, String weightName) {
         String mean = g.op("ReduceMean", List.of(Attr.i("keepdims", 1)), g.op("Mul", xf, xf), lastAxis);
         String inv = g.op("Pow", g.op("Add", mean, g.floatScalar(ElementType.FLOAT, (float) c.rmsNormEps())),
                 g.floatScalar(ElementType.FLOAT, -0.5f));
-        return g.op("Mul", toAct(g.op("Mul", xf, inv)), g.op("Add", g.weight(weights.apply(weightName)), one));
+        return toAct(g.op("Mul", g.op("Mul", xf, inv), g.op("Add", weight32(weightName), one)));
     }
 
     private String weight32(String name) {
