@@ -29,9 +29,12 @@ final class Blocks {
         return (b[off] & 0xFF) | (b[off + 1] & 0xFF) << 8 | (b[off + 2] & 0xFF) << 16 | (b[off + 3] & 0xFF) << 24;
     }
 
-    /** C {@code roundf}: halves away from zero (Java's Math.round rounds halves up). */
-    static float roundf(float x) {
-        return (float) Math.copySign(Math.floor(Math.abs((double) x) + 0.5), x);
+    /**
+     * {@code (int) roundf(x)} for |x| &lt; 2^31: x ± 0.5 is exact in double, and truncating it toward zero is rounding
+     * halves away from zero (NaN gives 0, as x86-64's conversion of C's NaN does in the low byte).
+     */
+    static int roundfToInt(float x) {
+        return (int) ((double) x + Math.copySign(0.5, (double) x));
     }
 
     /** C's float-to-8-bit conversion as x86-64 gcc emits it (truncate to int32, keep the low byte). */

@@ -12,6 +12,9 @@ final class KQuantScratch {
     private final byte[] ls = new byte[QK / 32];
     private final byte[] lm = new byte[QK / 32];
     private final float[] weights = new float[32];
+    private final float[] weightsB = new float[32];
+    private final float[] auxA = new float[32];
+    private final float[] auxB = new float[32];
     private final float[] sw = new float[QK / 32];
     private final float[] mins = new float[QK / 32];
     private final float[] scales = new float[QK / 32];
@@ -24,16 +27,25 @@ final class KQuantScratch {
     void reference(float[] x, int xo, int nmax, float rmin, float rdelta, int nstep) {
         maxScale = 0;
         maxMin = 0;
+        // groups two at a time (ScaleSearch.makeQkx2Pair: the same operations per group, run side by side)
+        for (int j = 0; j < QK / 32; j += 2) {
+            avWeights(x, xo + 32 * j, weights);
+            avWeights(x, xo + 32 * (j + 1), weightsB);
+            ScaleSearch.makeQkx2Pair(32, nmax, x, xo + 32 * j, xo + 32 * (j + 1), weights, weightsB, L, 32 * j,
+                    32 * (j + 1), scales, mins, j, j + 1, auxA, auxB, aux, rmin, rdelta, nstep);
+        }
         for (int j = 0; j < QK / 32; ++j) {
-            float sumX2 = 0;
-            for (int l = 0; l < 32; ++l) sumX2 += x[xo + 32 * j + l] * x[xo + 32 * j + l];
-            float avX = (float) Math.sqrt(sumX2 / 32);
-            for (int l = 0; l < 32; ++l) weights[l] = avX + Math.abs(x[xo + 32 * j + l]);
-            scales[j] = ScaleSearch.makeQkx2Quants(32, nmax, x, xo + 32 * j, weights, 0, L, 32 * j, mins, j, aux,
-                    rmin, rdelta, nstep, false);
             if (scales[j] > maxScale) maxScale = scales[j];
             if (mins[j] > maxMin) maxMin = mins[j];
         }
+    }
+
+    /** quantize_row_q{4,5}_K_ref's weights of one group of 32: av_x + |x|, av_x the group's root mean square. */
+    private static void avWeights(float[] x, int xo, float[] w) {
+        float sumX2 = 0;
+        for (int l = 0; l < 32; ++l) sumX2 += x[xo + l] * x[xo + l];
+        float avX = (float) Math.sqrt(sumX2 / 32);
+        for (int l = 0; l < 32; ++l) w[l] = avX + Math.abs(x[xo + l]);
     }
 
     /** quantize_row_q{4,5}_K_impl's search: make_qkx3_quants per group, make_qp_quants for the scales. */

@@ -29,7 +29,7 @@ public final class Q8_0Quantizer implements BlockQuantizer {
             float id = d != 0 ? 1.0f / d : 0.0f;
             Blocks.putHalf(dst, o, d);
             for (int j = 0; j < QK; ++j) {
-                dst[o + 2 + j] = (byte) (int) Blocks.roundf(x[xo + j] * id);
+                dst[o + 2 + j] = (byte) Blocks.roundfToInt(x[xo + j] * id);
             }
         }
     }

@@ -19,8 +19,114 @@ final class ScaleSearch {
         return (i & 0x007fffff) - 0x00400000;
     }
 
+    /** 1.5·2^23: adding and subtracting it rounds a float of magnitude below 2^22 to an integer, halves to even. */
+    private static final float ROUND = 12582912.f;
+
+    /**
+     * {@code (float) nearestInt(v)} for |v| < 2^22 without leaving float registers: (v + 1.5·2^23) is rounded to a
+     * whole number (ties to even) and subtracting 1.5·2^23 again is exact.
+     */
+    private static final float RINT_MAX = 4194303.f;
+
+    private static float rint(float v) {
+        return (v + ROUND) - ROUND;
+    }
+
+    /** {@code v} limited to [lo, hi] for a whole-number v (never NaN or -0, so plain comparisons are exact). */
+    private static float clamp(float v, float lo, float hi) {
+        return v < lo ? lo : v > hi ? hi : v;
+    }
+
+    /** Whether {@code x[xo..xo+n)} are all finite (the float-register fast paths assume it; NaN/inf take the generic path). */
+    private static boolean finite(float[] x, int xo, int n) {
+        float s = 0;
+        for (int i = 0; i < n; ++i) s += x[xo + i] * 0.f;
+        return s == 0;
+    }
+
     /** Symmetric levels in [0, 2·nmax); qw null means the rmse_type weighting. Returns the scale. */
     static float makeQxQuants(int n, int nmax, float[] x, int xo, byte[] L, int lo, int rmseType, float[] qw, int qo) {
+        if (rmseType > 0 && finite(x, xo, n) && (qw == null || finite(qw, qo, n))) {
+            return makeQxQuantsSearch(n, nmax, x, xo, L, lo, rmseType, qw, qo);
+        }
+        return makeQxQuantsGeneric(n, nmax, x, xo, L, lo, rmseType, qw, qo);
+    }
+
+    /**
+     * make_qx_quants with rmse_type &gt; 0 on finite values: the same float operations in the same order per trial
+     * scale as {@link #makeQxQuantsGeneric}, with levels kept in float registers (|iscale·x| ≤ nmax + 1, so
+     * {@link #rint} equals nearest_int) and two trial scales summed per pass over the group (each trial's sums are
+     * separate chains, so the pass runs twice as many additions in flight). The trials do not depend on one another,
+     * only the choice does, and that is still made trial by trial in C's order.
+     */
+    private static float makeQxQuantsSearch(int n, int nmax, float[] x, int xo, byte[] L, int lo, int rmseType,
+            float[] qw, int qo) {
+        float max = 0;
+        float amax = 0;
+        for (int i = 0; i < n; ++i) {
+            float ax = Math.abs(x[xo + i]);
+            if (ax > amax) {
+                amax = ax;
+                max = x[xo + i];
+            }
+        }
+        if (amax < GROUP_MAX_EPS) {
+            for (int i = 0; i < n; ++i) L[lo + i] = 0;
+            return 0.f;
+        }
+        float lo_ = -nmax;
+        float hi = nmax - 1;
+        float iscale = -nmax / max;
+        float[] w = new float[n];
+        for (int i = 0; i < n; ++i) w[i] = weight(qw, qo + i, rmseType, x[xo + i]);
+        float sumlx = 0;
+        float suml2 = 0;
+        for (int i = 0; i < n; ++i) {
+            float xi = x[xo + i];
+            float l = clamp(rint(iscale * xi), lo_, hi);
+            L[lo + i] = (byte) ((int) l + nmax);
+            sumlx += w[i] * xi * l;
+            suml2 += w[i] * l * l;
+        }
+        float scale = suml2 != 0 ? sumlx / suml2 : 0.0f;
+        float best = scale * sumlx;
+        // trial scales is = -9..-1, 1..9, two per pass
+        for (int t = 0; t < 18; t += 2) {
+            int isA = t < 9 ? t - 9 : t - 8;
+            int isB = t + 1 < 9 ? t - 8 : t - 7;
+            float iscaleA = -(nmax + 0.1f * isA) / max;
+            float iscaleB = -(nmax + 0.1f * isB) / max;
+            float sumlxA = 0, suml2A = 0, sumlxB = 0, suml2B = 0;
+            for (int i = 0; i < n; ++i) {
+                float xi = x[xo + i];
+                float wi = w[i];
+                float lA = clamp(rint(iscaleA * xi), lo_, hi);
+                float lB = clamp(rint(iscaleB * xi), lo_, hi);
+                sumlxA += wi * xi * lA;
+                suml2A += wi * lA * lA;
+                sumlxB += wi * xi * lB;
+                suml2B += wi * lB * lB;
+            }
+            if (suml2A > 0 && sumlxA * sumlxA > best * suml2A) {
+                for (int i = 0; i < n; ++i) {
+                    L[lo + i] = (byte) (nmax + (int) clamp(rint(iscaleA * x[xo + i]), lo_, hi));
+                }
+                scale = sumlxA / suml2A;
+                best = scale * sumlxA;
+            }
+            if (suml2B > 0 && sumlxB * sumlxB > best * suml2B) {
+                for (int i = 0; i < n; ++i) {
+                    L[lo + i] = (byte) (nmax + (int) clamp(rint(iscaleB * x[xo + i]), lo_, hi));
+                }
+                scale = sumlxB / suml2B;
+                best = scale * sumlxB;
+            }
+        }
+        return scale;
+    }
+
+    /** make_qx_quants operation for operation (any rmse_type, any values). */
+    static float makeQxQuantsGeneric(int n, int nmax, float[] x, int xo, byte[] L, int lo, int rmseType, float[] qw, int qo) {
         float max = 0;
         float amax = 0;
         for (int i = 0; i < n; ++i) {
@@ -167,6 +273,156 @@ final class ScaleSearch {
     static float makeQkx2Quants(int n, int nmax, float[] x, int xo, float[] weights, int wo, byte[] L, int lo,
             float[] theMin, int mo, byte[] aux, float rmin, float rdelta, int nstep, boolean useMad) {
         return makeQkxQuants(n, nmax, x, xo, weights, wo, L, lo, theMin, mo, aux, rmin, rdelta, nstep, useMad, false);
+    }
+
+    /**
+     * make_qkx2_quants with use_mad false for two groups of {@code n} finite values at once (groups a and b of a
+     * K-quant super-block, each with its own weights, levels and min): every float operation of each group is the
+     * one {@link #makeQkx2Quants} does, in the same order, with levels kept in float registers ({@link #rint}; the
+     * levels stay within ±(nmax + 2) so it equals nearest_int) and the two groups' sums and errors computed in the
+     * same passes, so twice as many independent additions are in flight. Group results go to {@code scales[ja]},
+     * {@code theMin[ja]} and {@code scales[jb]}, {@code theMin[jb]}. Falls back to two {@link #makeQkx2Quants} calls
+     * when a group is constant or not finite. {@code auxA}/{@code auxB} are scratch of n floats.
+     */
+    static void makeQkx2Pair(int n, int nmax, float[] x, int xa, int xb, float[] wA, float[] wB, byte[] L, int la, int lb,
+            float[] scales, float[] theMin, int ja, int jb, float[] auxA, float[] auxB, byte[] aux, float rmin,
+            float rdelta, int nstep) {
+        if (nstep < 1 || !finite(x, xa, n) || !finite(x, xb, n) || !finite(wA, 0, n) || !finite(wB, 0, n)) {
+            scales[ja] = makeQkx2Quants(n, nmax, x, xa, wA, 0, L, la, theMin, ja, aux, rmin, rdelta, nstep, false);
+            scales[jb] = makeQkx2Quants(n, nmax, x, xb, wB, 0, L, lb, theMin, jb, aux, rmin, rdelta, nstep, false);
+            return;
+        }
+        float minA = x[xa], maxA = x[xa], minB = x[xb], maxB = x[xb];
+        float sumWA = wA[0], sumWB = wB[0];
+        float sumXA = sumWA * x[xa], sumXB = sumWB * x[xb];
+        for (int i = 1; i < n; ++i) {
+            float ai = x[xa + i];
+            float bi = x[xb + i];
+            if (ai < minA) minA = ai;
+            if (ai > maxA) maxA = ai;
+            if (bi < minB) minB = bi;
+            if (bi > maxB) maxB = bi;
+            sumWA += wA[i];
+            sumXA += wA[i] * ai;
+            sumWB += wB[i];
+            sumXB += wB[i] * bi;
+        }
+        float lowA = minA, lowB = minB;
+        if (minA > 0) minA = 0;
+        if (minB > 0) minB = 0;
+        if (maxA == minA || maxB == minB) {
+            scales[ja] = makeQkx2Quants(n, nmax, x, xa, wA, 0, L, la, theMin, ja, aux, rmin, rdelta, nstep, false);
+            scales[jb] = makeQkx2Quants(n, nmax, x, xb, wB, 0, L, lb, theMin, jb, aux, rmin, rdelta, nstep, false);
+            return;
+        }
+        float top = nmax;
+        float iscaleA = nmax / (maxA - minA);
+        float iscaleB = nmax / (maxB - minB);
+        float scaleA = 1 / iscaleA;
+        float scaleB = 1 / iscaleB;
+        float bestA = 0, bestB = 0;
+        for (int i = 0; i < n; ++i) {
+            float ai = x[xa + i];
+            float bi = x[xb + i];
+            float lA = clamp(rint(iscaleA * (ai - minA)), 0.f, top);
+            float lB = clamp(rint(iscaleB * (bi - minB)), 0.f, top);
+            auxA[i] = lA;
+            auxB[i] = lB;
+            float dA = scaleA * lA + minA - ai;
+            float dB = scaleB * lB + minB - bi;
+            bestA += wA[i] * (dA * dA);
+            bestB += wB[i] * (dB * dB);
+        }
+        // the levels found so far (auxA/auxB become trial scratch: the current best levels are in these)
+        float[] bestLA = new float[n];
+        float[] bestLB = new float[n];
+        System.arraycopy(auxA, 0, bestLA, 0, n);
+        System.arraycopy(auxB, 0, bestLB, 0, n);
+        for (int is = 0; is <= nstep; ++is) {
+            iscaleA = (rmin + rdelta * is + nmax) / (maxA - minA);
+            iscaleB = (rmin + rdelta * is + nmax) / (maxB - minB);
+            if (!(Math.abs(iscaleA * (lowA - minA)) < RINT_MAX && Math.abs(iscaleB * (lowB - minB)) < RINT_MAX)) {
+                // a fitted min far from the values: nearest_int's bit trick is outside its range, do exactly what C does
+                scales[ja] = makeQkx2Quants(n, nmax, x, xa, wA, 0, L, la, theMin, ja, aux, rmin, rdelta, nstep, false);
+                scales[jb] = makeQkx2Quants(n, nmax, x, xb, wB, 0, L, lb, theMin, jb, aux, rmin, rdelta, nstep, false);
+                return;
+            }
+            float sumLA = 0, sumL2A = 0, sumXlA = 0, sumLB = 0, sumL2B = 0, sumXlB = 0;
+            for (int i = 0; i < n; ++i) {
+                float ai = x[xa + i];
+                float bi = x[xb + i];
+                float lA = clamp(rint(iscaleA * (ai - minA)), 0.f, top);
+                float lB = clamp(rint(iscaleB * (bi - minB)), 0.f, top);
+                auxA[i] = lA;
+                auxB[i] = lB;
+                float wlA = wA[i] * lA;
+                float wlB = wB[i] * lB;
+                sumLA += wlA;
+                sumL2A += wlA * lA;
+                sumXlA += wlA * ai;
+                sumLB += wlB;
+                sumL2B += wlB * lB;
+                sumXlB += wlB * bi;
+            }
+            float dA = sumWA * sumL2A - sumLA * sumLA;
+            float dB = sumWB * sumL2B - sumLB * sumLB;
+            float scA = 0, mnA = 0, scB = 0, mnB = 0;
+            if (dA > 0) {
+                scA = (sumWA * sumXlA - sumXA * sumLA) / dA;
+                mnA = (sumL2A * sumXA - sumLA * sumXlA) / dA;
+                if (mnA > 0) {
+                    mnA = 0;
+                    scA = sumXlA / sumL2A;
+                }
+            }
+            if (dB > 0) {
+                scB = (sumWB * sumXlB - sumXB * sumLB) / dB;
+                mnB = (sumL2B * sumXB - sumLB * sumXlB) / dB;
+                if (mnB > 0) {
+                    mnB = 0;
+                    scB = sumXlB / sumL2B;
+                }
+            }
+            float errA = 0, errB = 0;
+            if (dA > 0 && dB > 0) {
+                for (int i = 0; i < n; ++i) {
+                    float eA = scA * auxA[i] + mnA - x[xa + i];
+                    float eB = scB * auxB[i] + mnB - x[xb + i];
+                    errA += wA[i] * (eA * eA);
+                    errB += wB[i] * (eB * eB);
+                }
+            } else if (dA > 0) {
+                for (int i = 0; i < n; ++i) {
+                    float eA = scA * auxA[i] + mnA - x[xa + i];
+                    errA += wA[i] * (eA * eA);
+                }
+            } else if (dB > 0) {
+                for (int i = 0; i < n; ++i) {
+                    float eB = scB * auxB[i] + mnB - x[xb + i];
+                    errB += wB[i] * (eB * eB);
+                }
+            }
+            if (dA > 0 && errA < bestA) {
+                System.arraycopy(auxA, 0, bestLA, 0, n);
+                bestA = errA;
+                scaleA = scA;
+                minA = mnA;
+            }
+            if (dB > 0 && errB < bestB) {
+                System.arraycopy(auxB, 0, bestLB, 0, n);
+                bestB = errB;
+                scaleB = scB;
+                minB = mnB;
+            }
+        }
+        for (int i = 0; i < n; ++i) {
+            L[la + i] = (byte) (int) bestLA[i];
+            L[lb + i] = (byte) (int) bestLB[i];
+        }
+        scales[ja] = scaleA;
+        theMin[ja] = -minA;
+        scales[jb] = scaleB;
+        theMin[jb] = -minB;
     }
 
     /** make_qkx3_quants: as qkx2 but weights may be null (then x²) and an all-equal group tests max ≤ min. */
