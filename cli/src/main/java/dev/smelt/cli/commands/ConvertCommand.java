@@ -232,6 +232,11 @@ public final class ConvertCommand implements Runnable {
                         "fp16 activations). Inputs and outputs are float32 in every dtype."})
         OnnxDtype dtype;
 
+        @Option(names = "--optimize", description = {"Use onnxruntime's fused com.microsoft ops (GroupQueryAttention,",
+                "RotaryEmbedding, SkipSimplifiedLayerNormalization, MatMulNBits; onnxruntime 1.18 or newer) instead of",
+                "standard ops: llama, qwen2, qwen3 as fp32 or q4. Same file name and I/O as the plain export."})
+        boolean optimize;
+
         @Override
         public Integer call() throws Exception {
             PrintWriter err = spec.commandLine().getErr();
@@ -253,9 +258,9 @@ public final class ConvertCommand implements Runnable {
                 }
             };
             OnnxExport.Result r = OnnxExport.export(model, out, new OnnxExport.Options(dtype, adapter, null,
-                    dtype.int4() ? new MatMulNBitsPacking() : null), listener);
-            stdout.printf("wrote %s (%s %s, %d weights, %s%s)%n", r.model(), r.architecture(), dtype.spelling(),
-                    r.weightCount(), InspectCommand.humanBytes(r.weightBytes()),
+                    dtype.int4() ? new MatMulNBitsPacking() : null, optimize), listener);
+            stdout.printf("wrote %s (%s %s%s, %d weights, %s%s)%n", r.model(), r.architecture(), dtype.spelling(),
+                    optimize ? " optimized" : "", r.weightCount(), InspectCommand.humanBytes(r.weightBytes()),
                     r.externalData() ? " in " + r.files().get(1).getFileName() : " inline");
             stdout.flush();
             return 0;

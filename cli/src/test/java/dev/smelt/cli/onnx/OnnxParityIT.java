@@ -154,6 +154,82 @@ class OnnxParityIT {
     }
 
     /**
+     * {@code --optimize} (GroupQueryAttention, RotaryEmbedding, SimplifiedLayerNormalization /
+     * SkipSimplifiedLayerNormalization, MatMulNBits): fp32 logits within 1e-4 of Smelt's over the prompt and 32 cached
+     * steps and the generator's greedy tokens; q4 logits within 1e-4 of the plain q4 export's (the same MatMulNBits
+     * weights) and its greedy tokens equal to the plain q4 export's.
+     */
+    @ParameterizedTest(name = "{0} {1} optimized")
+    @CsvSource({"llama,fp32", "qwen2,fp32", "qwen3,fp32", "llama,q4", "qwen3,q4"})
+    void optimizedExportMatchesSmelt(String arch, String dtype) throws Exception {
+        Path model = tmp.resolve(arch);
+        TinyModelWriter.write(TinyModelSpec.builder(Architecture.fromModelType(arch)).seed(11).build(), model);
+        Path out = tmp.resolve(arch + "-opt");
+        CliRunner.Result r = SMELT.run("convert", "onnx", "--model", model.toString(), "--out", out.toString(), "--dtype", dtype,
+                "--optimize");
+        assertThat(r.code()).as(r.err()).isZero();
+        Path file = out.resolve(dtype.equals("fp32") ? "onnx/model.onnx" : "onnx/model_q4.onnx");
+        assertThat(r.out()).startsWith("wrote " + file + " (" + arch + " " + dtype + " optimized, ");
+        String graph = new String(java.nio.file.Files.readAllBytes(file), java.nio.charset.StandardCharsets.ISO_8859_1);
+        for (String op : List.of("GroupQueryAttention", "RotaryEmbedding", "SkipSimplifiedLayerNormalization", "com.microsoft")) {
+            assertThat(graph).contains(op);
+        }
+        ModelDirectory dir = ModelDirectory.open(model);
+        ModelConfig c = dir.config();
+        long[] prompt;
+        try (GenerationTokenizer tok = GenerationTokenizer.open(dir)) {
+            prompt = tok.encode("The quick brown fox", false);
+        }
+        Path plainOut = tmp.resolve(arch + "-plain");
+        if (dtype.equals("q4")) {
+            CliRunner.Result p = SMELT.run("convert", "onnx", "--model", model.toString(), "--out", plainOut.toString(), "--dtype", dtype);
+            assertThat(p.code()).as(p.err()).isZero();
+        }
+        double worst = 0;
+        try (CausalLM djl = ModelLoader.load(dir, Device.cpu(), DataType.FLOAT32);
+                NDManager m = djl.manager().newSubManager();
+                DecoderCache cache = djl.newCache(m, 1);
+                OrtDecoder ort = new OrtDecoder(file, c.vocabSize());
+                OrtDecoder plain = dtype.equals("q4") ? new OrtDecoder(plainOut.resolve("onnx/model_q4.onnx"), c.vocabSize()) : null) {
+            ParameterStore ps = new ParameterStore(m, false);
+            float[][] onnx = ort.step(prompt);
+            float[] want = plain != null ? flatten(plain.step(prompt))
+                    : djl.step(ps, m.create(prompt).reshape(1, prompt.length), cache, false).toFloatArray();
+            for (int t = 0; t < prompt.length; t++) worst = Math.max(worst, maxDiff(onnx[t], want, t * c.vocabSize()));
+            float[] lastRow = java.util.Arrays.copyOfRange(want, (prompt.length - 1) * c.vocabSize(), prompt.length * c.vocabSize());
+            for (int i = 0; i < STEPS; i++) {
+                long token = OrtDecoder.argmax(lastRow);
+                onnx = ort.step(token);
+                lastRow = plain != null ? plain.step(token)[0]
+                        : djl.step(ps, m.create(new long[] {token}).reshape(1, 1), cache, false).toFloatArray();
+                worst = Math.max(worst, maxDiff(onnx[0], lastRow, 0));
+            }
+            System.out.printf("onnx parity %s %s optimized: max abs logit diff %.3g from %s over the prompt and %d cached"
+                    + " steps%n", arch, dtype, worst, plain != null ? "the plain q4 export" : "Smelt fp32", STEPS);
+            assertThat(worst).isLessThan(1e-4);
+            long[] want32 = plain != null ? null
+                    : new Generator(djl, null).generate(prompt, SamplingParams.greedy(STEPS, List.of()), null)
+                            .tokenIds().stream().mapToLong(Integer::longValue).toArray();
+            try (OrtDecoder greedy = new OrtDecoder(file, c.vocabSize())) {
+                long[] got = greedy.greedy(prompt, STEPS);
+                if (plain != null) {
+                    try (OrtDecoder plainGreedy = new OrtDecoder(plainOut.resolve("onnx/model_q4.onnx"), c.vocabSize())) {
+                        assertThat(got).containsExactly(plainGreedy.greedy(prompt, STEPS));
+                    }
+                } else {
+                    assertThat(got).containsExactly(want32);
+                }
+            }
+        }
+    }
+
+    private static float[] flatten(float[][] rows) {
+        float[] out = new float[rows.length * rows[0].length];
+        for (int i = 0; i < rows.length; i++) System.arraycopy(rows[i], 0, out, i * rows[0].length, rows[0].length);
+        return out;
+    }
+
+    /**
      * 4-bit exports, teacher-forced along Smelt's fp32 greedy path (prompt + 32 steps): the share of steps where
      * onnxruntime's argmax is Smelt's token.
      */

@@ -61,15 +61,21 @@ class OnnxTransformersJsInteropIT {
 
     /**
      * fp32 exports: transformers.js's greedy tokens equal Smelt's. q4 ({@code dtype: 'q4'}, MatMulNBits): loaded and
-     * run; at least 80% of its tokens are Smelt's fp32 ones.
+     * run; at least 80% of its tokens are Smelt's fp32 ones. {@code --optimize} exports (GroupQueryAttention,
+     * RotaryEmbedding, SkipSimplifiedLayerNormalization, MatMulNBits) the same through onnxruntime-node 1.30's
+     * contrib ops.
      */
-    @ParameterizedTest(name = "{0} {1}")
-    @CsvSource({"llama,fp32", "qwen2,fp32", "qwen3,fp32", "qwen3,q4"})
-    void transformersJsGeneratesSmeltsGreedyTokens(String arch, String dtype) throws Exception {
+    @ParameterizedTest(name = "{0} {1} {2}")
+    @CsvSource({"llama,fp32,plain", "qwen2,fp32,plain", "qwen3,fp32,plain", "qwen3,q4,plain", "llama,fp32,optimize",
+        "qwen3,fp32,optimize", "qwen3,q4,optimize"})
+    void transformersJsGeneratesSmeltsGreedyTokens(String arch, String dtype, String form) throws Exception {
         Path model = tmp.resolve(arch);
         TinyModelWriter.write(TinyModelSpec.builder(Architecture.fromModelType(arch)).seed(11).build(), model);
         Path out = tmp.resolve(arch + "-onnx");
-        CliRunner.Result r = SMELT.run("convert", "onnx", "--model", model.toString(), "--out", out.toString(), "--dtype", dtype);
+        List<String> args = new java.util.ArrayList<>(List.of("convert", "onnx", "--model", model.toString(), "--out",
+                out.toString(), "--dtype", dtype));
+        if (form.equals("optimize")) args.add("--optimize");
+        CliRunner.Result r = SMELT.run(args.toArray(String[]::new));
         assertThat(r.code()).as(r.err()).isZero();
         ModelDirectory dir = ModelDirectory.open(model);
         long[] prompt;
@@ -90,7 +96,7 @@ class OnnxTransformersJsInteropIT {
         } else {
             int agree = 0;
             for (int i = 0; i < STEPS; i++) if (ids[i] == smelt[i]) agree++;
-            System.out.printf("transformers.js %s %s: %d/%d tokens equal Smelt's fp32 greedy run%n", arch, dtype, agree, STEPS);
+            System.out.printf("transformers.js %s %s %s: %d/%d tokens equal Smelt's fp32 greedy run%n", arch, dtype, form, agree, STEPS);
             assertThat(agree).isGreaterThanOrEqualTo((int) Math.ceil(0.8 * STEPS));
         }
     }

@@ -78,6 +78,27 @@ public final class GraphBuilder {
         return out;
     }
 
+    /**
+     * Adds a com.microsoft contrib op with an output per entry of {@code wanted}: a generated name where it is true,
+     * the empty name (an optional output left out) where it is false.
+     */
+    public String[] contribOpOutputs(String opType, List<Attr> attrs, boolean[] wanted, String... in) {
+        String[] out = new String[wanted.length];
+        for (int i = 0; i < wanted.length; i++) out[i] = wanted[i] ? fresh(opType) : "";
+        node(opType, attrs, in, out, OnnxSchema.MICROSOFT);
+        microsoftDomain = true;
+        return out;
+    }
+
+    /** Adds a com.microsoft contrib op whose outputs get {@code names} (a null entry gets a generated name). */
+    public String[] contribOpNamed(String opType, List<Attr> attrs, String[] names, String... in) {
+        String[] out = new String[names.length];
+        for (int i = 0; i < names.length; i++) out[i] = names[i] != null ? names[i] : fresh(opType);
+        node(opType, attrs, in, out, OnnxSchema.MICROSOFT);
+        microsoftDomain = true;
+        return out;
+    }
+
     /** Adds an op with {@code n} generated outputs. */
     public String[] opMulti(String opType, int n, List<Attr> attrs, String... in) {
         String[] out = new String[n];
@@ -94,7 +115,7 @@ public final class GraphBuilder {
         ProtoMessage m = new ProtoMessage();
         for (String s : in) m.string(Node.INPUT, s);
         for (String s : out) m.string(Node.OUTPUT, s);
-        m.string(Node.NAME, out[0] + "_node");
+        m.string(Node.NAME, (out[0].isEmpty() ? fresh(opType) : out[0]) + "_node");
         m.string(Node.OP_TYPE, opType);
         for (Attr a : attrs) m.message(Node.ATTRIBUTE, a.encoded());
         if (domain != null) m.string(Node.DOMAIN, domain);

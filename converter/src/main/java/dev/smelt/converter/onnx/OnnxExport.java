@@ -53,11 +53,16 @@ public final class OnnxExport {
      * @param adapter           PEFT LoRA adapter merged into the weights as they stream (as {@code smelt merge}
      *                          computes it), or null
      * @param externalDataAbove weights past this many bytes go to {@code .onnx_data}; null for protobuf's limit
+     * @param optimize          onnxruntime's fused contrib ops ({@link OptimizedDenseGraph}); dense fp32 and q4 only
      */
-    public record Options(OnnxDtype dtype, Path adapter, Long externalDataAbove, Int4Packing int4) {
+    public record Options(OnnxDtype dtype, Path adapter, Long externalDataAbove, Int4Packing int4, boolean optimize) {
         public Options {
             if (dtype == null) dtype = OnnxDtype.FP32;
             if (dtype.int4() && int4 == null) throw new IllegalArgumentException(dtype.spelling() + " needs an Int4Packing");
+        }
+
+        public Options(OnnxDtype dtype, Path adapter, Long externalDataAbove, Int4Packing int4) {
+            this(dtype, adapter, externalDataAbove, int4, false);
         }
 
         public static Options of(OnnxDtype dtype) {
@@ -80,6 +85,10 @@ public final class OnnxExport {
         if (Files.exists(outDir) && !Files.isDirectory(outDir)) {
             throw new SmeltException(outDir + ": exists and is not a directory (convert onnx writes a model folder)");
         }
+        if (options.optimize() && (config instanceof Qwen35Config || (options.dtype() != OnnxDtype.FP32 && options.dtype() != OnnxDtype.Q4))) {
+            throw new SmeltException("--optimize is implemented for llama, qwen2 and qwen3 as fp32 or q4 (got "
+                    + config.architecture().modelType() + " " + options.dtype().spelling() + ")");
+        }
         try (SafetensorsModel st = dir.weights()) {
             Map<String, TensorInfo> infos = checkTensors(dir, config, st);
             LoraMerge lora = options.adapter() == null ? null
@@ -101,6 +110,8 @@ public final class OnnxExport {
                             + " tensors are left out");
                 }
                 graph = Qwen35DecoderGraph.build(q, act, w, w32, int4);
+            } else if (options.optimize()) {
+                graph = OptimizedDenseGraph.build((DenseConfig) config, w32, int4);
             } else {
                 graph = DenseDecoderGraph.build((DenseConfig) config, act, w, w32, int4);
             }
