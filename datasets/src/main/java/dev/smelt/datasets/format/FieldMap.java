@@ -1,6 +1,7 @@
 package dev.smelt.datasets.format;
 
 import dev.smelt.core.SmeltException;
+import java.io.Serializable;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,7 +12,7 @@ import java.util.TreeSet;
  * Column names for data whose fields are named differently from the format's own
  * ({@code --field messages=dialog --field role=speaker}). Unmapped fields keep their standard names.
  */
-public record FieldMap(Map<String, String> columns) {
+public record FieldMap(Map<String, String> columns) implements Serializable {
     /** Every field name some format reads. */
     public static final Set<String> LOGICAL_FIELDS = Set.of(
             "messages", "role", "content", "system",

@@ -6,6 +6,7 @@ import dev.smelt.datasets.format.FormatName;
 import dev.smelt.datasets.length.Truncation;
 import dev.smelt.datasets.render.TrainOn;
 import dev.smelt.datasets.source.TextSampling;
+import java.io.Serializable;
 
 /**
  * Everything that decides how task data becomes training sequences.
@@ -30,7 +31,7 @@ public record DataOptions(
         double valSplit,
         long seed,
         TextSampling textSampling,
-        int threads) {
+        int threads) implements Serializable {
 
     public static final int DEFAULT_SEQ_LEN = 2048;
 

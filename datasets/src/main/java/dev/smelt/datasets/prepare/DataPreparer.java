@@ -3,10 +3,7 @@ package dev.smelt.datasets.prepare;
 import dev.smelt.core.SmeltException;
 import dev.smelt.core.chat.ChatTemplateKwargs;
 import dev.smelt.datasets.render.TrainedRendering;
-import dev.smelt.datasets.source.DataFile;
 import dev.smelt.datasets.source.HubDatasetFetcher;
-import dev.smelt.datasets.source.RowStream;
-import dev.smelt.datasets.source.SourceResolver;
 import dev.smelt.datasets.split.Split;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -38,7 +35,7 @@ public final class DataPreparer {
     private final Path model;
     private final ModelText modelText;
     private final DataOptions options;
-    private final HubDatasetFetcher hub;
+    private final ExampleSource source;
     private final Path workDir;
     private final LongConsumer progress;
 
@@ -48,7 +45,7 @@ public final class DataPreparer {
         this.model = b.model;
         this.modelText = b.modelText;
         this.options = b.options;
-        this.hub = b.hub;
+        this.source = b.source != null ? b.source : ExampleSource.local(b.hub);
         this.workDir = b.workDir;
         this.progress = b.progress;
     }
@@ -66,18 +63,17 @@ public final class DataPreparer {
         List<AutoCloseable> owned = new ArrayList<>();
         if (modelText == null) owned.add(text);
         try {
-            SourceResolver resolver = new SourceResolver(hub);
             TokenStore trainStore = newStore();
             owned.add(trainStore);
             RenderCounts counts = new RenderCounts();
-            PreparationReport trainReport = fill(resolver.resolve(data), text, trainStore, counts);
+            PreparationReport trainReport = fill(data, text, trainStore, counts);
             SequenceSet train;
             SequenceSet validation;
             PreparationReport valReport = null;
             if (!valData.isEmpty()) {
                 TokenStore valStore = newStore();
                 owned.add(valStore);
-                valReport = fill(resolver.resolve(valData), text, valStore, counts);
+                valReport = fill(valData, text, valStore, counts);
                 train = sequences(trainStore, Split.shuffledOnly(trainStore.size(), options.seed()).train());
                 validation = sequences(valStore, identity(valStore.size()));
             } else {
@@ -126,29 +122,24 @@ public final class DataPreparer {
         long reasoning;
     }
 
-    private PreparationReport fill(List<DataFile> files, ModelText text, TokenStore store, RenderCounts counts)
+    private PreparationReport fill(List<String> specs, ModelText text, TokenStore store, RenderCounts counts)
             throws IOException {
-        ExamplePipeline pipeline = new ExamplePipeline(options, text);
         ReportCollector report = new ReportCollector(options.seqLen());
         LengthStage lengths = new LengthStage(options, report, store::append);
         long[] seen = {0};
-        try (RowStream rows = new RowStream(files, options.textSampling())) {
-            pipeline.run(rows, processed -> {
-                if (processed instanceof ProcessedRow.Example ex) {
-                    if (!ex.rendered().addSpecialTokens()) counts.chats++;
-                    if (ex.rendered().reasoning()) counts.reasoning++;
-                    lengths.accept(ex, pipeline.format());
-                } else {
-                    report.invalid((ProcessedRow.Invalid) processed);
-                }
-                if (progress != null) progress.accept(++seen[0]);
-            });
-        }
+        ExampleSource.Processed processed = source.process(specs, options, text, (row, format) -> {
+            if (row instanceof ProcessedRow.Example ex) {
+                if (!ex.rendered().addSpecialTokens()) counts.chats++;
+                if (ex.rendered().reasoning()) counts.reasoning++;
+                lengths.accept(ex, format);
+            } else {
+                report.invalid((ProcessedRow.Invalid) row);
+            }
+            if (progress != null) progress.accept(++seen[0]);
+        });
         lengths.finish();
         store.finish();
-        List<String> names = new ArrayList<>();
-        for (DataFile f : files) names.add(f.displayName());
-        return report.report(names, pipeline.format());
+        return report.report(processed.files(), processed.format());
     }
 
     private static PreparedData.Resources closer(List<AutoCloseable> owned) {
@@ -173,6 +164,7 @@ public final class DataPreparer {
         private ModelText modelText;
         private DataOptions options = DataOptions.builder().build();
         private HubDatasetFetcher hub;
+        private ExampleSource source;
         private Path workDir;
         private LongConsumer progress;
 
@@ -187,6 +179,11 @@ public final class DataPreparer {
         public Builder model(ModelText text) { modelText = text; return this; }
         public Builder options(DataOptions o) { options = o; return this; }
         public Builder hub(HubDatasetFetcher h) { hub = h; return this; }
+        /**
+         * Where the processed rows come from (default: {@link ExampleSource#local} with {@link #hub}); the Spark job
+         * passes one that tokenizes on executors.
+         */
+        public Builder examples(ExampleSource s) { source = s; return this; }
         /** Where temporary token files go (default: java.io.tmpdir). */
         public Builder workDir(Path dir) { workDir = dir; return this; }
         /** Called with the number of rows processed so far. */

@@ -73,13 +73,7 @@ public final class ExamplePipeline {
             RawRow row;
             while ((row = rows.next()) != null) {
                 if (Thread.currentThread().isInterrupted()) throw new InterruptedIOException("interrupted");
-                if (format == null && row.isValid()) {
-                    format = DataFormat.of(FormatDetector.detect(row.value(), options.fields(), row.location()), options.fields());
-                }
-                if (format != null && !checkedTemplate) {
-                    requireTemplateFor(format);
-                    checkedTemplate = true;
-                }
+                observe(row);
                 chunk.add(row);
                 if (chunk.size() == CHUNK) {
                     submit(pool, chunk, inFlight, sink);
@@ -90,6 +84,21 @@ public final class ExamplePipeline {
             while (!inFlight.isEmpty()) deliver(inFlight.poll(), sink);
         } finally {
             if (pool != null) pool.shutdownNow();
+        }
+    }
+
+    /**
+     * Settles the format as {@link #run} does for each row it reads, in order: detected from the first valid row (unless
+     * forced), then checked against the model's chat template. The Spark job calls it on the driver before its executors
+     * process the rows with {@link #process}.
+     */
+    public void observe(RawRow row) {
+        if (format == null && row.isValid()) {
+            format = DataFormat.of(FormatDetector.detect(row.value(), options.fields(), row.location()), options.fields());
+        }
+        if (format != null && !checkedTemplate) {
+            requireTemplateFor(format);
+            checkedTemplate = true;
         }
     }
 

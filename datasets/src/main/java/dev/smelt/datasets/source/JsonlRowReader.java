@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 
@@ -16,13 +17,27 @@ import java.nio.charset.StandardCharsets;
 public final class JsonlRowReader implements RowReader {
     private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
-    private final DataFile file;
+    private final String displayName;
     private final BufferedReader reader;
     private long lineNumber;
 
     public JsonlRowReader(DataFile file) throws IOException {
-        this.file = file;
-        this.reader = new BufferedReader(new InputStreamReader(Inputs.open(file), StandardCharsets.UTF_8), 1 << 16);
+        this(Inputs.open(file), file.displayName(), 0);
+    }
+
+    /**
+     * The lines of {@code in}, numbered as lines {@code linesBefore + 1, …} of {@code displayName}: a part of a file
+     * that starts at the beginning of a line (a Spark input split), after {@code linesBefore} lines. Closes {@code in}.
+     */
+    public JsonlRowReader(InputStream in, String displayName, long linesBefore) {
+        this.displayName = displayName;
+        this.reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);
+        this.lineNumber = linesBefore;
+    }
+
+    /** The number of the last line read (blank lines included), counting {@code linesBefore}. */
+    public long lineNumber() {
+        return lineNumber;
     }
 
     @Override
@@ -36,7 +51,7 @@ public final class JsonlRowReader implements RowReader {
     }
 
     private RawRow parse(String line) {
-        RowLocation at = RowLocation.line(file.displayName(), lineNumber);
+        RowLocation at = RowLocation.line(displayName, lineNumber);
         try {
             JsonNode node = JSON.readTree(line);
             if (!node.isObject()) return RawRow.invalid(at, "expected a JSON object, found " + node.getNodeType().name().toLowerCase());
