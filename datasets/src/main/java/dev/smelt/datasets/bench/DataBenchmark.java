@@ -121,7 +121,7 @@ public final class DataBenchmark {
     }
 
     /** {@code modelDir}, or a tiny byte-level BPE tokenizer with the Qwen2.5 ChatML template kept in {@code workDir}. */
-    static Path tokenizerModel(Path modelDir, int vocabSize, Path workDir, Consumer<String> log) throws IOException {
+    public static Path tokenizerModel(Path modelDir, int vocabSize, Path workDir, Consumer<String> log) throws IOException {
         if (modelDir != null) return modelDir;
         Files.createDirectories(workDir);
         Path model = workDir.resolve("tiny-tokenizer-" + vocabSize);
@@ -134,7 +134,7 @@ public final class DataBenchmark {
     }
 
     /** A synthetic chat JSONL of {@code rows} rows kept in {@code workDir} for reruns. */
-    static Path syntheticData(int rows, Path workDir, Consumer<String> log) throws IOException {
+    public static Path syntheticData(int rows, Path workDir, Consumer<String> log) throws IOException {
         Files.createDirectories(workDir);
         Path data = workDir.resolve("synthetic-chat-" + rows + ".jsonl");
         if (!Files.isRegularFile(data)) {
@@ -174,7 +174,7 @@ public final class DataBenchmark {
     }
 
     /** Encodes every line of {@code file} with {@code threads} threads, exactly as the pipeline calls the tokenizer. */
-    static long encodeAll(HuggingFaceTokenizer tokenizer, Path file, int threads) throws IOException {
+    public static long encodeAll(HuggingFaceTokenizer tokenizer, Path file, int threads) throws IOException {
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         AtomicLong tokens = new AtomicLong();
         List<Future<?>> inFlight = new ArrayList<>();

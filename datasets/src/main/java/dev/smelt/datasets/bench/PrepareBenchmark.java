@@ -66,15 +66,11 @@ public final class PrepareBenchmark {
 
     private PrepareBenchmark() {}
 
-    public static Result run(Path modelDir, int rows, int threads, int vocabSize, int seqLen, Path workDir, Consumer<String> log)
-            throws IOException {
-        Path model = DataBenchmark.tokenizerModel(modelDir, vocabSize, workDir, log);
-        Path data = DataBenchmark.syntheticData(rows, workDir, log);
-        Path out = workDir.resolve("prepared-" + rows);
-        DataOptions options = DataOptions.builder().threads(threads).seqLen(seqLen).packing(true).valSplit(0.01).build();
-
-        log.accept("rendering once for the tokenizer baseline (not timed)…");
-        Path rendered = workDir.resolve("rendered-" + rows + ".txt");
+    /**
+     * Renders every row of the chat JSONL {@code data} once, one line each (newlines escaped), for {@link
+     * DataBenchmark#encodeAll}: the strings preparation hands the tokenizer.
+     */
+    public static void renderForBaseline(Path model, Path data, DataOptions options, Path rendered) throws IOException {
         DataOptions renderOptions = options.toBuilder().seqLen(Integer.MAX_VALUE).build();
         try (ModelText text = ModelText.load(model);
              BufferedWriter w = Files.newBufferedWriter(rendered, StandardCharsets.UTF_8);
@@ -88,6 +84,18 @@ public final class PrepareBenchmark {
                 }
             });
         }
+    }
+
+    public static Result run(Path modelDir, int rows, int threads, int vocabSize, int seqLen, Path workDir, Consumer<String> log)
+            throws IOException {
+        Path model = DataBenchmark.tokenizerModel(modelDir, vocabSize, workDir, log);
+        Path data = DataBenchmark.syntheticData(rows, workDir, log);
+        Path out = workDir.resolve("prepared-" + rows);
+        DataOptions options = DataOptions.builder().threads(threads).seqLen(seqLen).packing(true).valSplit(0.01).build();
+
+        log.accept("rendering once for the tokenizer baseline (not timed)…");
+        Path rendered = workDir.resolve("rendered-" + rows + ".txt");
+        renderForBaseline(model, data, options, rendered);
 
         log.accept("smelt data prepare: " + rows + " rows, " + threads + " thread(s)…");
         long start = System.nanoTime();

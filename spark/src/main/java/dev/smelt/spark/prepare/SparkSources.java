@@ -1,4 +1,4 @@
-package dev.smelt.spark;
+package dev.smelt.spark.prepare;
 
 import dev.smelt.core.SmeltException;
 import dev.smelt.datasets.source.DataFile;

@@ -1,4 +1,4 @@
-package dev.smelt.spark;
+package dev.smelt.spark.prepare;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

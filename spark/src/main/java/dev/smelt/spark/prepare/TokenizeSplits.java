@@ -1,4 +1,4 @@
-package dev.smelt.spark;
+package dev.smelt.spark.prepare;
 
 import dev.smelt.datasets.format.DataFormat;
 import dev.smelt.datasets.format.FormatName;
