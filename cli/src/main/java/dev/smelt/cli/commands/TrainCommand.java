@@ -9,6 +9,8 @@ import dev.smelt.datasets.prepare.DataPreparer;
 import dev.smelt.datasets.prepare.PreparedData;
 import dev.smelt.datasets.shards.PreparedManifest;
 import dev.smelt.datasets.shards.PreparedShards;
+import dev.smelt.datasets.source.HubClientFetcher;
+import dev.smelt.hub.HubClient;
 import dev.smelt.hub.RepoType;
 import dev.smelt.hub.SnapshotPath;
 import dev.smelt.models.Devices;
@@ -51,6 +53,9 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Mixin
     DataOptionsMixin dataOptions;
+
+    @Mixin
+    HubOptions hub; // for hf://datasets/... data, as smelt data prepare
 
     @Option(names = "--val-data", paramLabel = "SRC", description = "Validation data (instead of --val-split). Repeatable.")
     List<String> valData = new ArrayList<>();
@@ -224,7 +229,8 @@ public final class TrainCommand implements Callable<Integer> {
                     : "smelt: preparing data from " + String.join(", ", dataOptions.data()));
         }
         try (PreparedData prepared = manifest != null ? PreparedShards.open(preparedDir, model, null, null)
-                : DataPreparer.builder().data(dataOptions.data()).valData(valData).model(model).options(options).build()) {
+                : DataPreparer.builder().data(dataOptions.data()).valData(valData).model(model).options(options)
+                        .hub(new HubClientFetcher(HubClient.builder().settings(hub.settings()).build())).build()) {
             TrainingRows data = TrainingRows.of(prepared);
             SftTrainer trainer = new SftTrainer(cfg, data, log, log != null && HubOptions.interactiveTerminal());
             Thread hook = new Thread(() -> {
