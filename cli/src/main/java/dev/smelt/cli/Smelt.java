@@ -20,6 +20,7 @@ import dev.smelt.cli.commands.QuantizeCommand;
 import dev.smelt.cli.commands.QuickstartCommand;
 import dev.smelt.cli.commands.RecipeCommand;
 import dev.smelt.cli.commands.SweepCommand;
+import dev.smelt.cli.commands.FleetCommand;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -54,6 +55,7 @@ import picocli.CommandLine.Command;
             QuickstartCommand.class,
             RecipeCommand.class,
             SweepCommand.class,
+            FleetCommand.class,
         })
 public final class Smelt implements Runnable {
     static {

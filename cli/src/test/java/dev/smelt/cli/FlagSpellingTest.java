@@ -54,7 +54,11 @@ class FlagSpellingTest {
                 for (String name : o.names()) {
                     String n = name.toLowerCase();
                     boolean ok;
-                    if (n.contains("device") || n.equals("--gpu") || n.equals("--gpus")) {
+                    if (n.equals("--gpus") && e.getKey().equals("smelt fleet submit")) {
+                        // not a device choice: how many nvidia.com/gpu each Kubernetes pod requests (the trials then
+                        // train on gpu0..gpuN-1 through --devices' syntax in the recipe)
+                        ok = true;
+                    } else if (n.contains("device") || n.equals("--gpu") || n.equals("--gpus")) {
                         ok = n.equals("--devices");
                     } else if (n.contains("precision") || n.contains("fp16") || n.equals("--half")) {
                         ok = n.equals("--precision");

@@ -22,12 +22,12 @@ import org.w3c.dom.NodeList;
 
 /**
  * Test code stays out of the library jars: no testkit or fake-Hub class is packaged in core, hub, datasets, models,
- * trainer, converter, quantizer, bundle or recipe, no class there refers to the testkit, and their poms take the testkit at test
+ * trainer, converter, quantizer, bundle, recipe or fleet, no class there refers to the testkit, and their poms take the testkit at test
  * scope only (the benchmarks that need it at compile scope live in {@code bench}). Reads the jars the reactor built,
  * so it runs in {@code verify} after every library module's {@code package}.
  */
 class LibraryJarsIT {
-    static final List<String> LIBRARIES = List.of("core", "hub", "datasets", "models", "trainer", "converter", "quantizer", "bundle", "recipe");
+    static final List<String> LIBRARIES = List.of("core", "hub", "datasets", "models", "trainer", "converter", "quantizer", "bundle", "recipe", "fleet");
     private static final byte[] TESTKIT_REFERENCE = "dev/smelt/testkit/".getBytes(StandardCharsets.UTF_8);
 
     @Test

@@ -74,7 +74,8 @@ class UsageAndHelpTest {
     void helpWrapsAtWordBoundariesWithinEightyColumns() {
         String[][] commands = {{"-h"}, {"generate", "-h"}, {"train", "-h"}, {"quantize", "-h"}, {"convert", "gguf", "-h"},
             {"data", "inspect", "-h"}, {"create-tiny", "-h"}, {"serve", "-h"}, {"bench", "quantize", "-h"}, {"bundle", "-h"},
-            {"bundle", "verify", "-h"}, {"push", "-h"}, {"convert", "lora-gguf", "-h"}, {"imatrix", "-h"}, {"quant-report", "-h"}};
+            {"bundle", "verify", "-h"}, {"push", "-h"}, {"convert", "lora-gguf", "-h"}, {"imatrix", "-h"}, {"quant-report", "-h"},
+            {"sweep", "expand", "-h"}, {"fleet", "submit", "-h"}, {"fleet", "collect", "-h"}, {"recipe", "run", "-h"}};
         for (String[] args : commands) {
             Result r = SMELT.run(args);
             assertThat(r.code()).as(String.join(" ", args)).isZero();
