@@ -17,6 +17,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -131,6 +133,28 @@ class FleetCommandTest {
         r = SMELT.run("fleet", "status", "nope");
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.err()).isEqualTo("smelt: error: no fleet nope in namespace test (smelt fleet list)\n");
+    }
+
+    @Test
+    void submitWaitWatchesUntilTheJobCompletes() throws Exception {
+        Path f = recipe();
+        CompletableFuture<CliRunner.Result> run = CompletableFuture.supplyAsync(() -> SMELT.run("fleet", "submit", f.toString(), "--image",
+                "smelt:0.1.0", "--name", "sw2", "--wait", "--timeout", "120"));
+        Job j = null;
+        for (int i = 0; i < 1200 && (j = client.batch().v1().jobs().inNamespace("test").withName("sw2").get()) == null; i++) Thread.sleep(100);
+        assertThat(j).as("the Job was created").isNotNull();
+        Thread.sleep(500);
+        assertThat(run).isNotDone();
+        // the Job controller's part: all four indexes done
+        j.setStatus(new JobStatusBuilder().withSucceeded(4).withCompletedIndexes("0-3")
+                .withConditions(new JobConditionBuilder().withType("Complete").withStatus("True").build()).build());
+        client.batch().v1().jobs().inNamespace("test").resource(j).updateStatus();
+        CliRunner.Result r = run.get(120, TimeUnit.SECONDS);
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).startsWith("fleet sw2: 4 trials submitted to namespace test")
+                .contains("fleet sw2 (recipe Tiny_Sweep) in test: complete; 4 of 4 complete, 0 failed, 0 running\n")
+                .contains("3      t3-lr2e-4-r16  complete  emptyDir:/work/sw2/trial-3\n")
+                .contains("no work volume: each trial's JSON report is the end of its pod's log (smelt fleet collect sw2)");
     }
 
     static String report(int index, String trial, String status, double evalLoss, double kl, double top1, boolean passed) {

@@ -48,5 +48,9 @@ class RecipeCommandTest {
         var schema = new ObjectMapper().readTree(r.out());
         assertThat(schema.get("$schema").asText()).contains("json-schema.org");
         assertThat(schema.at("/properties/export/properties/gguf/properties/types/description").asText()).contains("Q4_K_M");
+        // the sweep: section, whose values may be numbers as in the YAML (1e-4) or words
+        assertThat(schema.at("/properties/sweep/properties/grid/description").asText()).contains("train.optimizer.lr");
+        assertThat(schema.at("/properties/sweep/properties/grid/additionalProperties/anyOf/1/type").toString())
+                .isEqualTo("[\"string\",\"number\",\"boolean\"]");
     }
 }

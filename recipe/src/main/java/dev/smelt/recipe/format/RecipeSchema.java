@@ -24,7 +24,20 @@ public final class RecipeSchema {
         root.put("$id", "https://smelt.dev/schemas/recipe.json");
         root.put("title", "Smelt recipe");
         record(om, Recipe.class, root);
+        // a sweep value is read as YAML like a --set value: a number, a word or a flow list written as text
+        ArrayNode any = ((ObjectNode) root.at("/properties/sweep/properties/grid/additionalProperties")).putArray("anyOf");
+        ObjectNode list = any.addObject();
+        list.put("type", "array");
+        scalar(list.putObject("items"));
+        scalar(any.addObject());
         return root;
+    }
+
+    private static void scalar(ObjectNode p) {
+        ArrayNode t = p.putArray("type");
+        t.add("string");
+        t.add("number");
+        t.add("boolean");
     }
 
     private static void record(ObjectMapper om, Class<?> type, ObjectNode out) {
