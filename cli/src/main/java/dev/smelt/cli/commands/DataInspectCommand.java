@@ -95,6 +95,10 @@ public final class DataInspectCommand implements Callable<Integer> {
         for (String bad : r.firstInvalid()) out.println("  invalid: " + bad);
         LengthStats s = r.lengths();
         out.printf(Locale.ROOT, "examples:  %,d%n", r.examples());
+        if (r.images() > 0) {
+            out.printf(Locale.ROOT, "images:    %,d in %,d examples, %,d image tokens (never trained)%n", r.images(),
+                    r.examplesWithImages(), r.imageTokens());
+        }
         out.printf(Locale.ROOT, "tokens:    min %,d  median %,d  p95 %,d  max %,d  (mean %.1f, total %,d, trained %,d)%n",
                 s.min(), s.median(), s.p95(), s.max(), s.mean(), s.total(), r.trainedTokens());
         if (r.truncation() == Truncation.CHUNK) {

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.dataset.RandomAccessDataset;
 import ai.djl.training.dataset.Record;
 import ai.djl.util.Progress;
+import dev.smelt.core.SmeltException;
 import dev.smelt.datasets.length.TrainingSequence;
 import dev.smelt.datasets.prepare.SequenceSet;
 import dev.smelt.datasets.tokenize.TokenizedExample;
@@ -39,6 +40,11 @@ public final class SftDataset extends RandomAccessDataset {
     @Override
     public Record get(NDManager manager, long index) {
         TrainingSequence s = rows.get(Math.toIntExact(index));
+        if (!s.images().isEmpty()) {
+            // NDArray records have no place for image references: image rows go through SequenceSet (smelt train does)
+            throw new SmeltException("row " + index + " has images, which the DJL dataset view cannot carry; read the rows"
+                    + " through PreparedData.train() (TrainingSequence.images())");
+        }
         NDList data = new NDList(
                 array(manager, s.inputIds(), INPUT_IDS),
                 array(manager, s.positionIds(), POSITION_IDS),

@@ -29,26 +29,56 @@ final class Conversations {
             if (role == null) {
                 throw new InvalidRowException(at, "unknown role \"" + roleName + "\" in " + where + " (expected " + roles.expected() + ")");
             }
-            turns.add(new Turn(role, content(Fields.field(m, contentKey), where + "." + contentKey, at)));
+            List<String> images = new ArrayList<>();
+            String content = content(Fields.field(m, contentKey), where + "." + contentKey, at, images);
+            if (!images.isEmpty() && role != Role.USER) {
+                throw new InvalidRowException(at, where + " (role " + roleName + ") has an image part; images can only be"
+                        + " in user messages");
+            }
+            turns.add(new Turn(role, content, images));
         }
         return turns;
     }
 
-    /** Content as a string, or an OpenAI-style list of {@code {"type":"text","text":...}} parts joined. */
-    static String content(JsonNode v, String where, RowLocation at) {
+    /**
+     * Content as a string, or a list of parts joined: {@code {"type":"text","text":...}} as its text and
+     * {@code {"type":"image","image":"path"}} as one {@link Turn#IMAGE} character, its path added to {@code images}.
+     */
+    static String content(JsonNode v, String where, RowLocation at, List<String> images) {
         if (v == null) return "";
-        if (!v.isArray()) return Fields.text(v, where, at);
+        if (!v.isArray()) return checkedText(Fields.text(v, where, at), where, at);
         StringBuilder sb = new StringBuilder();
-        for (JsonNode part : v) {
+        for (int i = 0; i < v.size(); i++) {
+            JsonNode part = v.get(i);
+            String here = where + "[" + i + "]";
+            if (!part.isObject()) throw new InvalidRowException(at, here + " must be a content part object, found " + Fields.kind(part));
             JsonNode type = part.get("type");
-            JsonNode text = part.get("text");
-            if (text == null || (type != null && !"text".equals(type.asText()))) {
-                throw new InvalidRowException(at, where + " holds a " + (type == null ? "non-text" : "\"" + type.asText() + "\"")
-                        + " part; only text content can be trained");
+            String kind = type == null ? null : type.asText();
+            if ("image".equals(kind) || (kind == null && part.has("image"))) {
+                JsonNode image = part.get("image");
+                if (image == null || !image.isTextual() || image.asText().isBlank()) {
+                    throw new InvalidRowException(at, here + " is an image part without an \"image\" path (expected"
+                            + " {\"type\":\"image\",\"image\":\"path/relative/to/the/data/file.png\"})");
+                }
+                images.add(image.asText());
+                sb.append(Turn.IMAGE);
+                continue;
             }
-            sb.append(Fields.text(text, where + ".text", at));
+            JsonNode text = part.get("text");
+            if (text == null || (kind != null && !"text".equals(kind))) {
+                throw new InvalidRowException(at, here + " is a " + (kind == null ? "part without \"text\"" : "\"" + kind + "\" part")
+                        + "; content parts can be \"text\" or \"image\"");
+            }
+            sb.append(checkedText(Fields.text(text, here + ".text", at), here, at));
         }
         return sb.toString();
+    }
+
+    private static String checkedText(String s, String where, RowLocation at) {
+        if (s.indexOf(Turn.IMAGE) >= 0) {
+            throw new InvalidRowException(at, where + " contains U+FFFC, which Smelt reserves to mark image parts");
+        }
+        return s;
     }
 
     /** Checks that a conversation can be trained on: it has an assistant turn and none is empty. */

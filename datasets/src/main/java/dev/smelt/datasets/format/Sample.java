@@ -1,5 +1,6 @@
 package dev.smelt.datasets.format;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /** A row after its format was applied: a conversation to render with the chat template, or raw text. */
@@ -8,6 +9,13 @@ public sealed interface Sample {
     record Chat(List<Turn> turns) implements Sample {
         public Chat {
             turns = List.copyOf(turns);
+        }
+
+        /** The image parts of all turns, in the order they appear (paths as the data names them). */
+        public List<String> images() {
+            List<String> out = new ArrayList<>();
+            for (Turn t : turns) out.addAll(t.images());
+            return out;
         }
     }
 

@@ -41,6 +41,10 @@ public final class InspectionJson {
         o.put("dropped_no_trained_tokens", r.droppedNoTrainedTokens());
         o.put("windows", r.windows());
         o.put("kept", r.kept());
+        ObjectNode img = o.putObject("images");
+        img.put("examples_with_images", r.examplesWithImages());
+        img.put("images", r.images());
+        img.put("image_tokens", r.imageTokens());
         DataInspection.Sample sample = inspection.sample();
         if (sample == null) {
             o.putNull("sample");

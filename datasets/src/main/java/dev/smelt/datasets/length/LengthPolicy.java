@@ -24,6 +24,8 @@ public record LengthPolicy(int seqLen, Truncation truncation) {
         if (ex.trainedTokens() == 0) return new Outcome.Dropped("no trained tokens");
         if (ex.length() <= seqLen) return new Outcome.Kept(ex);
         if (truncation == Truncation.DROP) return new Outcome.Dropped("longer than seq-len " + seqLen);
+        // an image's tokens are never cut (the image would no longer fit its placeholders)
+        if (!ex.images().isEmpty()) return new Outcome.Dropped("has images and is longer than seq-len " + seqLen);
         TokenizedExample cut = new TokenizedExample(Arrays.copyOf(ex.inputIds(), seqLen), Arrays.copyOf(ex.labels(), seqLen));
         if (cut.trainedTokens() == 0) return new Outcome.Dropped("no trained tokens within seq-len " + seqLen);
         return new Outcome.Truncated(cut, ex.length());

@@ -1,6 +1,8 @@
 package dev.smelt.datasets.length;
 
+import dev.smelt.datasets.image.ImageRef;
 import dev.smelt.datasets.tokenize.TokenizedExample;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -8,7 +10,8 @@ import java.util.List;
  * Packs examples, in the order given, into rows of at most {@code seqLen} tokens (greedy: an example
  * that does not fit closes the current row, so example order is kept). Each example becomes one
  * segment with positions restarting at 0; the first label of every segment is -100 so the loss never
- * predicts one example's first token from the previous example.
+ * predicts one example's first token from the previous example. Examples are never split, so an image's tokens stay
+ * whole inside its example's segment; the row lists the images of its examples in order.
  */
 public final class Packer {
     private Packer() {}
@@ -44,8 +47,10 @@ public final class Packer {
         int[] seg = new int[n];
         int at = 0;
         int segment = 0;
+        List<ImageRef> images = new ArrayList<>();
         for (TokenizedExample e : examples) {
             segment++;
+            images.addAll(e.images());
             System.arraycopy(e.inputIds(), 0, ids, at, e.length());
             System.arraycopy(e.labels(), 0, labels, at, e.length());
             labels[at] = TokenizedExample.IGNORE;
@@ -55,6 +60,6 @@ public final class Packer {
             }
             at += e.length();
         }
-        return new TrainingSequence(ids, labels, pos, seg);
+        return new TrainingSequence(ids, labels, pos, seg, images);
     }
 }

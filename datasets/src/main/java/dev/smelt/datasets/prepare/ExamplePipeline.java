@@ -6,6 +6,8 @@ import dev.smelt.datasets.format.FormatDetector;
 import dev.smelt.datasets.format.FormatName;
 import dev.smelt.datasets.format.InvalidRowException;
 import dev.smelt.datasets.format.Sample;
+import dev.smelt.datasets.image.ImageRef;
+import dev.smelt.datasets.image.ModelImages;
 import dev.smelt.datasets.render.ChatRenderer;
 import dev.smelt.datasets.render.RenderedExample;
 import dev.smelt.datasets.source.RawRow;
@@ -35,17 +37,27 @@ public final class ExamplePipeline {
     private final DataOptions options;
     private final ChatRenderer renderer;
     private final ExampleTokenizer tokenizer;
+    private final ModelImages images;
+    private final String modelName;
     private DataFormat format;
     private boolean checkedTemplate;
 
     public ExamplePipeline(DataOptions options, ModelText model) {
-        this(options, model.renderer(options), model.exampleTokenizer());
+        this(options, model.renderer(options), model.exampleTokenizer(), model.images(), model.name());
     }
 
     public ExamplePipeline(DataOptions options, ChatRenderer renderer, ExampleTokenizer tokenizer) {
+        this(options, renderer, tokenizer, null, "the model");
+    }
+
+    /** @param images the model's image settings, null when it takes no images ({@code modelName} names it in errors) */
+    public ExamplePipeline(DataOptions options, ChatRenderer renderer, ExampleTokenizer tokenizer, ModelImages images,
+            String modelName) {
         this.options = options;
         this.renderer = renderer;
         this.tokenizer = tokenizer;
+        this.images = images;
+        this.modelName = modelName;
         if (options.format() != null) format = DataFormat.of(options.format(), options.fields());
     }
 
@@ -151,6 +163,20 @@ public final class ExamplePipeline {
         return out;
     }
 
+    /** The row's images, resolved and measured; refused when the model takes no images. */
+    private List<ImageRef> imagesOf(Sample sample, RawRow row) {
+        if (!(sample instanceof Sample.Chat chat)) return List.of();
+        List<String> paths = chat.images();
+        if (paths.isEmpty()) return List.of();
+        if (images == null) {
+            throw new InvalidRowException(row.location(), "has an image part (\"" + paths.get(0) + "\") but " + modelName
+                    + " takes no images (config.json has no vision_config)");
+        }
+        List<ImageRef> out = new ArrayList<>(paths.size());
+        for (String p : paths) out.add(images.resolve(p, row.location()));
+        return out;
+    }
+
     /** One row through the whole pipeline; never throws for bad data, which becomes an {@link ProcessedRow.Invalid}. */
     public ProcessedRow process(RawRow row, DataFormat f) {
         if (!row.isValid()) {
@@ -158,6 +184,7 @@ public final class ExamplePipeline {
         }
         try {
             Sample sample = f.parse(row.value(), row.location());
+            List<ImageRef> refs = imagesOf(sample, row);
             RenderedExample rendered;
             try {
                 rendered = renderer.render(sample);
@@ -166,7 +193,15 @@ public final class ExamplePipeline {
             } catch (SmeltException e) {
                 throw new InvalidRowException(row.location(), e.getMessage());
             }
-            return new ProcessedRow.Example(row.location(), rendered, tokenizer.tokenize(rendered));
+            var tokens = tokenizer.tokenize(rendered);
+            if (!refs.isEmpty()) {
+                try {
+                    tokens = images.expand(tokens, refs);
+                } catch (SmeltException e) {
+                    throw new InvalidRowException(row.location(), e.getMessage());
+                }
+            }
+            return new ProcessedRow.Example(row.location(), rendered, tokens);
         } catch (InvalidRowException e) {
             return new ProcessedRow.Invalid(row.location(), e);
         }

@@ -29,7 +29,10 @@ public record PreparationReport(
         long droppedNoTrainedTokens,
         long trainedTokens,
         Truncation truncation,
-        long windows) {
+        long windows,
+        long images,
+        long imageTokens,
+        long examplesWithImages) {
 
     /** Examples that remain after length handling (when chunking: the windows). */
     public long kept() {

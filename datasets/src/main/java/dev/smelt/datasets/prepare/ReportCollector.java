@@ -22,6 +22,9 @@ public final class ReportCollector {
     private long droppedNoTrained;
     private long trainedTokens;
     private long windows;
+    private long images;
+    private long imageTokens;
+    private long withImages;
     private Truncation truncation;
 
     public ReportCollector(int seqLen) {
@@ -36,6 +39,7 @@ public final class ReportCollector {
 
     public void example(ProcessedRow.Example row, LengthPolicy.Outcome outcome) {
         rows++;
+        countImages(row.tokens());
         int n = row.tokens().length();
         lengths.add(n);
         if (n > seqLen) overSeqLen++;
@@ -48,6 +52,13 @@ public final class ReportCollector {
             if (n > seqLen) droppedTooLong++;
             else droppedNoTrained++;
         }
+    }
+
+    private void countImages(TokenizedExample ex) {
+        if (ex.images().isEmpty()) return;
+        withImages++;
+        images += ex.images().size();
+        imageTokens += ex.imageTokens();
     }
 
     /** The length handling in effect (known once the format is). */
@@ -72,6 +83,7 @@ public final class ReportCollector {
     public PreparationReport report(List<String> files, FormatName format) {
         LengthStats stats = lengths.stats();
         return new PreparationReport(List.copyOf(files), format, rows, invalid, List.copyOf(firstInvalid), stats.count(),
-                stats, seqLen, overSeqLen, truncated, droppedTooLong, droppedNoTrained, trainedTokens, truncation, windows);
+                stats, seqLen, overSeqLen, truncated, droppedTooLong, droppedNoTrained, trainedTokens, truncation, windows,
+                images, imageTokens, withImages);
     }
 }

@@ -1,5 +1,6 @@
 package dev.smelt.datasets.prepare;
 
+import dev.smelt.datasets.image.ImageRef;
 import dev.smelt.datasets.tokenize.TokenizedExample;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -10,11 +11,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Tokenized examples spilled to a temporary file so that preparing a large dataset does not hold it
  * on the heap: 4 bytes per token (the id, with the sign bit set when the token is trained) plus an
- * 8-byte offset per example in memory. Reads are positional, so concurrent {@link #get} calls are
+ * 8-byte offset per example in memory (plus, for examples with images, their image references: a path and a grid
+ * per image). Reads are positional, so concurrent {@link #get} calls are
  * safe once writing is finished. The file is unlinked as soon as it is open (on POSIX systems), so not even
  * a killed process leaves it behind; elsewhere it is deleted on {@link #close} or exit.
  */
@@ -27,6 +32,7 @@ public final class TokenStore implements AutoCloseable {
     private long[] offsets = new long[1025]; // in tokens; offsets[i]..offsets[i+1] is example i
     private int size;
     private long written; // tokens
+    private final Map<Integer, List<ImageRef>> images = new HashMap<>();
 
     public TokenStore(Path directory) {
         try {
@@ -60,6 +66,7 @@ public final class TokenStore implements AutoCloseable {
         }
         if (size + 2 > offsets.length) offsets = Arrays.copyOf(offsets, offsets.length * 2);
         written += ids.length;
+        if (!ex.images().isEmpty()) images.put(size, ex.images());
         offsets[++size] = written;
         return size - 1;
     }
@@ -112,7 +119,12 @@ public final class TokenStore implements AutoCloseable {
             ids[t] = v & ~TRAINED;
             labels[t] = (v & TRAINED) != 0 ? ids[t] : TokenizedExample.IGNORE;
         }
-        return new TokenizedExample(ids, labels);
+        return new TokenizedExample(ids, labels, images.getOrDefault(index, List.of()));
+    }
+
+    /** Whether any stored example has images. */
+    public boolean hasImages() {
+        return !images.isEmpty();
     }
 
     @Override

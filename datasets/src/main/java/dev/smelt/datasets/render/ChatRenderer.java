@@ -61,7 +61,7 @@ public final class ChatRenderer {
             String text = eosToken == null ? t.text() : t.text() + eosToken;
             return new RenderedExample(text, List.of(new CharSpan(0, text.length())), true);
         }
-        Sample.Chat chat = (Sample.Chat) sample;
+        Sample.Chat chat = withImagePlaceholders((Sample.Chat) sample);
         if (template == null) {
             throw new SmeltException("the model has no chat template (tokenizer_config.json \"chat_template\"), so"
                     + " conversations cannot be rendered; use --format text for raw text");
@@ -78,8 +78,54 @@ public final class ChatRenderer {
         return new RenderedExample(full, incrementalSpans(chat.turns(), messages, full), false, reasoning);
     }
 
+    /**
+     * The conversation with each image part ({@link Turn#IMAGE}) replaced by what the chat template writes for an
+     * image part of a content list (Qwen3.5: {@code <|vision_start|><|image_pad|><|vision_end|>}). The template renders
+     * a list of parts as their concatenation, so a string holding that text renders exactly as the list would.
+     */
+    private Sample.Chat withImagePlaceholders(Sample.Chat chat) {
+        boolean any = false;
+        for (Turn t : chat.turns()) any |= !t.images().isEmpty();
+        if (!any) return chat;
+        String placeholder = imagePlaceholder();
+        List<Turn> out = new ArrayList<>(chat.turns().size());
+        for (Turn t : chat.turns()) {
+            out.add(t.images().isEmpty() ? t
+                    : new Turn(t.role(), t.content().replace(String.valueOf(Turn.IMAGE), placeholder), t.images()));
+        }
+        return new Sample.Chat(out);
+    }
+
+    private volatile String imagePlaceholder;
+
+    /** What the template renders for one {@code {"type":"image"}} part, found by rendering a probe once. */
+    String imagePlaceholder() {
+        String p = imagePlaceholder;
+        if (p != null) return p;
+        if (template == null) {
+            throw new SmeltException("the model has no chat template, so image parts cannot be rendered");
+        }
+        String before = "\uE000smelt-before\uE001", after = "\uE000smelt-after\uE001";
+        List<Map<String, Object>> parts = List.of(Map.of("type", "text", "text", before),
+                Map.of("type", "image", "image", "probe.png"), Map.of("type", "text", "text", after));
+        String text;
+        try {
+            text = template.renderMaps(List.of(Map.of("role", "user", "content", parts)), true, Map.of());
+        } catch (RuntimeException e) {
+            throw new SmeltException("the model's chat template cannot render image parts (" + e.getMessage() + ")");
+        }
+        int a = text.indexOf(before), b = text.indexOf(after);
+        if (a < 0 || b < a + before.length() || b == a + before.length()) {
+            throw new SmeltException("the model's chat template writes nothing for an image part, so images cannot be trained with it");
+        }
+        p = text.substring(a + before.length(), b);
+        imagePlaceholder = p;
+        return p;
+    }
+
     /** Renders without the skeleton shortcut: every row incrementally (for tests that compare both). */
     RenderedExample renderIncrementally(Sample.Chat chat) {
+        chat = withImagePlaceholders(chat);
         List<ChatMessage> messages = toMessages(chat.turns());
         String full = template.render(messages, false);
         boolean reasoning = ThinkBlocks.hasReasoning(chat.turns());

@@ -1,8 +1,10 @@
 package dev.smelt.datasets.shards;
 
+import dev.smelt.core.SmeltException;
 import dev.smelt.core.io.AtomicFiles;
 import dev.smelt.datasets.length.TrainingSequence;
 import dev.smelt.datasets.prepare.DataOptions;
+import dev.smelt.datasets.prepare.PreparationReport;
 import dev.smelt.datasets.prepare.PreparedData;
 import dev.smelt.datasets.prepare.SequenceSet;
 import java.io.BufferedOutputStream;
@@ -50,6 +52,8 @@ public final class ShardWriter {
      */
     public PreparedManifest write(Path out, PreparedData data, ModelIdentity identity, DataOptions options,
                                   List<String> sources, List<String> valSources, LongConsumer rowsWritten) throws IOException {
+        refuseImages(data.trainReport(), sources);
+        if (data.validationReport() != null) refuseImages(data.validationReport(), valSources);
         PreparedManifest[] result = new PreparedManifest[1];
         long[] written = {0};
         AtomicFiles.writeDirectory(out, dir -> {
@@ -62,6 +66,17 @@ public final class ShardWriter {
             result[0] = m;
         });
         return result[0];
+    }
+
+    /**
+     * Prepared shards hold token ids, labels and lengths only; an image's pixels live in its file, which the trainer
+     * reads while training, so image data is trained from the raw files instead of shards that would silently lose it.
+     */
+    private static void refuseImages(PreparationReport r, List<String> sources) {
+        if (r.images() == 0) return;
+        throw new SmeltException(String.join(", ", sources) + ": " + r.examplesWithImages() + " example(s) with "
+                + r.images() + " image(s); prepared shards hold tokens only, not images: train on the data itself"
+                + " (smelt train --data " + sources.get(0) + ")");
     }
 
     private List<PreparedManifest.Shard> writeShards(Path dir, String part, SequenceSet rows, long[] written,

@@ -60,12 +60,12 @@ public final class DuckDbRowReader implements RowReader {
         try {
             if (!rows.next()) return null;
             rowNumber++;
-            RowLocation at = RowLocation.row(file.displayName(), rowNumber);
+            RowLocation at = RowLocation.row(file, rowNumber);
             String json = rows.getString(1);
             JsonNode node = JSON.readTree(json);
             return RawRow.of(at, node);
         } catch (SQLException e) {
-            throw new SmeltException(RowLocation.row(file.displayName(), rowNumber + 1) + ": " + firstLine(e.getMessage()));
+            throw new SmeltException(RowLocation.row(file, rowNumber + 1) + ": " + firstLine(e.getMessage()));
         }
     }
 

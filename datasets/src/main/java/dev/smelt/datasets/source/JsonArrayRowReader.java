@@ -35,7 +35,7 @@ public final class JsonArrayRowReader implements RowReader {
         JsonToken token = nextToken();
         if (token == JsonToken.END_ARRAY || token == null) return null;
         long line = parser.currentTokenLocation().getLineNr();
-        RowLocation at = RowLocation.line(file.displayName(), line);
+        RowLocation at = RowLocation.line(file, line);
         index++;
         JsonNode node;
         try {

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 
 /**
  * One JSON object per line; blank lines are ignored, a line that does not parse (or holds more than one value)
@@ -18,11 +19,12 @@ public final class JsonlRowReader implements RowReader {
     private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final String displayName;
+    private final Path dir;
     private final BufferedReader reader;
     private long lineNumber;
 
     public JsonlRowReader(DataFile file) throws IOException {
-        this(Inputs.open(file), file.displayName(), 0);
+        this(Inputs.open(file), file.displayName(), 0, file.path().toAbsolutePath().getParent());
     }
 
     /**
@@ -30,7 +32,13 @@ public final class JsonlRowReader implements RowReader {
      * that starts at the beginning of a line (a Spark input split), after {@code linesBefore} lines. Closes {@code in}.
      */
     public JsonlRowReader(InputStream in, String displayName, long linesBefore) {
+        this(in, displayName, linesBefore, null);
+    }
+
+    /** As above; {@code dir} is the file's folder, which paths in rows (image parts) are relative to, or null. */
+    public JsonlRowReader(InputStream in, String displayName, long linesBefore, Path dir) {
         this.displayName = displayName;
+        this.dir = dir;
         this.reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);
         this.lineNumber = linesBefore;
     }
@@ -51,7 +59,7 @@ public final class JsonlRowReader implements RowReader {
     }
 
     private RawRow parse(String line) {
-        RowLocation at = RowLocation.line(displayName, lineNumber);
+        RowLocation at = new RowLocation(displayName, lineNumber, true, dir);
         try {
             JsonNode node = JSON.readTree(line);
             if (!node.isObject()) return RawRow.invalid(at, "expected a JSON object, found " + node.getNodeType().name().toLowerCase());

@@ -57,7 +57,7 @@ public final class TextRowReader implements RowReader {
     private RawRow row(long line, String text) {
         ObjectNode node = JsonNodeFactory.instance.objectNode();
         node.put("text", text);
-        return RawRow.of(RowLocation.line(file.displayName(), line), node);
+        return RawRow.of(RowLocation.line(file, line), node);
     }
 
     @Override

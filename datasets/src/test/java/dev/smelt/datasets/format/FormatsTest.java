@@ -154,8 +154,8 @@ class FormatsTest {
         assertThatThrownBy(() -> parse(FormatName.ALPACA, "{\"instruction\":[1],\"output\":\"o\"}"))
                 .hasMessage("data.jsonl:1234: \"instruction\" must be a string, found an array");
         assertThatThrownBy(() -> parse(FormatName.MESSAGES, "{\"messages\":[{\"role\":\"user\",\"content\":"
-                + "[{\"type\":\"image\",\"image\":\"x.png\"}]},{\"role\":\"assistant\",\"content\":\"a\"}]}"))
-                .hasMessageContaining("\"image\" part; only text content can be trained");
+                + "[{\"type\":\"audio\",\"audio\":\"x.wav\"}]},{\"role\":\"assistant\",\"content\":\"a\"}]}"))
+                .hasMessage("data.jsonl:1234: \"messages\"[0].content[0] is a \"audio\" part; content parts can be \"text\" or \"image\"");
         assertThatThrownBy(() -> parse(FormatName.MESSAGES, "{\"system\":\"s\",\"messages\":[{\"role\":\"system\",\"content\":\"t\"},"
                 + "{\"role\":\"user\",\"content\":\"q\"},{\"role\":\"assistant\",\"content\":\"a\"}]}"))
                 .hasMessageContaining("both \"system\" and a system message");
