@@ -85,6 +85,11 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--rslora", description = "rsLoRA scaling alpha/sqrt(r) instead of alpha/r.")
     boolean rslora;
 
+    @Option(names = "--train-vision-merger",
+            description = "Also put LoRA on the vision merger's linear layers (model.visual.merger.linear_fc1/2) of a Qwen3.5"
+                    + " model with a vision tower; the rest of the tower stays frozen.")
+    boolean trainVisionMerger;
+
     @Option(names = "--epochs", paramLabel = "N", description = "Passes over the training data (default: " + TrainConfig.DEFAULT_EPOCHS + ").")
     Integer epochs;
 
@@ -178,7 +183,8 @@ public final class TrainCommand implements Callable<Integer> {
     TrainConfig config(Integer preparedSeqLen) {
         List<Device> devs = Devices.parse(devices);
         TrainConfig.Builder b = TrainConfig.builder(model, out).devices(devs)
-                .precision(Precision.parse(precision).dataType(devs.get(0))).rslora(rslora).resume(resume);
+                .precision(Precision.parse(precision).dataType(devs.get(0))).rslora(rslora).resume(resume)
+                .trainVisionMerger(trainVisionMerger);
         if (targets != null) b.targets(LoraSettings.Targets.parse(targets));
         if (loraR != null) b.loraRank(loraR);
         if (loraAlpha != null) b.loraAlpha(loraAlpha);

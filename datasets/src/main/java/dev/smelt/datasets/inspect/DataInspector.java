@@ -41,7 +41,7 @@ public final class DataInspector {
     static List<CharSpan> trainedTokenSpans(ModelText model, ProcessedRow.Example ex) {
         String text = ex.rendered().text();
         int[] starts = model.tokenizer().encode(text, ex.rendered().addSpecialTokens()).codePointStarts();
-        int[] labels = ex.tokens().labels();
+        int[] labels = textLabels(model, ex.tokens());
         int codePoints = text.codePointCount(0, text.length());
         List<CharSpan> spans = new ArrayList<>();
         int t = 0;
@@ -56,6 +56,26 @@ public final class DataInspector {
             if (to > from) spans.add(new CharSpan(text.offsetByCodePoints(0, from), text.offsetByCodePoints(0, to)));
         }
         return spans;
+    }
+
+    /** Labels per token of the rendered text: each image's expanded run of placeholders counted as its one token. */
+    private static int[] textLabels(ModelText model, TokenizedExample ex) {
+        if (ex.images().isEmpty()) return ex.labels();
+        int pad = model.images().imageTokenId();
+        int[] ids = ex.inputIds();
+        int[] out = new int[ids.length - ex.imageTokens() + ex.images().size()];
+        int o = 0;
+        int k = 0;
+        int t = 0;
+        while (t < ids.length) {
+            if (ids[t] == pad) {
+                t += ex.images().get(k++).tokens();
+                out[o++] = TokenizedExample.IGNORE;
+            } else {
+                out[o++] = ex.labels()[t++];
+            }
+        }
+        return out;
     }
 
     public static DataInspection inspect(List<DataFile> files, ModelText model, DataOptions options, int sampleIndex,

@@ -18,6 +18,7 @@ import dev.smelt.models.DecoderCache;
 import dev.smelt.models.DecoderModel;
 import dev.smelt.models.load.WeightReader;
 import dev.smelt.models.nn.Attention;
+import dev.smelt.models.nn.Casts;
 import dev.smelt.models.nn.Linear;
 import dev.smelt.models.nn.RmsNorm;
 import dev.smelt.models.nn.RotaryEmbedding;
@@ -149,6 +150,11 @@ public final class Qwen35Model extends DecoderModel<Qwen35Config> {
         return vision;
     }
 
+    /** The vision tower if it was loaded already (nothing is loaded). */
+    public synchronized Optional<VisionEncoder> loadedVisionEncoder() {
+        return Optional.ofNullable(vision);
+    }
+
     /** The token the processor repeats once per merged image token ({@code image_token_id}). */
     public int imageTokenId() {
         if (!config.hasVision()) throw new SmeltException("this model has no vision tower (config.json has no vision_config)");
@@ -214,7 +220,7 @@ public final class Qwen35Model extends DecoderModel<Qwen35Config> {
         VisionEncoder enc = visionEncoder();
         long total = 0;
         for (PixelPatches p : images) {
-            NDArray e = enc.encode(p, m);
+            NDArray e = enc.encode(p, m, ps, false);
             rows.add(e.getDataType() == dtype ? e : e.toType(dtype, false));
             total += p.numTokens();
         }
@@ -226,6 +232,42 @@ public final class Qwen35Model extends DecoderModel<Qwen35Config> {
         }
         NDArray all = NDArrays.concat(rows, 0);
         return all.get(m.create(gather)).reshape(1, t, config.hiddenSize());
+    }
+
+    /**
+     * Logits {@code [B, T, V]} of a training (or evaluation) forward over rows that may hold images, packed or not:
+     * {@code positions} are the (t, h, w) rotary positions {@code [3, B, T]} (each packed example starting at 0, see
+     * {@link MultimodalPositions}), {@code segmentIds} as for {@link #logits}, and {@code imageEmbeddings}
+     * {@code [K, H]} the images' embeddings (from {@link #visionEncoder()}) in token order over the rows, row by row;
+     * they replace the K image placeholder tokens of {@code ids}.
+     */
+    public NDArray logitsWithImages(ParameterStore ps, NDArray ids, NDArray positions, NDArray segmentIds,
+            NDArray imageEmbeddings, boolean training) {
+        NDManager m = ids.getManager();
+        long b = ids.getShape().get(0), t = ids.getShape().get(1);
+        if (positions.getShape().dimension() != 3 || positions.getShape().get(0) != 3) {
+            throw new IllegalArgumentException("positions must be [3, B, T], got " + positions.getShape());
+        }
+        long[] flatIds = ids.toLongArray();
+        int image = imageTokenId();
+        long k = 0;
+        long[] gather = new long[flatIds.length];
+        for (int i = 0; i < flatIds.length; i++) gather[i] = flatIds[i] == image ? flatIds.length + k++ : i;
+        long given = imageEmbeddings == null ? 0 : imageEmbeddings.getShape().get(0);
+        if (k != given) throw new SmeltException("the batch has " + k + " image placeholder tokens but the images make " + given);
+        NDArray h = embed.apply(ps, ids, training);
+        if (k > 0) {
+            NDArray rows = h.reshape(b * t, config.hiddenSize());
+            NDArray img = imageEmbeddings.getDataType() == rows.getDataType() ? imageEmbeddings
+                    : Casts.narrow(imageEmbeddings, rows.getDataType());
+            NDArray index = m.create(gather);
+            NDArray owned = index.duplicate(); // torch-owned: autograd keeps the index for backward
+            index.close();
+            h = NDArrays.concat(new NDList(rows, img), 0).get(owned).reshape(b, t, config.hiddenSize());
+        }
+        NDArray mask = maskFor(ids, segmentIds);
+        Packing packing = segmentIds != null ? Packing.of(segmentIds, config.linearConvKernel()) : Packing.NONE;
+        return run(ps, ids, h, positions, mask, packing, null, false, training);
     }
 
     /** Layer kinds in order, as config.json {@code layer_types} lists them. */

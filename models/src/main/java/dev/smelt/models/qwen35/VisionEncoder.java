@@ -2,10 +2,13 @@ package dev.smelt.models.qwen35;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
+import ai.djl.nn.Block;
+import ai.djl.training.ParameterStore;
 import dev.smelt.core.SmeltException;
 import dev.smelt.core.model.ModelDirectory;
 import dev.smelt.core.model.Qwen35Config;
@@ -16,6 +19,8 @@ import dev.smelt.models.load.WeightReader;
 import dev.smelt.models.nn.Scalars;
 import dev.smelt.models.nn.Views;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -25,12 +30,19 @@ import java.util.Map;
  * q/k (row and column frequencies, rotate-half over the full head), {@code depth} pre-norm blocks (LayerNorm eps 1e-6,
  * bidirectional attention within the image, tanh-GELU MLP), and the patch merger (LayerNorm per patch, 2×2 patches
  * concatenated, fc1, exact-erf GELU, fc2 to the text width). One image at a time, so attention never crosses images.
+ *
+ * <p>The weights never require gradients. Adapters (LoRA) can be attached to the merger's two linear layers
+ * ({@link #MERGER_MODULES}, named as transformers names the modules): their output is added to the layer's, and only
+ * they are on the gradient path; without adapters the output carries no gradient at all.
  */
 public final class VisionEncoder implements AutoCloseable {
+    /** The merger's linear layers as transformers / PEFT name the modules of {@code Qwen3_5ForConditionalGeneration}. */
+    public static final List<String> MERGER_MODULES = List.of("model.visual.merger.linear_fc1", "model.visual.merger.linear_fc2");
     private static final double EPS = 1e-6;
     private final Qwen35VisionTower tower;
     private final NDManager manager;
     private final Map<String, NDArray> w = new HashMap<>();
+    private final Map<String, Block> mergerAdapters = new LinkedHashMap<>();
 
     private VisionEncoder(Qwen35VisionTower tower, NDManager manager) {
         this.tower = tower;
@@ -89,10 +101,48 @@ public final class VisionEncoder implements AutoCloseable {
 
     /** Image embeddings {@code [tokens, out_hidden_size]} (float32) in block raster order, arrays in {@code m}. */
     public NDArray encode(PixelPatches px, NDManager m) {
+        return encode(px, m, null, false);
+    }
+
+    /**
+     * {@link #encode(PixelPatches, NDManager)} with the merger's adapters (if any) read through {@code ps};
+     * {@code training} turns their dropout on.
+     */
+    public NDArray encode(PixelPatches px, NDManager m, ParameterStore ps, boolean training) {
         NDArray h = embed(px, m);
         NDArray[] rope = rotary(px, m); // the same tables for every block
         for (int b = 0; b < tower.depth(); b++) h = block(b, h, rope, m);
-        return merge(h, m);
+        return merge(h, m, ps, training);
+    }
+
+    /** {@code {in, out}} features of a merger linear layer ({@link #MERGER_MODULES}). */
+    public long[] mergerShape(String module) {
+        NDArray a = w.get(mergerKey(module) + ".weight"); // stored [in, out]
+        return new long[] {a.getShape().get(0), a.getShape().get(1)};
+    }
+
+    /** Attaches (or replaces) the adapter whose output is added to a merger linear layer. */
+    public void attachMergerAdapter(String module, Block adapter) {
+        mergerKey(module);
+        mergerAdapters.put(module, adapter);
+    }
+
+    /** The attached merger adapters by module. */
+    public Map<String, Block> mergerAdapters() {
+        return Map.copyOf(mergerAdapters);
+    }
+
+    /** Removes the merger adapters (the caller owns their parameters). */
+    public void detachMergerAdapters() {
+        mergerAdapters.clear();
+    }
+
+    private static String mergerKey(String module) {
+        if (!MERGER_MODULES.contains(module)) {
+            throw new SmeltException("\"" + module + "\" is not a merger linear layer of the vision tower (expected one of "
+                    + String.join(", ", MERGER_MODULES) + ")");
+        }
+        return module.substring("model.visual.".length());
     }
 
     /** Patch embedding plus interpolated positions {@code [N, D]} (the blocks' input). */
@@ -183,13 +233,26 @@ public final class VisionEncoder implements AutoCloseable {
     }
 
     NDArray merge(NDArray h, NDManager m) {
+        return merge(h, m, null, false);
+    }
+
+    private NDArray merge(NDArray h, NDManager m, ParameterStore ps, boolean training) {
         int unit = tower.spatialMergeSize() * tower.spatialMergeSize();
         long n = h.getShape().get(0);
         NDArray x = layerNorm(h, p("merger.norm.weight", m), p("merger.norm.bias", m))
                 .reshape(n / unit, unit * tower.hiddenSize());
-        x = x.matMul(p("merger.linear_fc1.weight", m)).add(p("merger.linear_fc1.bias", m));
+        x = mergerLinear(MERGER_MODULES.get(0), x, m, ps, training);
         x = Activation.gelu(x); // nn.GELU(): exact erf form
-        return x.matMul(p("merger.linear_fc2.weight", m)).add(p("merger.linear_fc2.bias", m));
+        return mergerLinear(MERGER_MODULES.get(1), x, m, ps, training);
+    }
+
+    private NDArray mergerLinear(String module, NDArray x, NDManager m, ParameterStore ps, boolean training) {
+        String key = mergerKey(module);
+        NDArray y = x.matMul(p(key + ".weight", m)).add(p(key + ".bias", m));
+        Block adapter = mergerAdapters.get(module);
+        if (adapter == null) return y;
+        if (ps == null) throw new IllegalStateException("merger adapters need a parameter store: use encode(px, m, ps, training)");
+        return y.add(adapter.forward(ps, new NDList(x), training).singletonOrThrow());
     }
 
     private static NDArray rope(NDArray x, NDArray cos, NDArray sin, int hd) {

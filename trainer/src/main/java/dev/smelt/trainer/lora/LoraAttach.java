@@ -5,6 +5,8 @@ import ai.djl.ndarray.types.Shape;
 import dev.smelt.core.SmeltException;
 import dev.smelt.models.CausalLM;
 import dev.smelt.models.nn.Linear;
+import dev.smelt.models.qwen35.Qwen35Model;
+import dev.smelt.models.qwen35.VisionEncoder;
 import dev.smelt.trainer.merge.AdapterMerger;
 import dev.smelt.trainer.peft.AdapterFiles;
 import dev.smelt.trainer.peft.LoraPair;
@@ -16,7 +18,8 @@ import java.util.Map;
 /**
  * Puts LoRA adapters on a loaded {@link CausalLM}: fresh ones for training, or the factors of a PEFT
  * adapter directory for generation and evaluation ({@code smelt generate --adapter}). The base weights are
- * untouched; {@link #detach} restores the plain model.
+ * untouched; {@link #detach} restores the plain model. Adapters on the Qwen3.5 vision merger's linear layers
+ * ({@link VisionEncoder#MERGER_MODULES}) go onto the model's vision encoder.
  */
 public final class LoraAttach {
     private LoraAttach() {}
@@ -36,6 +39,39 @@ public final class LoraAttach {
         return blocks;
     }
 
+    /**
+     * Fresh adapters on the vision merger's linear layers ({@code model.visual.merger.linear_fc1/2}) of a Qwen3.5
+     * model with a vision tower ({@code smelt train --train-vision-merger}).
+     */
+    public static List<LoraBlock> attachMergerFresh(CausalLM model, LoraSettings settings, long seed) {
+        VisionEncoder enc = visionEncoder(model, "--train-vision-merger");
+        List<LoraBlock> blocks = new ArrayList<>();
+        for (String module : VisionEncoder.MERGER_MODULES) {
+            long[] io = enc.mergerShape(module);
+            LoraBlock b = LoraBlock.fresh(module, Math.toIntExact(io[0]), Math.toIntExact(io[1]), settings, seed);
+            attachToMerger(model, enc, module, io[0], b);
+            blocks.add(b);
+        }
+        return blocks;
+    }
+
+    /** Whether {@code module} names a vision merger linear layer. */
+    public static boolean isMergerModule(String module) {
+        return VisionEncoder.MERGER_MODULES.contains(module);
+    }
+
+    private static VisionEncoder visionEncoder(CausalLM model, String what) {
+        if (!(model instanceof Qwen35Model q) || !q.acceptsImages()) {
+            throw new SmeltException(what + ": the model has no vision tower (a qwen3_5 checkpoint with vision_config has one)");
+        }
+        return q.visionEncoder();
+    }
+
+    private static void attachToMerger(CausalLM model, VisionEncoder enc, String module, long in, LoraBlock b) {
+        b.initialize(model.manager(), DataType.FLOAT32, new Shape(1, in)); // adapters stay float32
+        enc.attachMergerAdapter(module, b);
+    }
+
     /** Loads the PEFT adapter in {@code adapterDir} onto {@code model}. */
     public static List<LoraBlock> apply(CausalLM model, Path adapterDir) {
         return attach(model, AdapterFiles.read(adapterDir), adapterDir.toString());
@@ -46,6 +82,18 @@ public final class LoraAttach {
         Map<String, Linear> linears = model.linearModules();
         List<LoraBlock> blocks = new ArrayList<>();
         for (LoraPair p : adapter.pairs().values()) {
+            if (isMergerModule(p.module())) {
+                VisionEncoder enc = visionEncoder(model, source + ": adapter module \"" + p.module() + "\"");
+                long[] io = enc.mergerShape(p.module());
+                if (io[0] != p.in() || io[1] != p.out()) {
+                    throw new SmeltException(source + ": adapter module \"" + p.module() + "\" is [" + p.out() + ", " + p.in()
+                            + "] but the model's layer is [" + io[1] + ", " + io[0] + "]");
+                }
+                LoraBlock b = LoraBlock.of(p, adapter.scaling(p.module()), adapter.config().loraDropout());
+                attachToMerger(model, enc, p.module(), io[0], b);
+                blocks.add(b);
+                continue;
+            }
             Linear lin = null;
             for (String candidate : AdapterMerger.candidates(p.module())) {
                 lin = linears.get(candidate);
@@ -68,6 +116,12 @@ public final class LoraAttach {
 
     /** Attaches one adapter with given factors to the projection it names. */
     public static LoraBlock attachPair(CausalLM model, LoraPair p, double scaling, double dropout) {
+        if (isMergerModule(p.module())) {
+            VisionEncoder enc = visionEncoder(model, "adapter module \"" + p.module() + "\"");
+            LoraBlock b = LoraBlock.of(p, scaling, dropout);
+            attachToMerger(model, enc, p.module(), p.in(), b);
+            return b;
+        }
         Linear lin = model.linearModules().get(p.module());
         if (lin == null) throw new SmeltException("adapter module \"" + p.module() + "\" does not exist in the model");
         LoraBlock b = LoraBlock.of(p, scaling, dropout);
@@ -78,6 +132,7 @@ public final class LoraAttach {
     /** Removes every adapter from the model. */
     public static void detach(CausalLM model) {
         model.linearModules().values().forEach(Linear::detachAdapter);
+        if (model instanceof Qwen35Model q) q.loadedVisionEncoder().ifPresent(VisionEncoder::detachMergerAdapters);
     }
 
     private static void attach(CausalLM model, Linear lin, LoraBlock b) {

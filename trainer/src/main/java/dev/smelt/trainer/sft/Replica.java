@@ -9,12 +9,21 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import dev.smelt.core.SmeltException;
 import dev.smelt.core.model.ModelDirectory;
+import dev.smelt.core.vision.ImagePreprocessor;
+import dev.smelt.core.vision.ImageProcessorConfig;
+import dev.smelt.core.vision.RgbImage;
+import dev.smelt.datasets.image.ImageRef;
 import dev.smelt.models.CausalLM;
 import dev.smelt.models.ModelLoader;
+import dev.smelt.models.qwen35.Qwen35Model;
+import dev.smelt.models.qwen35.VisionEncoder;
 import dev.smelt.trainer.lora.LoraAttach;
 import dev.smelt.trainer.lora.LoraBlock;
 import dev.smelt.trainer.peft.AdapterFiles;
 import dev.smelt.trainer.peft.LoraPair;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import dev.smelt.core.vision.PixelPatches;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,8 +36,11 @@ final class Replica implements AutoCloseable {
     /** The adapter factors by name ({@code <module>.lora_A}, {@code <module>.lora_B}), in a fixed order. */
     final Map<String, Parameter> params = new LinkedHashMap<>();
     private final ParameterStore ps;
+    private final ModelDirectory dir;
+    private ImagePreprocessor imagePreprocessor;
 
-    private Replica(CausalLM model, List<LoraBlock> blocks) {
+    private Replica(CausalLM model, List<LoraBlock> blocks, ModelDirectory dir) {
+        this.dir = dir;
         this.model = model;
         this.blocks = blocks;
         for (LoraBlock b : blocks) {
@@ -50,7 +62,8 @@ final class Replica implements AutoCloseable {
             throw OutOfMemory.wrap(e, null, cfg);
         }
         try {
-            List<LoraBlock> blocks = LoraAttach.attachFresh(model, cfg.lora(), cfg.seed());
+            List<LoraBlock> blocks = new ArrayList<>(LoraAttach.attachFresh(model, cfg.lora(), cfg.seed()));
+            if (cfg.trainVisionMerger()) blocks.addAll(LoraAttach.attachMergerFresh(model, cfg.lora(), cfg.seed()));
             if (saved != null) {
                 // values enter through the parameters' initializers: overwriting a gradient-tracking leaf with
                 // NDArray.set leaves its gradient buffer in a bad state in DJL 0.36
@@ -63,7 +76,7 @@ final class Replica implements AutoCloseable {
                 }
                 blocks = restored;
             }
-            return new Replica(model, blocks);
+            return new Replica(model, blocks, md);
         } catch (RuntimeException e) {
             model.close();
             throw e;
@@ -73,9 +86,42 @@ final class Replica implements AutoCloseable {
     /** Summed token cross-entropy of {@code batch} (a scalar in {@code sm}); {@code training} turns dropout on. */
     NDArray lossSum(NDManager sm, HostBatch batch, boolean training) {
         Device dev = model.device();
-        NDArray logits = model.logits(ps, batch.idsOn(sm, dev), batch.positionsOn(sm, dev), batch.segmentsOn(sm, dev),
-                training);
+        NDArray logits;
+        if (batch.hasImages()) {
+            if (!(model instanceof Qwen35Model q) || !q.acceptsImages()) {
+                throw new SmeltException("the training data has images but the model has no vision tower");
+            }
+            logits = q.logitsWithImages(ps, batch.idsOn(sm, dev), batch.multimodalPositionsOn(sm, dev, q.imageTokenId()),
+                    batch.segmentsOn(sm, dev), imageEmbeddings(q, sm, batch, training), training);
+        } else {
+            logits = model.logits(ps, batch.idsOn(sm, dev), batch.positionsOn(sm, dev), batch.segmentsOn(sm, dev), training);
+        }
         return MaskedCrossEntropy.sum(logits, batch.targetsOn(sm, dev));
+    }
+
+    /**
+     * The batch's images through the vision tower, in token order, computed in this forward from the image files
+     * (decoded and preprocessed here, nothing cached). The tower is frozen: its weights never require gradients, and
+     * without merger adapters the embeddings are detached from the graph; with them only the adapters get gradients.
+     */
+    private NDArray imageEmbeddings(Qwen35Model q, NDManager sm, HostBatch batch, boolean training) {
+        VisionEncoder enc = q.visionEncoder();
+        NDList out = new NDList();
+        for (ImageRef ref : batch.images()) {
+            PixelPatches px = imagePreprocessor().process(RgbImage.read(ref.file()));
+            if (px.numTokens() != ref.tokens()) {
+                throw new SmeltException(ref.file() + ": the image now makes " + px.numTokens() + " tokens, "
+                        + ref.tokens() + " when the data was prepared (was the file replaced?)");
+            }
+            out.add(enc.encode(px, sm, ps, training));
+        }
+        NDArray all = out.size() == 1 ? out.get(0) : NDArrays.concat(out, 0);
+        return enc.mergerAdapters().isEmpty() ? all.stopGradient() : all;
+    }
+
+    private synchronized ImagePreprocessor imagePreprocessor() {
+        if (imagePreprocessor == null) imagePreprocessor = new ImagePreprocessor(ImageProcessorConfig.read(dir.path()));
+        return imagePreprocessor;
     }
 
     long trainableParameters() {

@@ -9,6 +9,8 @@ import dev.smelt.core.model.ModelDirectory;
 import dev.smelt.core.privacy.DjlTelemetry;
 import dev.smelt.datasets.length.TrainingSequence;
 import dev.smelt.trainer.SettingException;
+import dev.smelt.trainer.lora.LoraBlock;
+import dev.smelt.trainer.lora.LoraSettings;
 import dev.smelt.trainer.optim.AdamW;
 import dev.smelt.trainer.optim.GradientClipping;
 import dev.smelt.trainer.optim.LossScaler;
@@ -178,7 +180,7 @@ public final class SftTrainer {
             }
             if (cfg.saveEvery() > 0 && done % cfg.saveEvery() == 0 && !last) lastCheckpoint = save(loop, state);
         }
-        AdapterFiles.write(cfg.outDir(), adapterConfig(), loop.parallel().first().pairs(), data.chatTemplateKwargs());
+        AdapterFiles.write(cfg.outDir(), adapterConfig(loop.parallel().first()), loop.parallel().first().pairs(), data.chatTemplateKwargs());
         return new Result(cfg.outDir(), state.step(), loop.total(), lastLoss, lastEval, false, runTokens, seconds(started),
                 lastCheckpoint);
     }
@@ -241,7 +243,7 @@ public final class SftTrainer {
 
     /** Writes a checkpoint of {@code state} with the first replica's adapters and the optimizer moments. */
     private Path save(Loop loop, RunState state) throws IOException {
-        Path dir = loop.checkpoints().save(new TrainerState(state, Double.NaN, loop.fingerprint()), adapterConfig(),
+        Path dir = loop.checkpoints().save(new TrainerState(state, Double.NaN, loop.fingerprint()), adapterConfig(loop.parallel().first()),
                 loop.parallel().first().pairs(), loop.adam().steps(), loop.adam().stateToHost());
         notifyListeners(l -> l.onCheckpoint(state.step(), dir));
         return dir;
@@ -260,8 +262,18 @@ public final class SftTrainer {
         return Optional.of(loaded);
     }
 
-    private AdapterConfig adapterConfig() {
-        return AdapterConfig.of(cfg.lora(), cfg.baseModelName(), cfg.baseModelRevision());
+    /**
+     * The adapter's PEFT config. With the vision merger trained, {@code target_modules} lists every adapted module by
+     * its full path: a leaf name such as {@code linear_fc1} would also match the vision blocks' MLP layers in PEFT.
+     */
+    private AdapterConfig adapterConfig(Replica replica) {
+        LoraSettings lora = cfg.lora();
+        if (cfg.trainVisionMerger()) {
+            List<String> modules = new ArrayList<>();
+            for (LoraBlock b : replica.blocks) modules.add(b.module());
+            lora = new LoraSettings(lora.r(), lora.alpha(), lora.dropout(), lora.useRslora(), new LoraSettings.Targets.Names(modules));
+        }
+        return AdapterConfig.of(lora, cfg.baseModelName(), cfg.baseModelRevision());
     }
 
     private void notifyListeners(Consumer<TrainingListener> event) {

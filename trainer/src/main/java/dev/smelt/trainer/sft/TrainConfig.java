@@ -44,7 +44,8 @@ public record TrainConfig(
         int keepCheckpoints,
         boolean resume,
         String baseModelName,
-        String baseModelRevision) {
+        String baseModelRevision,
+        boolean trainVisionMerger) {
 
     public static final int DEFAULT_LORA_RANK = 16;
     public static final double DEFAULT_LORA_ALPHA = 32;
@@ -103,7 +104,7 @@ public record TrainConfig(
                 .gradAccum(gradAccum).seqLen(seqLen).learningRate(learningRate).schedule(schedule).warmupShare(warmupShare)
                 .weightDecay(weightDecay).maxGradNorm(maxGradNorm).seed(seed).devices(devices).precision(precision)
                 .evalEvery(evalEvery).saveEvery(saveEvery).keepCheckpoints(keepCheckpoints).resume(resume)
-                .baseModel(baseModelName, baseModelRevision);
+                .baseModel(baseModelName, baseModelRevision).trainVisionMerger(trainVisionMerger);
         warmupSteps.ifPresent(b::warmupSteps);
         return b;
     }
@@ -152,6 +153,7 @@ public record TrainConfig(
         f.put("seed", Long.toString(seed));
         f.put("precision", precision.name().toLowerCase());
         f.put("devices", Integer.toString(devices.size()));
+        if (trainVisionMerger) f.put("train_vision_merger", "true");
         return f;
     }
 
@@ -184,6 +186,7 @@ public record TrainConfig(
         private boolean resume;
         private String baseModelName;
         private String baseModelRevision;
+        private boolean trainVisionMerger;
 
         private Builder(Path modelDir, Path outDir) {
             this.modelDir = modelDir;
@@ -326,6 +329,12 @@ public record TrainConfig(
             return this;
         }
 
+        /** Also train LoRA adapters on the Qwen3.5 vision merger's two linear layers (the rest of the tower stays frozen). */
+        public Builder trainVisionMerger(boolean train) {
+            this.trainVisionMerger = train;
+            return this;
+        }
+
         public TrainConfig build() {
             if (modelDir == null) throw new SettingException("{modelDir} is required");
             if (outDir == null) throw new SettingException("{outDir} is required");
@@ -335,7 +344,7 @@ public record TrainConfig(
             return new TrainConfig(modelDir, outDir, lora, epochs, maxSteps, batchSize, gradAccum, len, learningRate,
                     schedule, warmupSteps, warmupShare, weightDecay, maxGradNorm, seed, devices, precision, evalEvery,
                     saveEvery, keepCheckpoints, resume, baseModelName != null ? baseModelName : modelDir.toString(),
-                    baseModelRevision);
+                    baseModelRevision, trainVisionMerger);
         }
     }
 }

@@ -7,6 +7,8 @@ import dev.smelt.datasets.length.TrainingSequence;
 import dev.smelt.datasets.prepare.PreparedData;
 import dev.smelt.datasets.prepare.SequenceSet;
 import dev.smelt.datasets.tokenize.TokenizedExample;
+import dev.smelt.datasets.image.ImageRef;
+import java.nio.charset.StandardCharsets;
 import java.util.AbstractList;
 import java.util.List;
 import java.util.zip.CRC32;
@@ -79,6 +81,10 @@ public record TrainingRows(List<TrainingSequence> train, List<TrainingSequence> 
                         crc.update(v >>> 8);
                         crc.update(v);
                     }
+                }
+                for (ImageRef img : s.images()) {
+                    byte[] b = (img.file() + "@" + img.rows() + "x" + img.cols()).getBytes(StandardCharsets.UTF_8);
+                    crc.update(b, 0, b.length);
                 }
                 crc.update(0xff);
             }
