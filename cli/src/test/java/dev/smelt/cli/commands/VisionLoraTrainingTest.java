@@ -9,6 +9,8 @@ import dev.smelt.core.safetensors.SafetensorsModel;
 import dev.smelt.core.tiny.TinyModelSpec;
 import dev.smelt.core.tiny.TinyModelWriter;
 import dev.smelt.testkit.cli.CliRunner;
+import dev.smelt.trainer.lora.LoraSettings;
+import dev.smelt.trainer.peft.AdapterFiles;
 import dev.smelt.testkit.cli.CliRunner.Result;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
@@ -71,7 +73,7 @@ class VisionLoraTrainingTest {
     /** Trains the adapter (the vision merger too when asked). */
     static Result train(Path model, Path data, Path out, boolean merger) {
         List<String> args = new ArrayList<>(List.of("train", "--model", model.toString(), "--data", data.toString(),
-                "--out", out.toString(), "--max-steps", "60", "--batch-size", "2", "--lr", "1e-2", "--warmup-steps", "0",
+                "--out", out.toString(), "--max-steps", "24", "--batch-size", "2", "--lr", "1e-2", "--warmup-steps", "0",
                 "--lora-r", "8", "--lora-alpha", "16", "--lora-dropout", "0", "--seq-len", "256", "--save-every", "0",
                 "--seed", "5", "--threads", "2"));
         if (merger) args.add("--train-vision-merger");
@@ -117,6 +119,39 @@ class VisionLoraTrainingTest {
                 assertThat(b.bytes(name)).as(name).isEqualTo(a.bytes(name));
             }
             assertThat(vision).isEqualTo(33);
+        }
+    }
+
+    @Test
+    void withTheMergerTrainedItsAdaptersAreSavedAppliedAndMergedIntoTheVisionWeights() throws Exception {
+        Path adapter = tmp.resolve("adapter-merger");
+        Result t = train(model, data, adapter, true);
+        assertThat(t.code()).as(t.err()).isZero();
+        AdapterFiles.Adapter saved = AdapterFiles.read(adapter);
+        for (String m : List.of("model.visual.merger.linear_fc1", "model.visual.merger.linear_fc2")) {
+            assertThat(saved.pairs()).containsKey(m);
+            assertThat(saved.config().targetModules()).isInstanceOfSatisfying(LoraSettings.Targets.Names.class,
+                    n -> assertThat(n.names()).contains(m).doesNotContain("linear_fc1", "linear_fc2"));
+        }
+        try (SafetensorsModel w = SafetensorsModel.open(adapter.resolve(AdapterFiles.WEIGHTS))) {
+            assertThat(w.names()).contains("base_model.model.model.visual.merger.linear_fc1.lora_A.weight",
+                    "base_model.model.model.visual.merger.linear_fc2.lora_B.weight");
+        }
+        assertThat(generate(model, adapter, red)).isEqualTo(RED);
+        assertThat(generate(model, adapter, blue)).isEqualTo(BLUE);
+
+        Path merged = tmp.resolve("merged-merger");
+        Result m = SMELT.run("merge", "--model", model.toString(), "--adapter", adapter.toString(), "--out", merged.toString());
+        assertThat(m.code()).as(m.err()).isZero();
+        assertThat(generate(merged, null, red)).isEqualTo(RED);
+        assertThat(generate(merged, null, blue)).isEqualTo(BLUE);
+        try (SafetensorsModel a = ModelDirectory.open(model).weights(); SafetensorsModel b = ModelDirectory.open(merged).weights()) {
+            for (String name : a.names()) {
+                if (!name.startsWith("model.visual.")) continue;
+                boolean folded = name.equals("model.visual.merger.linear_fc1.weight") || name.equals("model.visual.merger.linear_fc2.weight");
+                if (folded) assertThat(b.bytes(name)).as(name).isNotEqualTo(a.bytes(name));
+                else assertThat(b.bytes(name)).as(name).isEqualTo(a.bytes(name));
+            }
         }
     }
 }
