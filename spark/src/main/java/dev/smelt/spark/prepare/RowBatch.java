@@ -1,5 +1,6 @@
 package dev.smelt.spark.prepare;
 
+import dev.smelt.core.SmeltException;
 import dev.smelt.datasets.format.InvalidRowException;
 import dev.smelt.datasets.prepare.ProcessedRow;
 import dev.smelt.datasets.render.RenderedExample;
@@ -58,6 +59,11 @@ final class RowBatch implements Serializable {
                 out.writeLong(at.number());
                 out.writeBoolean(at.lineNumbered());
                 if (row instanceof ProcessedRow.Example ex) {
+                    if (!ex.tokens().images().isEmpty()) {
+                        // prepared shards hold tokens only (datasets' ShardWriter refuses image data the same way)
+                        throw new SmeltException(at + ": has image parts; prepared shards hold tokens only, not images:"
+                                + " train on the data itself (smelt train --data FILE)");
+                    }
                     out.writeByte((ex.rendered().addSpecialTokens() ? 1 : 0) | (ex.rendered().reasoning() ? 2 : 0));
                     int[] ids = ex.tokens().inputIds();
                     int[] labels = ex.tokens().labels();
