@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.smelt.recipe.format.RecipeException;
 import dev.smelt.recipe.format.RecipeLoader;
 import dev.smelt.recipe.format.RecipeSchema;
+import dev.smelt.recipe.sweep.Sweep;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,7 +41,7 @@ public final class RecipeCommand implements Runnable {
 
     @Command(name = "validate", description = {
             "Check a recipe without running it: YAML syntax, unknown keys, types and ranges of every field, substitutions "
-            + "and the checks between fields. Every problem is printed as FILE:LINE:COL: FIELD ...; exit 1 when there is one."})
+            + "and the checks between fields (and every trial of its sweep: section). Every problem is printed as FILE:LINE:COL: FIELD ...; exit 1 when there is one."})
     public static final class Validate implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -54,8 +55,16 @@ public final class RecipeCommand implements Runnable {
         @Override
         public Integer call() {
             try {
-                RecipeLoader.Loaded l = new RecipeLoader().load(file, overrides);
-                spec.commandLine().getOut().println(file + ": ok (" + l.recipe().name() + " " + l.recipe().version() + ")");
+                RecipeLoader loader = new RecipeLoader();
+                RecipeLoader.Loaded l = loader.load(file, overrides);
+                String trials = "";
+                if (l.recipe().sweep() != null) {
+                    // every trial of the recipe's own sweep must load too
+                    Sweep sweep = Sweep.of(l.recipe().sweep());
+                    sweep.validate(loader, file, overrides, l.recipe().name());
+                    trials = ", " + sweep.size() + " trial" + (sweep.size() == 1 ? "" : "s");
+                }
+                spec.commandLine().getOut().println(file + ": ok (" + l.recipe().name() + " " + l.recipe().version() + trials + ")");
                 spec.commandLine().getOut().flush();
                 return 0;
             } catch (RecipeException e) {

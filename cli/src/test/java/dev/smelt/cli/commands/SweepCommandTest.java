@@ -83,6 +83,20 @@ class SweepCommandTest {
     }
 
     @Test
+    void validateChecksEveryTrialOfTheRecipesSweep() throws Exception {
+        Path f = recipe();
+        Files.writeString(f, Files.readString(f) + "sweep:\n  grid:\n    train.lora.r: [8, sixteen]\n");
+        CliRunner.Result r = SMELT.run("recipe", "validate", f.toString());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).isEqualTo("smelt: error: trial 1 (t1-rsixteen): --set train.lora.r=sixteen: train.lora.r must be a positive "
+                + "integer, got \"sixteen\"\n");
+        Files.writeString(f, Files.readString(f).replace("sixteen", "16"));
+        r = SMELT.run("recipe", "validate", f.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).isEqualTo(f + ": ok (tiny 0.0.1, 2 trials)\n");
+    }
+
+    @Test
     void recipeRunTrialAppliesItsOverridesInItsOwnWorkDir() throws Exception {
         Path f = recipe();
         Path work = dir.resolve("work");
