@@ -23,6 +23,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -95,8 +96,25 @@ public final class ExamplePipeline {
             if (!chunk.isEmpty()) submit(pool, chunk, inFlight, sink);
             while (!inFlight.isEmpty()) deliver(inFlight.poll(), sink);
         } finally {
-            if (pool != null) pool.shutdownNow();
+            if (pool != null) stop(pool);
         }
+    }
+
+    /**
+     * Stops the workers and waits for them: when a row fails the run, chunks still in flight must not go on using the
+     * tokenizer, which the caller closes next (a native tokenizer used after it is freed crashes the JVM).
+     */
+    private static void stop(ExecutorService pool) {
+        pool.shutdownNow();
+        boolean interrupted = false;
+        while (true) {
+            try {
+                if (pool.awaitTermination(1, TimeUnit.MINUTES)) break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
     }
 
     /**
@@ -128,7 +146,7 @@ public final class ExamplePipeline {
             return;
         }
         DataFormat f = format;
-        inFlight.add(pool.submit(() -> processChunk(chunk, f)));
+        inFlight.add(pool.submit(() -> processChunk(chunk, f, true)));
         while (inFlight.size() > 2 * options.threads()) deliver(inFlight.poll(), sink);
     }
 
@@ -154,12 +172,16 @@ public final class ExamplePipeline {
     }
 
     private List<ProcessedRow> processChunk(List<RawRow> chunk) {
-        return processChunk(chunk, format);
+        return processChunk(chunk, format, false);
     }
 
-    private List<ProcessedRow> processChunk(List<RawRow> chunk, DataFormat f) {
+    /** @param worker on a pool thread: stop early once interrupted (the run failed or stopped; the chunk is dropped) */
+    private List<ProcessedRow> processChunk(List<RawRow> chunk, DataFormat f, boolean worker) {
         List<ProcessedRow> out = new ArrayList<>(chunk.size());
-        for (RawRow row : chunk) out.add(process(row, f));
+        for (RawRow row : chunk) {
+            if (worker && Thread.currentThread().isInterrupted()) break; // the run stopped; this chunk is not delivered
+            out.add(process(row, f));
+        }
         return out;
     }
 
