@@ -232,10 +232,15 @@ public final class ConvertCommand implements Runnable {
                         "fp16 activations). Inputs and outputs are float32 in every dtype."})
         OnnxDtype dtype;
 
-        @Option(names = "--optimize", description = {"Use onnxruntime's fused com.microsoft ops (GroupQueryAttention,",
-                "RotaryEmbedding, SkipSimplifiedLayerNormalization, MatMulNBits; onnxruntime 1.18 or newer) instead of",
-                "standard ops: llama, qwen2, qwen3 as fp32 or q4. Same file name and I/O as the plain export."})
+        @Option(names = "--optimize", description = {"Use onnxruntime's fused com.microsoft ops instead of standard ops",
+                "(fp32 or q4; same file name and I/O as the plain export): llama, qwen2, qwen3 with GroupQueryAttention,",
+                "RotaryEmbedding, SkipSimplifiedLayerNormalization (onnxruntime 1.18+); qwen3_5 with CausalConvWithState,",
+                "LinearAttention (gated_delta) and GroupQueryAttention (onnxruntime 1.26+)."})
         boolean optimize;
+
+        @Option(names = "--vision-encoder", description = {"Also write a qwen3_5 checkpoint's vision tower as",
+                "onnx/vision_encoder.onnx (pixel_values, image_grid_thw -> image_features; float32, one image per run)."})
+        boolean visionEncoder;
 
         @Override
         public Integer call() throws Exception {
@@ -258,7 +263,7 @@ public final class ConvertCommand implements Runnable {
                 }
             };
             OnnxExport.Result r = OnnxExport.export(model, out, new OnnxExport.Options(dtype, adapter, null,
-                    dtype.int4() ? new MatMulNBitsPacking() : null, optimize), listener);
+                    dtype.int4() ? new MatMulNBitsPacking() : null, optimize, visionEncoder), listener);
             stdout.printf("wrote %s (%s %s%s, %d weights, %s%s)%n", r.model(), r.architecture(), dtype.spelling(),
                     optimize ? " optimized" : "", r.weightCount(), InspectCommand.humanBytes(r.weightBytes()),
                     r.externalData() ? " in " + r.files().get(1).getFileName() : " inline");

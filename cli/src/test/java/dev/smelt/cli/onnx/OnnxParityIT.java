@@ -160,10 +160,13 @@ class OnnxParityIT {
      * weights) and its greedy tokens equal to the plain q4 export's.
      */
     @ParameterizedTest(name = "{0} {1} optimized")
-    @CsvSource({"llama,fp32", "qwen2,fp32", "qwen3,fp32", "llama,q4", "qwen3,q4"})
+    @CsvSource({"llama,fp32", "qwen2,fp32", "qwen3,fp32", "llama,q4", "qwen3,q4", "qwen3_5,fp32", "qwen3_5,q4"})
     void optimizedExportMatchesSmelt(String arch, String dtype) throws Exception {
         Path model = tmp.resolve(arch);
-        TinyModelWriter.write(TinyModelSpec.builder(Architecture.fromModelType(arch)).seed(11).build(), model);
+        TinyModelSpec.Builder spec = TinyModelSpec.builder(Architecture.fromModelType(arch)).seed(11);
+        // qwen3_5 with 2 K heads shared by 4 V heads, so the heads LinearAttention sees are the repeated ones
+        if (arch.equals("qwen3_5")) spec.linearKeyHeads(2).linearValueHeads(4);
+        TinyModelWriter.write(spec.build(), model);
         Path out = tmp.resolve(arch + "-opt");
         CliRunner.Result r = SMELT.run("convert", "onnx", "--model", model.toString(), "--out", out.toString(), "--dtype", dtype,
                 "--optimize");
@@ -171,7 +174,8 @@ class OnnxParityIT {
         Path file = out.resolve(dtype.equals("fp32") ? "onnx/model.onnx" : "onnx/model_q4.onnx");
         assertThat(r.out()).startsWith("wrote " + file + " (" + arch + " " + dtype + " optimized, ");
         String graph = new String(java.nio.file.Files.readAllBytes(file), java.nio.charset.StandardCharsets.ISO_8859_1);
-        for (String op : List.of("GroupQueryAttention", "RotaryEmbedding", "SkipSimplifiedLayerNormalization", "com.microsoft")) {
+        for (String op : arch.equals("qwen3_5") ? List.of("GroupQueryAttention", "CausalConvWithState", "LinearAttention", "com.microsoft")
+                : List.of("GroupQueryAttention", "RotaryEmbedding", "SkipSimplifiedLayerNormalization", "com.microsoft")) {
             assertThat(graph).contains(op);
         }
         ModelDirectory dir = ModelDirectory.open(model);
@@ -206,6 +210,7 @@ class OnnxParityIT {
             }
             System.out.printf("onnx parity %s %s optimized: max abs logit diff %.3g from %s over the prompt and %d cached"
                     + " steps%n", arch, dtype, worst, plain != null ? "the plain q4 export" : "Smelt fp32", STEPS);
+            assertThat(graph).doesNotContain(arch.equals("qwen3_5") ? "Scan" : "Softmax");
             assertThat(worst).isLessThan(1e-4);
             long[] want32 = plain != null ? null
                     : new Generator(djl, null).generate(prompt, SamplingParams.greedy(STEPS, List.of()), null)
@@ -221,6 +226,63 @@ class OnnxParityIT {
                 }
             }
         }
+    }
+
+    /**
+     * {@code --vision-encoder}: onnx/vision_encoder.onnx run in onnxruntime on Smelt's own preprocessed patches of two
+     * images (a stretched non-square one and a square one) gives Smelt's VisionEncoder features within 1e-4 relative.
+     */
+    @Test
+    void visionEncoderMatchesSmeltsImageFeatures() throws Exception {
+        Path model = tmp.resolve("qwen3_5-vision");
+        TinyModelWriter.write(TinyModelSpec.builder(Architecture.QWEN3_5).seed(11).vision(true).build(), model);
+        Path out = tmp.resolve("qwen3_5-vision-onnx");
+        CliRunner.Result r = SMELT.run("convert", "onnx", "--model", model.toString(), "--out", out.toString(), "--vision-encoder");
+        assertThat(r.code()).as(r.err()).isZero();
+        Path file = out.resolve("onnx/vision_encoder.onnx");
+        assertThat(file).isRegularFile();
+        ModelDirectory dir = ModelDirectory.open(model);
+        dev.smelt.core.vision.ImagePreprocessor pre = new dev.smelt.core.vision.ImagePreprocessor(
+                dev.smelt.core.vision.ImageProcessorConfig.read(model));
+        ai.onnxruntime.OrtEnvironment env = ai.onnxruntime.OrtEnvironment.getEnvironment();
+        try (dev.smelt.models.qwen35.Qwen35Model djl = (dev.smelt.models.qwen35.Qwen35Model) ModelLoader.load(dir, Device.cpu(), DataType.FLOAT32);
+                NDManager m = djl.manager().newSubManager();
+                ai.onnxruntime.OrtSession session = env.createSession(file.toString(), new ai.onnxruntime.OrtSession.SessionOptions())) {
+            for (int[] size : new int[][] {{48, 64}, {64, 64}}) {
+                dev.smelt.core.vision.PixelPatches px = pre.process(pattern(size[0], size[1]));
+                float[] want = djl.visionEncoder().encode(px, m).toFloatArray();
+                float[] got;
+                try (ai.onnxruntime.OnnxTensor pixels = ai.onnxruntime.OnnxTensor.createTensor(env,
+                                java.nio.FloatBuffer.wrap(px.values()), new long[] {px.numPatches(), px.rowLength()});
+                        ai.onnxruntime.OnnxTensor grid = ai.onnxruntime.OnnxTensor.createTensor(env,
+                                java.nio.LongBuffer.wrap(new long[] {px.gridT(), px.gridH(), px.gridW()}), new long[] {1, 3});
+                        ai.onnxruntime.OrtSession.Result res = session.run(java.util.Map.of("pixel_values", pixels, "image_grid_thw", grid))) {
+                    ai.onnxruntime.OnnxTensor features = (ai.onnxruntime.OnnxTensor) res.get("image_features").get();
+                    assertThat(features.getInfo().getShape()).containsExactly(px.numTokens(), dir.config().hiddenSize());
+                    java.nio.FloatBuffer fb = features.getFloatBuffer();
+                    got = new float[fb.remaining()];
+                    fb.get(got);
+                }
+                double scale = 0;
+                for (float v : want) scale = Math.max(scale, Math.abs(v));
+                double diff = maxDiff(got, want, 0);
+                System.out.printf("onnx vision encoder %dx%d (grid %dx%d, %d tokens): max abs diff %.3g (features up to %.3g)%n",
+                        size[0], size[1], px.gridH(), px.gridW(), px.numTokens(), diff, scale);
+                assertThat(diff / scale).isLessThan(1e-4);
+            }
+        }
+    }
+
+    private static dev.smelt.core.vision.RgbImage pattern(int w, int h) {
+        byte[] px = new byte[3 * w * h];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                px[3 * (y * w + x)] = (byte) ((x * 7 + 93) % 256);
+                px[3 * (y * w + x) + 1] = (byte) ((y * 5 + x * 3) % 256);
+                px[3 * (y * w + x) + 2] = (byte) (((x / 8 + y / 8) % 2) * 200 + 3);
+            }
+        }
+        return new dev.smelt.core.vision.RgbImage(w, h, px);
     }
 
     private static float[] flatten(float[][] rows) {

@@ -53,16 +53,24 @@ public final class OnnxExport {
      * @param adapter           PEFT LoRA adapter merged into the weights as they stream (as {@code smelt merge}
      *                          computes it), or null
      * @param externalDataAbove weights past this many bytes go to {@code .onnx_data}; null for protobuf's limit
-     * @param optimize          onnxruntime's fused contrib ops ({@link OptimizedDenseGraph}); dense fp32 and q4 only
+     * @param optimize          onnxruntime's fused contrib ops ({@link OptimizedDenseGraph}; Qwen3.5's fused form of
+     *                          {@link Qwen35DecoderGraph}); fp32 and q4 only
+     * @param visionEncoder     also write a Qwen3.5 checkpoint's vision tower as {@code onnx/vision_encoder.onnx}
+     *                          ({@link Qwen35VisionGraph}, float32)
      */
-    public record Options(OnnxDtype dtype, Path adapter, Long externalDataAbove, Int4Packing int4, boolean optimize) {
+    public record Options(OnnxDtype dtype, Path adapter, Long externalDataAbove, Int4Packing int4, boolean optimize,
+            boolean visionEncoder) {
         public Options {
             if (dtype == null) dtype = OnnxDtype.FP32;
             if (dtype.int4() && int4 == null) throw new IllegalArgumentException(dtype.spelling() + " needs an Int4Packing");
         }
 
         public Options(OnnxDtype dtype, Path adapter, Long externalDataAbove, Int4Packing int4) {
-            this(dtype, adapter, externalDataAbove, int4, false);
+            this(dtype, adapter, externalDataAbove, int4, false, false);
+        }
+
+        public Options(OnnxDtype dtype, Path adapter, Long externalDataAbove, Int4Packing int4, boolean optimize) {
+            this(dtype, adapter, externalDataAbove, int4, optimize, false);
         }
 
         public static Options of(OnnxDtype dtype) {
@@ -85,9 +93,12 @@ public final class OnnxExport {
         if (Files.exists(outDir) && !Files.isDirectory(outDir)) {
             throw new SmeltException(outDir + ": exists and is not a directory (convert onnx writes a model folder)");
         }
-        if (options.optimize() && (config instanceof Qwen35Config || (options.dtype() != OnnxDtype.FP32 && options.dtype() != OnnxDtype.Q4))) {
-            throw new SmeltException("--optimize is implemented for llama, qwen2 and qwen3 as fp32 or q4 (got "
-                    + config.architecture().modelType() + " " + options.dtype().spelling() + ")");
+        if (options.optimize() && options.dtype() != OnnxDtype.FP32 && options.dtype() != OnnxDtype.Q4) {
+            throw new SmeltException("--optimize is implemented for fp32 and q4 (got " + options.dtype().spelling() + ")");
+        }
+        if (options.visionEncoder() && !(config instanceof Qwen35Config q0 && q0.hasVision())) {
+            throw new SmeltException(modelDir + "/config.json: --vision-encoder needs a qwen3_5 checkpoint with a vision_config"
+                    + " (create-tiny --arch qwen3_5 --vision makes one)");
         }
         try (SafetensorsModel st = dir.weights()) {
             Map<String, TensorInfo> infos = checkTensors(dir, config, st);
@@ -109,7 +120,7 @@ public final class OnnxExport {
                     listener.note("qwen3_5: the text decoder is exported; vision-tower (model.visual.*) and MTP (mtp.*)"
                             + " tensors are left out");
                 }
-                graph = Qwen35DecoderGraph.build(q, act, w, w32, int4);
+                graph = Qwen35DecoderGraph.build(q, act, w, w32, int4, options.optimize());
             } else if (options.optimize()) {
                 graph = OptimizedDenseGraph.build((DenseConfig) config, w32, int4);
             } else {
@@ -133,6 +144,21 @@ public final class OnnxExport {
                     AtomicFiles.write(dst, ch -> ch.write(ByteBuffer.wrap(Files.readAllBytes(src))));
                 }
                 files.add(dst);
+            }
+            if (options.visionEncoder()) {
+                Qwen35Config q = (Qwen35Config) config;
+                dev.smelt.core.model.Qwen35VisionTower tower = dev.smelt.core.model.Qwen35VisionTower
+                        .fromJson(dir.path() + "/config.json", q.visionConfig()).validate(dir.path() + "/config.json");
+                for (var spec : tower.tensorSpecs()) {
+                    if (!st.contains(spec.name()) || !Arrays.equals(st.info(spec.name()).shape(), spec.shape())) {
+                        throw new SmeltException(dir.path() + ": vision tensor \"" + spec.name() + "\" is missing or not "
+                                + Arrays.toString(spec.shape()));
+                    }
+                }
+                Graph vision = Qwen35VisionGraph.build(tower, name -> weight(st, st.info(name), ElementType.FLOAT, null));
+                Path visionFile = onnxDir.resolve("vision_encoder.onnx");
+                files.addAll(OnnxModelWriter.write(vision, visionFile, vision.weightBytes() > limit, producerVersion(),
+                        Map.of(), listener == null ? new Listener() {} : listener));
             }
             // genai_config.json names one decoder file: the one just written
             Path genai = outDir.resolve(GENAI_CONFIG);

@@ -39,12 +39,16 @@ public final class Qwen35DecoderGraph {
     private final Function<String, Weight> weights;
     private final Function<String, Weight> weights32;
     private final Function<String, Weight[]> int4;
+    private final boolean fused;
+    private String seqlensK;
+    private String totalLength;
     private final String lastAxis;
     private final String one;
 
     private Qwen35DecoderGraph(Qwen35Config c, ElementType act, Function<String, Weight> weights,
-            Function<String, Weight> weights32, Function<String, Weight[]> int4) {
+            Function<String, Weight> weights32, Function<String, Weight[]> int4, boolean fused) {
         this.c = c;
+        this.fused = fused;
         this.act = act;
         this.weights = weights;
         this.weights32 = weights32;
@@ -79,8 +83,21 @@ public final class Qwen35DecoderGraph {
      */
     public static Graph build(Qwen35Config c, ElementType act, Function<String, Weight> weights,
             Function<String, Weight> weights32, Function<String, Weight[]> int4) {
+        return build(c, act, weights, weights32, int4, false);
+    }
+
+    /**
+     * @param fused onnxruntime's contrib ops ({@code --optimize}, float32 activations only): com.microsoft
+     *              {@code CausalConvWithState} (silu) and {@code LinearAttention} ({@code update_rule="gated_delta"},
+     *              the K heads repeated to the V heads first, q pre-scaled, {@code scale=1}) for the Gated DeltaNet
+     *              layers, {@code GroupQueryAttention} for the full-attention core (mRoPE, q/k norms and the output
+     *              gate stay standard ops around it)
+     */
+    public static Graph build(Qwen35Config c, ElementType act, Function<String, Weight> weights,
+            Function<String, Weight> weights32, Function<String, Weight[]> int4, boolean fused) {
         if (act != ElementType.FLOAT && act != ElementType.FLOAT16) throw new IllegalArgumentException("activation type " + act);
-        return new Qwen35DecoderGraph(c, act, weights, weights32, int4).graph();
+        if (fused && act != ElementType.FLOAT) throw new IllegalArgumentException("the fused graph computes in float32");
+        return new Qwen35DecoderGraph(c, act, weights, weights32, int4, fused).graph();
     }
 
     private Graph graph() {
@@ -116,6 +133,12 @@ public final class Qwen35DecoderGraph {
         String s = g.op("Gather", List.of(Attr.i("axis", 0)), idsShape, g.int64Scalar(1));
         String t = g.op("Gather", List.of(Attr.i("axis", 0)), g.op("Shape", mask), g.int64Scalar(1));
         String attentionMask = attentionMask(mask, s, t);
+        if (fused) {
+            List<Attr> toInt32 = List.of(Attr.i("to", ElementType.INT32.code()));
+            seqlensK = g.op("Cast", toInt32, g.op("Sub",
+                    g.op("ReduceSum", List.of(Attr.i("keepdims", 0)), mask, g.int64s(1)), g.int64Scalar(1)));
+            totalLength = g.op("Cast", toInt32, t);
+        }
         String[] rope = rope(positions);
 
         String p0 = c.weightPrefix();
@@ -217,6 +240,18 @@ public final class Qwen35DecoderGraph {
         List<Attr> toHeads = List.of(Attr.ints("perm", 0, 2, 1, 3));
         q = partialRope(g.op("Transpose", toHeads, q), rope);
         k = partialRope(g.op("Transpose", toHeads, k), rope);
+        if (fused) { // q and k back to [B, S, heads·D], v as projected
+            String flat = g.int64s(0, 0, -1);
+            String q3 = g.op("Reshape", g.op("Transpose", toHeads, q), flat);
+            String k3 = g.op("Reshape", g.op("Transpose", toHeads, k), flat);
+            String[] o = g.contribOpNamed("GroupQueryAttention", List.of(Attr.i("num_heads", heads),
+                            Attr.i("kv_num_heads", c.numKvHeads()), Attr.f("scale", (float) (1.0 / Math.sqrt(hd)))),
+                    new String[] {null, DecoderIo.presentKey(layer), DecoderIo.presentValue(layer)},
+                    q3, k3, g.op("Reshape", v, flat), pastKey, pastValue, seqlensK, totalLength);
+            String out = g.op("Reshape", o[0], g.int64s(-1, (long) heads * hd));
+            if (gate != null) out = g.op("Mul", out, g.op("Sigmoid", gate));
+            return linear(out, p + "o_proj");
+        }
         v = g.op("Transpose", toHeads, v);
         List<Attr> seqAxis = List.of(Attr.i("axis", 2));
         k = g.op("Concat", seqAxis, toAct(pastKey), k);
@@ -274,6 +309,14 @@ public final class Qwen35DecoderGraph {
         String softplus = g.op("Softplus", g.op("Add", a, weight32(p + "dt_bias")));
         String gLog = g.op("Reshape", g.op("Mul", decay, softplus), seqShape); // [B, S, Hv]
 
+        if (fused) {
+            String[] cv = g.contribOpNamed("CausalConvWithState", List.of(Attr.s("activation", "silu"), Attr.i("ndim", 1)),
+                    new String[] {null, presentConv(layer)},
+                    g.op("Transpose", List.of(Attr.ints("perm", 0, 2, 1)), mixed), g.weight(weights32.apply(p + "conv1d.weight")),
+                    "", pastConv); // [B, C, S]
+            String conv = g.op("Transpose", List.of(Attr.ints("perm", 0, 2, 1)), cv[0]);
+            return gatedOutput(p, z, linearAttention(layer, conv, gLog, beta, pastState));
+        }
         // causal depthwise conv over [past K−1 inputs | this step's inputs], then SiLU
         String padded = g.op("Concat", List.of(Attr.i("axis", 2)), pastConv,
                 g.op("Transpose", List.of(Attr.ints("perm", 0, 2, 1)), mixed)); // [B, C, K−1+S]
@@ -297,8 +340,39 @@ public final class Qwen35DecoderGraph {
                 pastState, q, k, v, gLog, beta);
         g.usedInSubgraph(List.of("Exp", "Unsqueeze", "Mul", "MatMul", "Sub", "Add", "Squeeze", "Identity"));
         g.opNamed(presentRecurrent(layer), "Identity", List.of(), scan[0]);
-        String o = scan[1]; // [B, S, Hv, dv]
+        return gatedOutput(p, z, scan[1]);
+    }
 
+    /**
+     * com.microsoft {@code LinearAttention} on the SiLU'd conv output {@code [B, S, C]}: q (× dk^-½) and k L2-normed
+     * per head and repeated to the V heads, so both head counts are Hv; returns {@code [B, S, Hv, dv]}.
+     */
+    private String linearAttention(int layer, String conv, String gLog, String beta, String pastState) {
+        int hk = c.linearNumKeyHeads();
+        int hv = c.linearNumValueHeads();
+        int dk = c.linearKeyHeadDim();
+        int dv = c.linearValueHeadDim();
+        String[] qkv = g.opMulti("Split", 3, List.of(Attr.i("axis", -1)), conv,
+                g.int64s((long) hk * dk, (long) hk * dk, (long) hv * dv));
+        String q = l2norm(g.op("Reshape", qkv[0], g.int64s(0, 0, hk, dk)));
+        q = g.op("Mul", q, g.floatScalar(ElementType.FLOAT, (float) (1 / Math.sqrt(dk))));
+        String k = l2norm(g.op("Reshape", qkv[1], g.int64s(0, 0, hk, dk)));
+        if (hv != hk) {
+            q = repeatHeads(q, hk, hv, dk);
+            k = repeatHeads(k, hk, hv, dk);
+        }
+        String flat = g.int64s(0, 0, -1);
+        String[] la = g.contribOpNamed("LinearAttention", List.of(Attr.i("q_num_heads", hv), Attr.i("kv_num_heads", hv),
+                        Attr.s("update_rule", "gated_delta"), Attr.f("scale", 1f)),
+                new String[] {null, presentRecurrent(layer)},
+                g.op("Reshape", q, flat), g.op("Reshape", k, flat), qkv[2], pastState, gLog, beta);
+        return g.op("Reshape", la[0], g.int64s(0, 0, hv, dv));
+    }
+
+    /** The gated RMSNorm per V head (plain weight) × silu(z) on the delta rule's {@code [B, S, Hv, dv]}, then out_proj. */
+    private String gatedOutput(String p, String z, String o) {
+        int hv = c.linearNumValueHeads();
+        int dv = c.linearValueHeadDim();
         // gated RMSNorm per V head (plain weight) × silu(z), in float32
         String mean = g.op("ReduceMean", List.of(Attr.i("keepdims", 1)), g.op("Mul", o, o), lastAxis);
         String inv = g.op("Pow", g.op("Add", mean, g.floatScalar(ElementType.FLOAT, (float) c.rmsNormEps())),
