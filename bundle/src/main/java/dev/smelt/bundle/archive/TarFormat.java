@@ -7,14 +7,12 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
 import org.apache.commons.compress.compressors.gzip.GzipParameters;
@@ -53,7 +51,7 @@ enum TarFormat implements ArchiveFormat {
 
     /** As {@link #writer(FileChannel, Instant)} with an explicit zstd worker count (tests compare counts). */
     ArchiveWriter writer(FileChannel out, Instant mtime, int zstdWorkers) throws IOException {
-        OutputStream raw = new BufferedOutputStream(Streams.uncloseable(Channels.newOutputStream(out)), BUFFER);
+        WriteBehindStream raw = new WriteBehindStream(out);
         OutputStream compressed = switch (this) {
             case GZIP -> {
                 GzipParameters p = new GzipParameters();
@@ -69,12 +67,9 @@ enum TarFormat implements ArchiveFormat {
                 yield Streams.ignoringFlush(z);
             }
         };
-        // the tar stream writes 10 KiB records; the compressors want large writes (one native call each for zstd)
-        TarArchiveOutputStream tar = new TarArchiveOutputStream(new BufferedOutputStream(compressed, BUFFER), "UTF-8");
-        tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-        tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-        tar.setAddPaxHeadersForNonAsciiNames(true);
-        return new TarWriter(tar, mtime);
+        // entries' content goes straight into this buffer (1 MiB reads pass through it uncopied); only headers are
+        // made by commons-compress (TarStream)
+        return new TarWriter(new BufferedOutputStream(compressed, BUFFER), raw, mtime);
     }
 
     @Override
@@ -90,32 +85,36 @@ enum TarFormat implements ArchiveFormat {
     }
 
     private static final class TarWriter implements ArchiveWriter {
-        private final TarArchiveOutputStream tar;
-        private final Instant mtime;
+        private final TarStream tar;
+        private final OutputStream out;
+        private final WriteBehindStream raw;
 
-        TarWriter(TarArchiveOutputStream tar, Instant mtime) {
-            this.tar = tar;
-            this.mtime = mtime;
+        TarWriter(OutputStream out, WriteBehindStream raw, Instant mtime) {
+            this.tar = new TarStream(out, mtime);
+            this.out = out;
+            this.raw = raw;
         }
 
         @Override
         public void add(ArchiveEntry entry) throws IOException {
-            TarArchiveEntry e = new TarArchiveEntry(entry.path(), true);
-            e.setSize(entry.size());
-            e.setMode(TarArchiveEntry.DEFAULT_FILE_MODE);
-            e.setIds(0, 0);
-            e.setUserName("");
-            e.setGroupName("");
-            e.setModTime(java.nio.file.attribute.FileTime.from(mtime));
-            tar.putArchiveEntry(e);
-            Streams.writeExactly(entry, tar);
-            tar.closeArchiveEntry();
+            tar.add(entry);
         }
 
+        /** Ends the archive; the write-behind thread is stopped even when ending fails. */
         @Override
         public void close() throws IOException {
-            tar.finish();
-            tar.close();
+            try {
+                tar.finish();
+                out.close();
+            } catch (IOException | RuntimeException | Error e) {
+                try {
+                    raw.close();
+                } catch (IOException | RuntimeException s) {
+                    e.addSuppressed(s);
+                }
+                throw e;
+            }
+            raw.close();
         }
     }
 

@@ -135,7 +135,20 @@ class BundleCommandTest {
         assertThat(r.out()).containsPattern("raw copy +\\d+ MB/s")
                 .containsPattern("tar.gz +\\d+ MB/s  ratio \\d+\\.\\d\\d")
                 .containsPattern("tar.zst +\\d+ MB/s  ratio \\d+\\.\\d\\d")
-                .containsPattern("zip +\\d+ MB/s  ratio \\d+\\.\\d\\d");
+                .containsPattern("zip +\\d+ MB/s  ratio \\d+\\.\\d\\d")
+                .containsPattern("raw copy +\\d+ MB/s  \\(in-kernel transferTo, ratio \\d+\\.\\d\\d\\)");
+        assertThat(r.err()).containsPattern("run 1/1: copy \\d+ MB/s \\(\\d+\\.\\d CPU-s\\)");
+    }
+
+    @Test
+    void benchBundleTimesOnlyTheFormatsAsked() {
+        Result r = SMELT.run("bench", "bundle", "--size", "2MiB", "--files", "1", "--runs", "1", "--formats", "tar.zst",
+                "--dir", tmp.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).containsPattern("tar.zst +\\d+ MB/s  ratio").doesNotContain("tar.gz").doesNotContain("zip");
+        Result bad = SMELT.run("bench", "bundle", "--formats", "rar", "--dir", tmp.toString());
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("--formats: unknown format 'rar'");
     }
 
     /** The ONNX export, stamped while bundled, still loads in onnxruntime, which reports the appended metadata_props. */
