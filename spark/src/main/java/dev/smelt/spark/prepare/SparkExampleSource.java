@@ -41,6 +41,7 @@ public final class SparkExampleSource implements ExampleSource {
     /** Set to {@code true} to ship the model and hf:// files to executors with addFile even in local mode (tests). */
     public static final String SHIP_FILES = "spark.smelt.shipFiles";
     static final String MAX_PARTITION_BYTES = "spark.sql.files.maxPartitionBytes";
+    static final String OPEN_COST = "spark.sql.files.openCostInBytes";
 
     private final SparkSession spark;
     private final Path model;
@@ -64,9 +65,18 @@ public final class SparkExampleSource implements ExampleSource {
         return !spark.sparkContext().isLocal() || Boolean.parseBoolean(spark.conf().get(SHIP_FILES, "false"));
     }
 
-    /** The split size: Spark SQL's {@code spark.sql.files.maxPartitionBytes} (default 128 MiB). */
-    long splitBytes() {
-        return Math.max(1, JavaUtils.byteStringAsBytes(spark.conf().get(MAX_PARTITION_BYTES, "128m")));
+    /**
+     * The split size, as Spark SQL's file sources choose it ({@code FilePartition.maxSplitBytes}): the data spread over
+     * the default parallelism, at least {@code spark.sql.files.openCostInBytes} (4 MiB) and at most {@code
+     * spark.sql.files.maxPartitionBytes} (128 MiB). The output does not depend on it.
+     */
+    long splitBytes(List<SparkSources.Resolved> files) {
+        long max = JavaUtils.byteStringAsBytes(spark.conf().get(MAX_PARTITION_BYTES, "128m"));
+        long openCost = JavaUtils.byteStringAsBytes(spark.conf().get(OPEN_COST, "4m"));
+        long total = 0;
+        for (SparkSources.Resolved f : files) total += f.size() + openCost;
+        long perCore = total / Math.max(1, spark.sparkContext().defaultParallelism());
+        return Math.max(1, Math.min(max, Math.max(openCost, perCore)));
     }
 
     @Override
@@ -87,7 +97,7 @@ public final class SparkExampleSource implements ExampleSource {
                 .mapPartitions(new TokenizeSplits(options, format, modelFiles(jsc), hadoopConf))
                 .persist(StorageLevel.DISK_ONLY());
         try {
-            results.count(); // every split in parallel; then back to the driver in split order
+            onExecutors(results::count); // every split in parallel; then back to the driver in split order
             long[] rowsInFile = new long[files.size()];
             Iterator<RowBatch> it = results.toLocalIterator();
             while (it.hasNext()) {
@@ -112,7 +122,7 @@ public final class SparkExampleSource implements ExampleSource {
     }
 
     private List<InputSplit> splits(List<SparkSources.Resolved> files) throws IOException {
-        long size = splitBytes();
+        long size = splitBytes(files);
         List<InputSplit> splits = new ArrayList<>();
         for (int i = 0; i < files.size(); i++) {
             SparkSources.Resolved f = files.get(i);
@@ -138,8 +148,9 @@ public final class SparkExampleSource implements ExampleSource {
         if (counted.isEmpty()) return splits;
         jsc.setJobDescription("smelt prepare: numbering lines in " + counted.size() + " split(s)");
         Map<Integer, Long> lines = new HashMap<>();
-        for (Tuple2<Integer, Long> t : jsc.parallelize(counted, counted.size())
-                .map(s -> new Tuple2<>(s.index(), SplitInput.countLines(s, hadoopConf, true))).collect()) {
+        List<Tuple2<Integer, Long>> counts = onExecutors(() -> jsc.parallelize(counted, counted.size())
+                .map(s -> new Tuple2<>(s.index(), SplitInput.countLines(s, hadoopConf, true))).collect());
+        for (Tuple2<Integer, Long> t : counts) {
             lines.put(t._1(), t._2());
         }
         List<InputSplit> out = new ArrayList<>(splits.size());
@@ -154,6 +165,26 @@ public final class SparkExampleSource implements ExampleSource {
             if (!s.whole() && !s.last()) before += lines.get(s.index());
         }
         return out;
+    }
+
+    /**
+     * Runs a Spark action; a Smelt error raised on an executor (a one-line message naming the file and line) is thrown
+     * as itself rather than inside Spark's job failure.
+     */
+    static <T> T onExecutors(java.util.function.Supplier<T> action) {
+        try {
+            return action.get();
+        } catch (Exception e) { // Spark's SparkException is checked, thrown undeclared from Scala
+            for (Throwable c = e; c != null; c = c.getCause()) {
+                if (c instanceof SmeltException smelt) throw smelt;
+            }
+            throw SparkExampleSource.<RuntimeException>sneaky(e);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <E extends Exception> E sneaky(Exception e) throws E {
+        throw (E) e;
     }
 
     /** Reads rows on the driver, in source order, until the format is settled (detected, or forced and checked). */

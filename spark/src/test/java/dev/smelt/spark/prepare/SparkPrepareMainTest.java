@@ -1,7 +1,9 @@
 package dev.smelt.spark.prepare;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.smelt.core.SmeltException;
 import dev.smelt.core.chat.BuiltinChatTemplates;
 import dev.smelt.core.tiny.TinyTokenizer;
 import dev.smelt.datasets.bench.SyntheticChats;
@@ -61,5 +63,13 @@ class SparkPrepareMainTest {
         SparkConf cluster = SparkSessions.conf("t", "k8s://https://example:6443", List.of());
         assertThat(cluster.contains("spark.driver.bindAddress")).isFalse();
         assertThat(cluster.get("spark.executorEnv.DJL_OFFLINE")).isEqualTo("true");
+    }
+
+    @Test
+    void aSmeltErrorOnAnExecutorReachesTheDriverAsItself() {
+        SmeltException cause = new SmeltException("data.jsonl:7: has image parts");
+        assertThatThrownBy(() -> SparkExampleSource.onExecutors(() -> {
+            throw new IllegalStateException("Job aborted due to stage failure", new RuntimeException(cause));
+        })).isSameAs(cause);
     }
 }
