@@ -238,9 +238,11 @@ public final class ConvertCommand implements Runnable {
                 "LinearAttention (gated_delta) and GroupQueryAttention (onnxruntime 1.26+)."})
         boolean optimize;
 
-        @Option(names = "--vision-encoder", description = {"Also write a qwen3_5 checkpoint's vision tower as",
-                "onnx/vision_encoder.onnx (pixel_values, image_grid_thw -> image_features; float32, one image per run)."})
-        boolean visionEncoder;
+        @Option(names = "--image-text", description = {"A qwen3_5 checkpoint with a vision tower in transformers.js's",
+                "image+text layout (fp32): onnx/vision_encoder.onnx (pixel_values, image_grid_thw -> image_features;",
+                "one image per run), onnx/embed_tokens.onnx and onnx/decoder_model_merged.onnx (inputs_embeds), with",
+                "the checkpoint's multimodal config.json."})
+        boolean imageText;
 
         @Override
         public Integer call() throws Exception {
@@ -263,7 +265,7 @@ public final class ConvertCommand implements Runnable {
                 }
             };
             OnnxExport.Result r = OnnxExport.export(model, out, new OnnxExport.Options(dtype, adapter, null,
-                    dtype.int4() ? new MatMulNBitsPacking() : null, optimize, visionEncoder), listener);
+                    dtype.int4() ? new MatMulNBitsPacking() : null, optimize, imageText), listener);
             stdout.printf("wrote %s (%s %s%s, %d weights, %s%s)%n", r.model(), r.architecture(), dtype.spelling(),
                     optimize ? " optimized" : "", r.weightCount(), InspectCommand.humanBytes(r.weightBytes()),
                     r.externalData() ? " in " + r.files().get(1).getFileName() : " inline");

@@ -47,7 +47,8 @@ final class OrtDecoder implements AutoCloseable {
             TensorInfo info = (TensorInfo) e.getValue().getInfo();
             String name = e.getKey();
             if (name.equals(DecoderIo.POSITION_IDS)) mrope = info.getShape().length == 3;
-            if (name.equals(DecoderIo.INPUT_IDS) || name.equals(DecoderIo.ATTENTION_MASK) || name.equals(DecoderIo.POSITION_IDS)) {
+            if (name.equals(DecoderIo.INPUT_IDS) || name.equals(DecoderIo.INPUTS_EMBEDS) || name.equals(DecoderIo.ATTENTION_MASK)
+                    || name.equals(DecoderIo.POSITION_IDS)) {
                 continue;
             }
             long[] shape = info.getShape();
@@ -72,13 +73,26 @@ final class OrtDecoder implements AutoCloseable {
     /** Logits {@code [tokens.length][vocab]} of {@code tokens} run after everything so far. */
     float[][] step(long... tokens) throws OrtException {
         int n = tokens.length;
-        long[] mask = new long[length + n];
-        Arrays.fill(mask, 1);
         int streams = mropePositions ? 3 : 1;
         long[] positions = new long[streams * n];
         for (int i = 0; i < positions.length; i++) positions[i] = length + i % n;
+        return run(DecoderIo.INPUT_IDS, OnnxTensor.createTensor(env, LongBuffer.wrap(tokens), new long[] {1, n}), n, positions);
+    }
+
+    /**
+     * The image+text decoder: logits of {@code n} rows of {@code inputs_embeds} ({@code [1, n, hidden]}) at the given
+     * {@code [3, 1, n]} mRoPE positions, after everything so far.
+     */
+    float[][] stepEmbeddings(float[] embeds, int n, long[] positions) throws OrtException {
+        return run(DecoderIo.INPUTS_EMBEDS, OnnxTensor.createTensor(env, FloatBuffer.wrap(embeds),
+                new long[] {1, n, embeds.length / n}), n, positions);
+    }
+
+    private float[][] run(String inputName, OnnxTensor input, int n, long[] positions) throws OrtException {
+        long[] mask = new long[length + n];
+        Arrays.fill(mask, 1);
         Map<String, OnnxTensor> feed = new HashMap<>(past);
-        feed.put(DecoderIo.INPUT_IDS, OnnxTensor.createTensor(env, LongBuffer.wrap(tokens), new long[] {1, n}));
+        feed.put(inputName, input);
         feed.put(DecoderIo.ATTENTION_MASK, OnnxTensor.createTensor(env, LongBuffer.wrap(mask), new long[] {1, mask.length}));
         feed.put(DecoderIo.POSITION_IDS, OnnxTensor.createTensor(env, LongBuffer.wrap(positions),
                 mropePositions ? new long[] {3, 1, n} : new long[] {1, n}));

@@ -7,6 +7,8 @@ package dev.smelt.converter.onnx;
  */
 public final class DecoderIo {
     public static final String INPUT_IDS = "input_ids";
+    /** The image+text layout's decoder input (transformers.js / Optimum / onnxruntime-genai name). */
+    public static final String INPUTS_EMBEDS = "inputs_embeds";
     public static final String ATTENTION_MASK = "attention_mask";
     public static final String POSITION_IDS = "position_ids";
     public static final String LOGITS = "logits";

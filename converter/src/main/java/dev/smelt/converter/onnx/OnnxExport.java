@@ -55,11 +55,13 @@ public final class OnnxExport {
      * @param externalDataAbove weights past this many bytes go to {@code .onnx_data}; null for protobuf's limit
      * @param optimize          onnxruntime's fused contrib ops ({@link OptimizedDenseGraph}; Qwen3.5's fused form of
      *                          {@link Qwen35DecoderGraph}); fp32 and q4 only
-     * @param visionEncoder     also write a Qwen3.5 checkpoint's vision tower as {@code onnx/vision_encoder.onnx}
-     *                          ({@link Qwen35VisionGraph}, float32)
+     * @param imageText         a Qwen3.5 checkpoint with a vision tower in transformers.js's image+text layout:
+     *                          {@code onnx/vision_encoder.onnx} ({@link Qwen35VisionGraph}), {@code onnx/embed_tokens.onnx}
+     *                          and {@code onnx/decoder_model_merged.onnx} (taking {@code inputs_embeds}), with the
+     *                          checkpoint's own multimodal config.json; fp32 only, no genai_config.json
      */
     public record Options(OnnxDtype dtype, Path adapter, Long externalDataAbove, Int4Packing int4, boolean optimize,
-            boolean visionEncoder) {
+            boolean imageText) {
         public Options {
             if (dtype == null) dtype = OnnxDtype.FP32;
             if (dtype.int4() && int4 == null) throw new IllegalArgumentException(dtype.spelling() + " needs an Int4Packing");
@@ -96,9 +98,12 @@ public final class OnnxExport {
         if (options.optimize() && options.dtype() != OnnxDtype.FP32 && options.dtype() != OnnxDtype.Q4) {
             throw new SmeltException("--optimize is implemented for fp32 and q4 (got " + options.dtype().spelling() + ")");
         }
-        if (options.visionEncoder() && !(config instanceof Qwen35Config q0 && q0.hasVision())) {
-            throw new SmeltException(modelDir + "/config.json: --vision-encoder needs a qwen3_5 checkpoint with a vision_config"
+        if (options.imageText() && !(config instanceof Qwen35Config q0 && q0.hasVision())) {
+            throw new SmeltException(modelDir + "/config.json: --image-text needs a qwen3_5 checkpoint with a vision_config"
                     + " (create-tiny --arch qwen3_5 --vision makes one)");
+        }
+        if (options.imageText() && options.dtype() != OnnxDtype.FP32) {
+            throw new SmeltException("--image-text is implemented for fp32 (got " + options.dtype().spelling() + ")");
         }
         try (SafetensorsModel st = dir.weights()) {
             Map<String, TensorInfo> infos = checkTensors(dir, config, st);
@@ -120,7 +125,8 @@ public final class OnnxExport {
                     listener.note("qwen3_5: the text decoder is exported; vision-tower (model.visual.*) and MTP (mtp.*)"
                             + " tensors are left out");
                 }
-                graph = Qwen35DecoderGraph.build(q, act, w, w32, int4, options.optimize());
+                graph = options.imageText() ? Qwen35DecoderGraph.buildFromEmbeddings(q, act, w, w32, int4, options.optimize())
+                        : Qwen35DecoderGraph.build(q, act, w, w32, int4, options.optimize());
             } else if (options.optimize()) {
                 graph = OptimizedDenseGraph.build((DenseConfig) config, w32, int4);
             } else {
@@ -131,21 +137,21 @@ public final class OnnxExport {
             boolean external = graph.weightBytes() > limit;
             Path onnxDir = outDir.resolve("onnx");
             Files.createDirectories(onnxDir);
-            Path model = onnxDir.resolve(options.dtype().fileName());
+            Path model = onnxDir.resolve(options.imageText() ? "decoder_model_merged.onnx" : options.dtype().fileName());
             List<Path> files = new ArrayList<>(OnnxModelWriter.write(graph, model, external, producerVersion(),
                     Map.of(), listener == null ? new Listener() {} : listener));
             for (String name : COPIED) {
                 Path src = dir.path().resolve(name);
                 if (!Files.isRegularFile(src)) continue;
                 Path dst = outDir.resolve(name);
-                if (name.equals(ModelDirectory.CONFIG) && config instanceof Qwen35Config q && q.nested()) {
+                if (name.equals(ModelDirectory.CONFIG) && config instanceof Qwen35Config q && q.nested() && !options.imageText()) {
                     AtomicFiles.writeString(dst, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(textConfig(src, q)) + "\n");
                 } else {
                     AtomicFiles.write(dst, ch -> ch.write(ByteBuffer.wrap(Files.readAllBytes(src))));
                 }
                 files.add(dst);
             }
-            if (options.visionEncoder()) {
+            if (options.imageText()) {
                 Qwen35Config q = (Qwen35Config) config;
                 dev.smelt.core.model.Qwen35VisionTower tower = dev.smelt.core.model.Qwen35VisionTower
                         .fromJson(dir.path() + "/config.json", q.visionConfig()).validate(dir.path() + "/config.json");
@@ -159,6 +165,15 @@ public final class OnnxExport {
                 Path visionFile = onnxDir.resolve("vision_encoder.onnx");
                 files.addAll(OnnxModelWriter.write(vision, visionFile, vision.weightBytes() > limit, producerVersion(),
                         Map.of(), listener == null ? new Listener() {} : listener));
+                Graph embed = Qwen35DecoderGraph.embedTokens(q, w32);
+                files.addAll(OnnxModelWriter.write(embed, onnxDir.resolve("embed_tokens.onnx"), embed.weightBytes() > limit,
+                        producerVersion(), Map.of(), listener == null ? new Listener() {} : listener));
+                if (listener != null) {
+                    listener.note("image+text layout: genai_config.json is not written (onnxruntime-genai's vision"
+                            + " pipeline needs its own processor config)");
+                }
+                return new Result(outDir, model, files, config.architecture().modelType(), graph.weights().size(),
+                        graph.weightBytes(), external, graph.opTypes());
             }
             // genai_config.json names one decoder file: the one just written
             Path genai = outDir.resolve(GENAI_CONFIG);

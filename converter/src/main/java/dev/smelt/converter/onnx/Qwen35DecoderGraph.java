@@ -40,15 +40,17 @@ public final class Qwen35DecoderGraph {
     private final Function<String, Weight> weights32;
     private final Function<String, Weight[]> int4;
     private final boolean fused;
+    private final boolean embedsIn;
     private String seqlensK;
     private String totalLength;
     private final String lastAxis;
     private final String one;
 
     private Qwen35DecoderGraph(Qwen35Config c, ElementType act, Function<String, Weight> weights,
-            Function<String, Weight> weights32, Function<String, Weight[]> int4, boolean fused) {
+            Function<String, Weight> weights32, Function<String, Weight[]> int4, boolean fused, boolean embedsIn) {
         this.c = c;
         this.fused = fused;
+        this.embedsIn = embedsIn;
         this.act = act;
         this.weights = weights;
         this.weights32 = weights32;
@@ -97,7 +99,31 @@ public final class Qwen35DecoderGraph {
             Function<String, Weight> weights32, Function<String, Weight[]> int4, boolean fused) {
         if (act != ElementType.FLOAT && act != ElementType.FLOAT16) throw new IllegalArgumentException("activation type " + act);
         if (fused && act != ElementType.FLOAT) throw new IllegalArgumentException("the fused graph computes in float32");
-        return new Qwen35DecoderGraph(c, act, weights, weights32, int4, fused).graph();
+        return new Qwen35DecoderGraph(c, act, weights, weights32, int4, fused, false).graph();
+    }
+
+    /**
+     * The image+text layout's {@code decoder_model_merged}: the same decoder taking {@code inputs_embeds
+     * [batch_size, sequence_length, hidden]} (float32; from {@code embed_tokens}, image rows replaced by the vision
+     * encoder's features) instead of {@code input_ids}.
+     */
+    public static Graph buildFromEmbeddings(Qwen35Config c, ElementType act, Function<String, Weight> weights,
+            Function<String, Weight> weights32, Function<String, Weight[]> int4, boolean fused) {
+        if (act != ElementType.FLOAT && act != ElementType.FLOAT16) throw new IllegalArgumentException("activation type " + act);
+        if (fused && act != ElementType.FLOAT) throw new IllegalArgumentException("the fused graph computes in float32");
+        return new Qwen35DecoderGraph(c, act, weights, weights32, int4, fused, true).graph();
+    }
+
+    /** {@code embed_tokens}: {@code input_ids [batch_size, sequence_length]} → {@code inputs_embeds} (float32). */
+    public static Graph embedTokens(Qwen35Config c, Function<String, Weight> weights32) {
+        GraphBuilder b = new GraphBuilder();
+        Dim batch = Dim.named(DecoderIo.BATCH);
+        Dim seq = Dim.named(DecoderIo.SEQUENCE);
+        String ids = b.input(DecoderIo.INPUT_IDS, ElementType.INT64, batch, seq);
+        String table = b.weight(weights32.apply(c.weightPrefix() + "embed_tokens.weight"));
+        b.opNamed(DecoderIo.INPUTS_EMBEDS, "Gather", List.of(Attr.i("axis", 0)), table, ids);
+        b.output(DecoderIo.INPUTS_EMBEDS, ElementType.FLOAT, batch, seq, Dim.of(c.hiddenSize()));
+        return b.build("embed_tokens");
     }
 
     private Graph graph() {
@@ -112,7 +138,8 @@ public final class Qwen35DecoderGraph {
         Dim hv = Dim.of(c.linearNumValueHeads());
         Dim dk = Dim.of(c.linearKeyHeadDim());
         Dim dv = Dim.of(c.linearValueHeadDim());
-        String ids = g.input(DecoderIo.INPUT_IDS, ElementType.INT64, batch, seq);
+        String ids = embedsIn ? g.input(DecoderIo.INPUTS_EMBEDS, ElementType.FLOAT, batch, seq, Dim.of(c.hiddenSize()))
+                : g.input(DecoderIo.INPUT_IDS, ElementType.INT64, batch, seq);
         String mask = g.input(DecoderIo.ATTENTION_MASK, ElementType.INT64, batch, total);
         String positions = g.input(DecoderIo.POSITION_IDS, ElementType.INT64, Dim.of(3), batch, seq);
         int layers = c.numLayers();
@@ -142,10 +169,9 @@ public final class Qwen35DecoderGraph {
         String[] rope = rope(positions);
 
         String p0 = c.weightPrefix();
-        Weight embedWeight = weights.apply(p0 + "embed_tokens.weight");
-        String embedding = g.weight(embedWeight);
+        String embedding = !embedsIn || c.tieWordEmbeddings() ? g.weight(weights.apply(p0 + "embed_tokens.weight")) : null;
         // the residual stream is float32 in every dtype (float16 only where a projection reads it)
-        String h = toFloat(g.op("Gather", List.of(Attr.i("axis", 0)), embedding, ids));
+        String h = embedsIn ? ids : toFloat(g.op("Gather", List.of(Attr.i("axis", 0)), embedding, ids));
         h = g.op("Reshape", h, g.int64s(-1, c.hiddenSize()));
         String qShape = g.op("Concat", List.of(Attr.i("axis", 0)), b1, s1, g.int64s(c.numHeads(),
                 (c.attnOutputGate() ? 2L : 1L) * c.headDim()));
