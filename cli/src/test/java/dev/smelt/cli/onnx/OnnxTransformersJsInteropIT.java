@@ -137,6 +137,48 @@ class OnnxTransformersJsInteropIT {
         assertThat(got.path("ids").get(0).asLong()).isEqualTo(smelt[0]);
     }
 
+    /**
+     * {@code --image-text}: transformers.js loads the folder as {@code Qwen3_5ForConditionalGeneration} (vision_encoder,
+     * embed_tokens, decoder_model_merged), preprocesses the image with its own processor (same 20×14 patch grid as
+     * Smelt's) and its first generated token is {@code smelt generate --image}'s (only the first, as above; measured:
+     * the first three of four agreed).
+     */
+    @org.junit.jupiter.api.Test
+    void transformersJsRunsTheImageTextLayoutAndAgreesOnTheFirstToken() throws Exception {
+        Path model = tmp.resolve("qwen3_5-vision");
+        TinyModelWriter.write(TinyModelSpec.builder(Architecture.QWEN3_5).seed(11).vision(true).build(), model);
+        Path out = tmp.resolve("qwen3_5-vision-onnx");
+        CliRunner.Result r = SMELT.run("convert", "onnx", "--model", model.toString(), "--out", out.toString(), "--image-text");
+        assertThat(r.code()).as(r.err()).isZero();
+        Path image = tmp.resolve("image.png");
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(48, 64, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 64; y++) {
+            for (int x = 0; x < 48; x++) {
+                img.setRGB(x, y, ((x * 7 + 93) % 256) << 16 | ((y * 5 + x * 3) % 256) << 8 | (((x / 8 + y / 8) % 2) * 200 + 3));
+            }
+        }
+        javax.imageio.ImageIO.write(img, "png", image.toFile());
+        CliRunner.Result gen = SMELT.run("generate", "--model", model.toString(), "--image", image.toString(), "--chat", "Describe",
+                "--max-new-tokens", "4", "--ignore-eos", "--print-ids");
+        assertThat(gen.code()).as(gen.err()).isZero();
+        long[] smelt = java.util.Arrays.stream(gen.out().strip().split("\\s+")).mapToLong(Long::parseLong).toArray();
+        Tjs t = TJS.get();
+        Process p = new ProcessBuilder(t.node().toString(), t.script().resolveSibling("tjs-image.mjs").toString(),
+                t.modules().toString(), out.toString(), image.toString(), "Describe", "4").start();
+        p.getOutputStream().close();
+        byte[] stdout = p.getInputStream().readAllBytes();
+        String stderr = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(180, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(stderr).isZero();
+        String line = new String(stdout, StandardCharsets.UTF_8).strip();
+        JsonNode got = new ObjectMapper().readTree(line.substring(line.lastIndexOf('\n') + 1));
+        System.out.printf("transformers.js image+text: %s (%s, grid %s, %d prompt ids), Smelt %s%n", got.path("ids"),
+                got.path("model_class").asText(), got.path("grid"), got.path("prompt_ids").size(), java.util.Arrays.toString(smelt));
+        assertThat(got.path("model_class").asText()).isEqualTo("Qwen3_5ForConditionalGeneration");
+        assertThat(got.path("grid").toString()).isEqualTo("[1,20,14]");
+        assertThat(got.path("ids").get(0).asLong()).isEqualTo(smelt[0]);
+    }
+
     private JsonNode tjs(Path dir, String dtype, long[] prompt) throws Exception {
         return tjs(dir, dtype, prompt, STEPS);
     }

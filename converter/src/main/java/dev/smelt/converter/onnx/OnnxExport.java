@@ -40,7 +40,8 @@ import java.util.function.Function;
 public final class OnnxExport {
     /** Files copied beside the graph when the model directory has them (tokenizer.json and config.json must exist). */
     static final List<String> COPIED = List.of(ModelDirectory.CONFIG, ModelDirectory.GENERATION_CONFIG,
-            ModelDirectory.TOKENIZER, ModelDirectory.TOKENIZER_CONFIG, "special_tokens_map.json", "chat_template.jinja");
+            ModelDirectory.TOKENIZER, ModelDirectory.TOKENIZER_CONFIG, "special_tokens_map.json", "chat_template.jinja",
+            "preprocessor_config.json");
     /** Room left for the graph itself when deciding whether the weights fit inline. */
     static final long GRAPH_HEADROOM = 64L << 20;
     private static final int CHUNK_ELEMENTS = 1 << 22;
