@@ -22,13 +22,21 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * Prefill and decode tokens/s of Smelt's ONNX exports (fp32 and q4) in onnxruntime beside Smelt's own DJL
+ * Prefill and decode tokens/s of Smelt's ONNX exports (fp32 and q4, plain and --optimize) in onnxruntime beside Smelt's own DJL
  * generation (CPU, float32) on the same model, prompt and thread count, measured in the same run: the engines
  * alternate run by run so that load on the machine hits all alike, and medians are reported.
  */
 public final class OnnxBenchmark {
     /** The exports measured, in column order. */
-    public static final List<OnnxDtype> DTYPES = List.of(OnnxDtype.FP32, OnnxDtype.Q4);
+    public static final List<Variant> DTYPES = List.of(new Variant(OnnxDtype.FP32, false), new Variant(OnnxDtype.Q4, false),
+            new Variant(OnnxDtype.FP32, true), new Variant(OnnxDtype.Q4, true));
+
+    /** One exported form: a dtype, plain (standard ops) or {@code --optimize} (onnxruntime's contrib ops). */
+    public record Variant(OnnxDtype dtype, boolean optimize) {
+        public String label() {
+            return dtype.spelling() + (optimize ? " opt" : "");
+        }
+    }
 
     /** One model's medians: Smelt's, then one {prefill, decode} pair per entry of {@link #DTYPES}. */
     public record Row(String name, long params, double smeltPrefill, double smeltDecode, double[][] onnx) {}
@@ -61,16 +69,18 @@ public final class OnnxBenchmark {
         return List.of(new Model("tiny llama", llama), new Model("tiny qwen3_5", q35));
     }
 
-    /** Exports {@code model} into {@code work} (fp32 and q4) and measures the three engines. */
+    /** Exports {@code model} into {@code work} (fp32 and q4, plain and --optimize) and measures Smelt and the four exports. */
     public Row run(Model model, Path work) throws Exception {
         ModelDirectory md = ModelDirectory.open(model.dir());
         Path out = work.resolve(model.dir().getFileName() + "-onnx");
         Int4Packing packing = new MatMulNBitsPacking();
         List<Path> files = new ArrayList<>();
-        for (OnnxDtype d : DTYPES) {
-            progress.accept("exporting " + model.name() + " to ONNX " + d.spelling());
-            files.add(OnnxExport.export(model.dir(), out, new OnnxExport.Options(d, null, null, d.int4() ? packing : null),
-                    null).model());
+        for (Variant v : DTYPES) {
+            OnnxDtype d = v.dtype();
+            progress.accept("exporting " + model.name() + " to ONNX " + v.label());
+            Path folder = v.optimize() ? work.resolve(model.dir().getFileName() + "-onnx-optimized") : out;
+            files.add(OnnxExport.export(model.dir(), folder, new OnnxExport.Options(d, null, null, d.int4() ? packing : null,
+                    v.optimize()), null).model());
         }
         progress.accept("smelt and onnxruntime on " + model.name() + ", alternating");
         long[] prompt = SpeedBenchmark.benchPrompt(promptTokens, md.config().vocabSize());

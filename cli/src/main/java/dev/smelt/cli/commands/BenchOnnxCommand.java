@@ -5,7 +5,6 @@ import dev.smelt.bench.onnx.OnnxBenchmark.Model;
 import dev.smelt.bench.onnx.OnnxBenchmark.Row;
 import dev.smelt.cli.GlobalOptions;
 import dev.smelt.core.io.AtomicFiles;
-import dev.smelt.converter.onnx.OnnxDtype;
 import dev.smelt.models.TorchThreads;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -20,7 +19,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "onnx", description = {
-        "Prefill and decode tokens/s of the model's ONNX exports (fp32, q4) in onnxruntime (CPU) beside Smelt's own "
+        "Prefill and decode tokens/s of the model's ONNX exports (fp32, q4, each plain and --optimize) in onnxruntime (CPU) beside Smelt's own "
         + "DJL generation (CPU, float32), same prompt and threads, measured in the same run; ratio = onnxruntime / smelt. "
         + "Without --model: a create-tiny llama and a create-tiny qwen3_5."})
 public final class BenchOnnxCommand implements Callable<Integer> {
@@ -60,16 +59,16 @@ public final class BenchOnnxCommand implements Callable<Integer> {
             for (Model m : models) rows.add(bench.run(m, work));
             out.println(String.format(Locale.ROOT, "CPU, %d thread(s), prompt %d tokens, %d decoded tokens, median of %d runs;"
                     + " ratio = onnxruntime / smelt (DJL, float32)", n, promptTokens, genTokens, repeat));
-            out.println(String.format(Locale.ROOT, "%-14s %9s %-8s | %14s %7s | %14s %7s", "model", "params", "engine",
+            out.println(String.format(Locale.ROOT, "%-14s %9s %-12s | %14s %7s | %14s %7s", "model", "params", "engine",
                     "prefill", "ratio", "decode", "ratio"));
             for (Row r : rows) {
-                out.println(String.format(Locale.ROOT, "%-14s %8.1fM %-8s | %10.1f t/s %7s | %10.1f t/s %7s", r.name(),
+                out.println(String.format(Locale.ROOT, "%-14s %8.1fM %-12s | %10.1f t/s %7s | %10.1f t/s %7s", r.name(),
                         r.params() / 1e6, "smelt", r.smeltPrefill(), "1.000", r.smeltDecode(), "1.000"));
                 for (int i = 0; i < OnnxBenchmark.DTYPES.size(); i++) {
-                    OnnxDtype d = OnnxBenchmark.DTYPES.get(i);
+                    OnnxBenchmark.Variant d = OnnxBenchmark.DTYPES.get(i);
                     double[] v = r.onnx()[i];
-                    out.println(String.format(Locale.ROOT, "%-14s %9s %-8s | %10.1f t/s %7.3f | %10.1f t/s %7.3f", "", "",
-                            "ort " + d.spelling(), v[0], v[0] / r.smeltPrefill(), v[1], v[1] / r.smeltDecode()));
+                    out.println(String.format(Locale.ROOT, "%-14s %9s %-12s | %10.1f t/s %7.3f | %10.1f t/s %7.3f", "", "",
+                            "ort " + d.label(), v[0], v[0] / r.smeltPrefill(), v[1], v[1] / r.smeltDecode()));
                 }
             }
             out.flush();

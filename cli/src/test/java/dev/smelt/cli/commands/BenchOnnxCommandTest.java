@@ -22,8 +22,10 @@ class BenchOnnxCommandTest {
         assertThat(r.out()).contains("ratio = onnxruntime / smelt (DJL, float32)")
                 .containsPattern("tiny llama +[0-9.]+M smelt +\\| +[0-9.]+ t/s +1\\.000")
                 .containsPattern("tiny qwen3_5 +[0-9.]+M smelt")
-                .containsPattern("ort fp32 \\| +[0-9.]+ t/s +[0-9.]+ \\| +[0-9.]+ t/s +[0-9.]+")
-                .containsPattern("ort q4 +\\| +[0-9.]+ t/s +[0-9.]+ \\| +[0-9.]+ t/s +[0-9.]+");
+                .containsPattern("ort fp32 +\\| +[0-9.]+ t/s +[0-9.]+ \\| +[0-9.]+ t/s +[0-9.]+")
+                .containsPattern("ort q4 +\\| +[0-9.]+ t/s +[0-9.]+ \\| +[0-9.]+ t/s +[0-9.]+")
+                .containsPattern("ort fp32 opt +\\| +[0-9.]+ t/s +[0-9.]+ \\| +[0-9.]+ t/s +[0-9.]+")
+                .containsPattern("ort q4 opt +\\| +[0-9.]+ t/s +[0-9.]+ \\| +[0-9.]+ t/s +[0-9.]+");
         assertThat(r.err()).contains("exporting tiny qwen3_5 to ONNX q4").contains("smelt and onnxruntime on tiny llama, alternating");
     }
 }
