@@ -8,13 +8,16 @@ import dev.smelt.converter.hf.OutputType;
 import dev.smelt.core.SmeltException;
 import dev.smelt.core.model.Architecture;
 import dev.smelt.core.model.ModelDirectory;
+import dev.smelt.core.privacy.DjlTelemetry;
 import dev.smelt.core.tiny.TinyModelSpec;
 import dev.smelt.core.tiny.TinyModelWriter;
 import dev.smelt.models.CausalLM;
 import dev.smelt.models.ModelLoader;
 import dev.smelt.models.generate.SpeedBenchmark;
+import dev.smelt.models.nn.FusedProjections;
 import dev.smelt.testkit.interop.LlamaCppHarness;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -105,6 +108,49 @@ public final class GenerateBenchmark {
         }
         return new Row(model.name(), md.config().parameterCount(),
                 new SpeedBenchmark.Result(median(ourPrefill), median(ourDecode), runs), median(refPrefill), median(refDecode), memory);
+    }
+
+    /** Peak RSS of a short and a long decode, each in its own JVM, and the arrays each keeps alive (the KV cache). */
+    public record LongGeneration(int promptTokens, SpeedBenchmark.Memory shortRun, SpeedBenchmark.Memory longRun) {
+        /** The long run's peak RSS / (the short run's + the KV cache the long run adds): ≤ 1.1 is the goal. */
+        public double ratio() {
+            return longRun.peakRssBytes() / (double) (shortRun.peakRssBytes() + longRun.heldBytes() - shortRun.heldBytes());
+        }
+    }
+
+    /**
+     * Decodes {@code shortGen} and {@code longGen} tokens after a 16-token prompt, each in a child JVM (heap capped at
+     * 256 MiB, as for training, so that the JVM's own heap growth does not hide the native memory), and reports both.
+     * The lengths are capped so prompt + tokens fit the context.
+     */
+    public LongGeneration longGeneration(Model model, int shortGen, int longGen) throws IOException, InterruptedException {
+        int ctx = ModelDirectory.open(model.dir()).config().maxPositionEmbeddings();
+        int prompt = 16;
+        int longN = Math.min(longGen, ctx - prompt);
+        int shortN = Math.min(shortGen, longN);
+        progress.accept("decoding " + shortN + " and " + longN + " tokens of " + model.name() + " in fresh JVMs (peak RSS)");
+        return new LongGeneration(prompt, childMemory(model.dir(), prompt, shortN), childMemory(model.dir(), prompt, longN));
+    }
+
+    private SpeedBenchmark.Memory childMemory(Path dir, int prompt, int gen) throws IOException, InterruptedException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:+UseSerialGC"));
+        cmd.addAll(DjlTelemetry.childJvmOptions());
+        for (String prop : new String[] {"ai.djl.pytorch.num_threads", "ai.djl.pytorch.num_interop_threads", FusedProjections.PROPERTY}) {
+            if (System.getProperty(prop) != null) cmd.add("-D" + prop + "=" + System.getProperty(prop));
+        }
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), SpeedBenchmark.class.getName(), dir.toString(),
+                Integer.toString(prompt), Integer.toString(gen)));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        int code = p.waitFor();
+        String line = out.lines().filter(l -> l.startsWith("memory: ")).reduce((a, b) -> b).orElse(null);
+        if (code != 0 || line == null) {
+            throw new SmeltException("bench generate: the memory child failed (exit " + code + "): "
+                    + out.lines().reduce((a, b) -> b).orElse(""));
+        }
+        String[] f = line.substring(8).trim().split(" ");
+        return new SpeedBenchmark.Memory(Long.parseLong(f[0]), Integer.parseInt(f[1]), Long.parseLong(f[2]));
     }
 
     static double median(double[] v) {

@@ -1,8 +1,8 @@
 package dev.smelt.cli.commands;
 
-import dev.smelt.bench.generate.GenerateBenchmark;
 import dev.smelt.bench.generate.GenerateBenchmark.Model;
 import dev.smelt.bench.generate.GenerateBenchmark.Row;
+import dev.smelt.bench.generate.GenerateBenchmark;
 import dev.smelt.cli.GlobalOptions;
 import dev.smelt.core.SmeltException;
 import dev.smelt.core.io.AtomicFiles;
@@ -46,6 +46,11 @@ public final class BenchGenerateCommand implements Callable<Integer> {
     @Option(names = "--repeat", defaultValue = "3", paramLabel = "N", description = "Measured runs; medians are reported (default: ${DEFAULT-VALUE}).")
     int repeat;
 
+    @Option(names = "--long-generation", defaultValue = "0", paramLabel = "N",
+            description = "Also decode N and N/10 tokens after a 16-token prompt, each in a fresh JVM, and compare the long "
+                    + "run's peak RSS with the short run's plus the KV cache it adds (default: ${DEFAULT-VALUE}, off).")
+    int longGeneration;
+
     @Option(names = "--threads", paramLabel = "N", description = "PyTorch CPU threads, and llama.cpp's (default: half the processors, at least 1).")
     Integer threads;
 
@@ -78,6 +83,18 @@ public final class BenchGenerateCommand implements Callable<Integer> {
                 SpeedBenchmark.Memory m = r.memory();
                 out.println(String.format(Locale.ROOT, "%-14s %9.1f KiB held (%7.1f B/token), peak RSS %7.1f MiB", r.name(),
                         m.heldBytes() / 1024.0, m.heldBytesPerToken(), m.peakRssBytes() / (1024.0 * 1024)));
+            }
+            if (longGeneration > 0) {
+                out.println(String.format(Locale.ROOT, "long generation, each run in a fresh JVM (-Xmx256m): peak RSS of the long decode"
+                        + " against the short one's plus the KV cache the long one adds (goal <= 1.10)"));
+                for (Model m : models) {
+                    GenerateBenchmark.LongGeneration g = bench.longGeneration(m, Math.max(1, longGeneration / 10), longGeneration);
+                    SpeedBenchmark.Memory s = g.shortRun();
+                    SpeedBenchmark.Memory l = g.longRun();
+                    out.println(String.format(Locale.ROOT, "%-14s %5d tokens: peak RSS %7.1f MiB, KV %7.1f MiB | %5d tokens: peak RSS %7.1f MiB,"
+                            + " KV %7.1f MiB | ratio %.3f", m.name(), s.tokens(), s.peakRssBytes() / 1048576.0, s.heldBytes() / 1048576.0,
+                            l.tokens(), l.peakRssBytes() / 1048576.0, l.heldBytes() / 1048576.0, g.ratio()));
+                }
             }
             out.flush();
         } finally {

@@ -9,11 +9,15 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import dev.smelt.core.model.DenseConfig;
+import dev.smelt.models.load.WeightReader;
 import dev.smelt.models.nn.Attention;
+import dev.smelt.models.nn.FusedProjections;
 import dev.smelt.models.nn.Linear;
 import dev.smelt.models.nn.RmsNorm;
 import dev.smelt.models.nn.RotaryEmbedding;
 import dev.smelt.models.nn.Scalars;
+import java.util.ArrayList;
+import java.util.List;
 
 /** Grouped-query self-attention of llama / qwen2 (q/k/v bias) / qwen3 (per-head q/k RMSNorm before RoPE). */
 final class DenseAttention extends AbstractBlock {
@@ -28,6 +32,8 @@ final class DenseAttention extends AbstractBlock {
     final RmsNorm qNorm;
     final RmsNorm kNorm;
     private volatile NDArray scaleArray; // 0-d, on the weights' manager
+    private final List<Linear> qkv;
+    private FusedProjections fusedQkv; // null: separate projections
 
     DenseAttention(String prefix, DenseConfig c) {
         heads = c.numHeads();
@@ -39,6 +45,7 @@ final class DenseAttention extends AbstractBlock {
         k = addChildBlock("k_proj", new Linear(prefix + ".k_proj", h, kvd, c.qkvBias()));
         v = addChildBlock("v_proj", new Linear(prefix + ".v_proj", h, kvd, c.qkvBias()));
         o = addChildBlock("o_proj", new Linear(prefix + ".o_proj", qd, h, c.outputBias()));
+        qkv = List.of(q, k, v);
         if (c.qkNorm()) {
             qNorm = addChildBlock("q_norm", new RmsNorm(prefix + ".q_norm", headDim, c.rmsNormEps()));
             kNorm = addChildBlock("k_norm", new RmsNorm(prefix + ".k_norm", headDim, c.rmsNormEps()));
@@ -46,6 +53,17 @@ final class DenseAttention extends AbstractBlock {
             qNorm = null;
             kNorm = null;
         }
+    }
+
+    /** Sets the q/k/v weights (and biases) from {@code reader}, fused into one projection unless fusion is off. */
+    void loadQkv(WeightReader reader) {
+        List<NDArray> ws = new ArrayList<>();
+        List<NDArray> bs = q.bias() == null ? null : new ArrayList<>();
+        for (Linear l : qkv) {
+            ws.add(reader.load(l.moduleName() + ".weight"));
+            if (bs != null) bs.add(reader.load(l.moduleName() + ".bias"));
+        }
+        fusedQkv = FusedProjections.fuse(qkv, ws, bs);
     }
 
     /**
@@ -58,9 +76,10 @@ final class DenseAttention extends AbstractBlock {
             int layer, boolean training) {
         Shape s = x.getShape();
         long b = s.get(0), t = s.get(1);
-        NDArray qs = q.apply(ps, x, training).reshape(b, t, heads, headDim);
-        NDArray ks = k.apply(ps, x, training).reshape(b, t, kvHeads, headDim);
-        NDArray vs = v.apply(ps, x, training).reshape(b, t, kvHeads, headDim).transpose(0, 2, 1, 3);
+        NDList projected = FusedProjections.apply(fusedQkv, qkv, ps, x, training, headDim);
+        NDArray qs = projected.get(0).reshape(b, t, heads, headDim);
+        NDArray ks = projected.get(1).reshape(b, t, kvHeads, headDim);
+        NDArray vs = projected.get(2).reshape(b, t, kvHeads, headDim).transpose(0, 2, 1, 3);
         if (qNorm != null) {
             qs = qNorm.apply(ps, qs, training);
             ks = kNorm.apply(ps, ks, training);

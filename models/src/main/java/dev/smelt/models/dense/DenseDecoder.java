@@ -18,7 +18,9 @@ import dev.smelt.models.nn.Linear;
 import dev.smelt.models.nn.RmsNorm;
 import dev.smelt.models.nn.RotaryEmbedding;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /** The Llama-style dense decoder (llama, qwen2, qwen3) as a DJL block. Build one with {@link #load}. */
 public final class DenseDecoder extends DecoderModel<DenseConfig> {
@@ -58,7 +60,14 @@ public final class DenseDecoder extends DecoderModel<DenseConfig> {
                     l.attention.kNorm.setWeight(w.load(l.attention.kNorm.moduleName() + ".weight"));
                 }
             }
+            Set<Linear> fused = new HashSet<>();
+            for (DenseLayer l : m.layers) {
+                l.attention.loadQkv(w);
+                l.mlp.loadGateUp(w::load);
+                fused.addAll(List.of(l.attention.q, l.attention.k, l.attention.v, l.mlp.gateProj(), l.mlp.upProj()));
+            }
             for (Linear lin : m.linears.values()) {
+                if (fused.contains(lin)) continue;
                 String p = lin.moduleName();
                 lin.setWeights(w.load(p + ".weight"), lin.bias() == null ? null : w.load(p + ".bias"));
             }

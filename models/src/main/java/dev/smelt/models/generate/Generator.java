@@ -68,6 +68,7 @@ public final class Generator {
         TokenStreamer out = streamer == null ? TokenStreamer.NONE : streamer;
         int budget = Math.min(params.maxNewTokens(), contextLimit() - promptIds.length);
         Sampler sampler = new Sampler(params);
+        boolean greedyOnDevice = Sampler.argmaxOnly(params);
         Set<Integer> seen = new LinkedHashSet<>();
         if (params.repetitionPenalty() != 1.0) for (long id : promptIds) seen.add((int) id);
         IncrementalDetokenizer detok = tokenizer == null ? null : new IncrementalDetokenizer(tokenizer, promptIds);
@@ -85,15 +86,16 @@ public final class Generator {
                     reason = StopReason.CANCELLED;
                     break;
                 }
-                float[] logits;
+                int token;
                 try (NDManager step = session.newSubManager()) {
                     NDArray ids = step.create(next).reshape(1, next.length);
                     NDArray out2 = i == 0 && !images.isEmpty()
                             ? ((Qwen35Model) model).stepWithImages(ps, ids, cache, true, images)
                             : model.step(ps, ids, cache, true);
-                    logits = out2.toType(DataType.FLOAT32, false).toFloatArray();
+                    // greedy without a penalty picks on the device: one id is copied back, not the vocabulary row
+                    token = greedyOnDevice ? Sampler.argmax(out2)
+                            : sampler.next(out2.toType(DataType.FLOAT32, false).toFloatArray(), seen);
                 }
-                int token = sampler.next(logits, seen);
                 if (i == 0) prefillNanos = System.nanoTime() - t0;
                 if (params.stopTokenIds().contains(token)) {
                     reason = StopReason.STOP_TOKEN;

@@ -1,5 +1,6 @@
 package dev.smelt.models.generate;
 
+import ai.djl.ndarray.NDArray;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.SplittableRandom;
@@ -29,6 +30,21 @@ public final class Sampler {
         }
         if (params.isGreedy()) return argmax(logits);
         return sample(logits);
+    }
+
+    /**
+     * The greedy pick computed where the logits are ({@code argmax} over all elements, first maximum on ties, as
+     * {@link #argmax(float[])}): one id comes back to the host instead of the vocabulary's row.
+     */
+    public static int argmax(NDArray logits) {
+        try (NDArray i = logits.argMax()) {
+            return (int) i.getLong();
+        }
+    }
+
+    /** Whether {@code params} pick by argmax with nothing applied to the logits first (no penalty). */
+    public static boolean argmaxOnly(SamplingParams params) {
+        return params.isGreedy() && params.repetitionPenalty() == 1.0;
     }
 
     public static int argmax(float[] logits) {

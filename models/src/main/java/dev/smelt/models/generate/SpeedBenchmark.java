@@ -1,12 +1,16 @@
 package dev.smelt.models.generate;
 
+import ai.djl.Device;
 import ai.djl.ndarray.BaseNDManager;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.ParameterStore;
+import dev.smelt.core.model.ModelDirectory;
+import dev.smelt.core.privacy.DjlTelemetry;
 import dev.smelt.models.CausalLM;
 import dev.smelt.models.DecoderCache;
+import dev.smelt.models.ModelLoader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,7 +55,7 @@ public final class SpeedBenchmark {
                 for (int i = 0; i < gen; i++) {
                     try (NDManager step = session.newSubManager()) {
                         NDArray logits = model.step(ps, step.create(new long[] {next}).reshape(1, 1), cache, true);
-                        next = Sampler.argmax(logits.toType(DataType.FLOAT32, false).toFloatArray());
+                        next = Sampler.argmax(logits);
                     }
                 }
                 long t2 = System.nanoTime();
@@ -91,6 +95,22 @@ public final class SpeedBenchmark {
             held = liveBytes(model) - base;
         }
         return new Memory(held, prompt.length + gen, peakRss());
+    }
+
+    /**
+     * Child-process entry for a memory measurement in a fresh JVM (peak RSS only means something per process):
+     * {@code modelDir promptTokens gen}; loads the model (float32, CPU), runs {@link #memory} and prints
+     * {@code memory: heldBytes tokens peakRssBytes} as its last line.
+     */
+    public static void main(String[] args) throws Exception {
+        DjlTelemetry.disable();
+        ModelDirectory md = ModelDirectory.open(Path.of(args[0]));
+        try (CausalLM lm = ModelLoader.load(md, Device.cpu(), DataType.FLOAT32)) {
+            long[] prompt = benchPrompt(Integer.parseInt(args[1]), md.config().vocabSize());
+            Memory m = memory(lm, prompt, Integer.parseInt(args[2]));
+            System.out.println("memory: " + m.heldBytes() + " " + m.tokens() + " " + m.peakRssBytes());
+        }
+        System.exit(0);
     }
 
     private static long liveBytes(CausalLM model) {

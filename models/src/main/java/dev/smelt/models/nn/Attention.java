@@ -27,7 +27,7 @@ public final class Attention {
      * @return {@code [B, H, T, hd]}
      */
     public static NDArray attend(NDArray q, NDArray k, NDArray v, NDArray mask, float scale) {
-        return attend(q, k, v, mask, Scalars.owned(q, scale));
+        return attend(q, k, v, mask, Scalars.constant(q, scale));
     }
 
     /** As {@link #attend(NDArray, NDArray, NDArray, NDArray, float)} with the scale as a 0-d array (kept by the caller). */

@@ -106,6 +106,11 @@ public final class Linear extends AbstractBlock {
         observer = o;
     }
 
+    /** Whether an observer is set. */
+    public boolean observed() {
+        return observer != null;
+    }
+
     /** The projection of {@code x} ({@code [..., in]} → {@code [..., out]}), adapter delta included. */
     public NDArray apply(ParameterStore ps, NDArray x, boolean training) {
         ActivationObserver o = observer;

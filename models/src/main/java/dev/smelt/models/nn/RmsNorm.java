@@ -86,7 +86,7 @@ public final class RmsNorm extends AbstractBlock {
     public static NDArray normalize(NDArray x, NDArray w, float eps, boolean oneCentered) {
         DataType dt = x.getDataType();
         NDArray xf = Casts.toFloat32(x);
-        NDArray inv = Scalars.pow(xf.square().mean(new int[] {-1}, true).add(eps), -0.5);
+        NDArray inv = xf.square().mean(new int[] {-1}, true).add(Scalars.constant(xf, eps)).pow(Scalars.constant(xf, -0.5));
         NDArray normed = xf.mul(inv);
         normed = Casts.narrow(normed, dt);
         return oneCentered ? normed.mul(w.add(1f)) : normed.mul(w);

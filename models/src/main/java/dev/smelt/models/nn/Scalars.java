@@ -1,6 +1,11 @@
 package dev.smelt.models.nn;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.smelt.core.privacy.DjlTelemetry;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Scalar operands for ops on the autograd path. DJL 0.36's Number overloads ({@code mul(Number)},
@@ -11,7 +16,40 @@ import ai.djl.ndarray.NDArray;
  * scalar whose memory libtorch owns (a clone), so the saved operand outlives the Java wrapper.
  */
 public final class Scalars {
+    static {
+        DjlTelemetry.disable(); // before this class creates DJL objects
+    }
+
+    /** Constants by device and value, in a manager of their own that lives as long as the process. */
+    private static final Map<Device, NDManager> CONSTANT_MANAGERS = new ConcurrentHashMap<>();
+    private static final Map<Device, Map<Float, NDArray>> CONSTANTS = new ConcurrentHashMap<>();
+
     private Scalars() {}
+
+    /**
+     * A 0-d float32 constant on x's device, made once per device and value and shared by every caller (never close
+     * it). Creating a scalar from Java costs a host-to-native copy and a clone per call (tens of microseconds; the
+     * Number overloads cost the same and are unsafe under autograd), so the constants of a forward pass (eps,
+     * exponents, scales) come from here. Like {@link #owned(NDArray, double)} it is float32: with a float16 tensor
+     * the result stays float16 (a 0-d operand does not promote).
+     */
+    public static NDArray constant(NDArray like, double value) {
+        Device d = like.getDevice();
+        Map<Float, NDArray> byValue = CONSTANTS.computeIfAbsent(d, k -> new ConcurrentHashMap<>());
+        NDArray c = byValue.get((float) value);
+        if (c != null) return c;
+        synchronized (CONSTANTS) {
+            c = byValue.get((float) value);
+            if (c == null) {
+                NDManager m = CONSTANT_MANAGERS.computeIfAbsent(d, NDManager::newBaseManager);
+                NDArray host = m.create((float) value);
+                c = host.duplicate(); // libtorch-owned storage (see owned)
+                host.close();
+                byValue.put((float) value, c);
+            }
+            return c;
+        }
+    }
 
     /** x · c, safe to differentiate. */
     public static NDArray mul(NDArray x, double c) {

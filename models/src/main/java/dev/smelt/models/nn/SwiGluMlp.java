@@ -9,17 +9,33 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Activation;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import java.util.List;
+import java.util.function.Function;
 
 /** {@code down(silu(gate(x)) ⊙ up(x))} with HF module names {@code <prefix>.gate_proj / up_proj / down_proj}. */
 public final class SwiGluMlp extends AbstractBlock {
     private final Linear gate;
     private final Linear up;
     private final Linear down;
+    private final List<Linear> gateUp;
+    private FusedProjections fused; // null: separate projections
 
     public SwiGluMlp(String prefix, long hidden, long intermediate, boolean bias) {
         gate = addChildBlock("gate_proj", new Linear(prefix + ".gate_proj", hidden, intermediate, bias));
         up = addChildBlock("up_proj", new Linear(prefix + ".up_proj", hidden, intermediate, bias));
         down = addChildBlock("down_proj", new Linear(prefix + ".down_proj", intermediate, hidden, bias));
+        gateUp = List.of(gate, up);
+    }
+
+    /**
+     * Sets gate and up weights (and biases) from {@code load} (module path + ".weight"/".bias" → array), fused into
+     * one projection unless fusion is off ({@link FusedProjections}); down_proj is left to the caller.
+     */
+    public void loadGateUp(Function<String, NDArray> load) {
+        List<NDArray> ws = List.of(load.apply(gate.moduleName() + ".weight"), load.apply(up.moduleName() + ".weight"));
+        List<NDArray> bs = gate.bias() == null ? null
+                : List.of(load.apply(gate.moduleName() + ".bias"), load.apply(up.moduleName() + ".bias"));
+        fused = FusedProjections.fuse(gateUp, ws, bs);
     }
 
     public Linear gateProj() {
@@ -35,9 +51,19 @@ public final class SwiGluMlp extends AbstractBlock {
     }
 
     public NDArray apply(ParameterStore ps, NDArray x, boolean training) {
-        NDArray g = gate.apply(ps, x, training);
-        NDArray act = g.mul(Activation.sigmoid(g)); // SiLU; DJL has no silu op
-        return down.apply(ps, act.mul(up.apply(ps, x, training)), training);
+        NDList gu = FusedProjections.apply(fused, gateUp, ps, x, training);
+        NDArray g = gu.get(0);
+        NDArray sig = Activation.sigmoid(g);
+        NDArray act = g.mul(sig); // SiLU; DJL has no silu op
+        NDArray prod = act.mul(gu.get(1));
+        // autograd keeps its own references to what the backward needs (g, sigmoid(g), act, up): the handles are
+        // closed now instead of with the caller's manager
+        sig.close();
+        act.close();
+        NDArray out = down.apply(ps, prod, training);
+        prod.close();
+        gu.close();
+        return out;
     }
 
     @Override

@@ -130,7 +130,7 @@ public final class GatedDeltaNet extends AbstractBlock {
         }
         NDArray act = conv.mul(Activation.sigmoid(conv)); // SiLU
         NDList parts = act.split(new long[] {(long) hk * dk, 2L * hk * dk}, 2);
-        NDArray q = Scalars.mul(l2norm(parts.get(0).reshape(b, t, hk, dk)), 1 / Math.sqrt(dk));
+        NDArray q = l2norm(parts.get(0).reshape(b, t, hk, dk)).mul(Scalars.constant(x, 1 / Math.sqrt(dk)));
         NDArray k = l2norm(parts.get(1).reshape(b, t, hk, dk));
         NDArray v = parts.get(2).reshape(b, t, hv, dv);
         if (hv != hk) {
@@ -146,7 +146,7 @@ public final class GatedDeltaNet extends AbstractBlock {
         }
         // Gated RMSNorm per V head: w · norm(o) · silu(z), in float32.
         NDArray o = r.output(); // [B, T, Hv, dv] float32
-        NDArray normed = o.mul(Scalars.pow(o.square().mean(new int[] {-1}, true).add(eps), -0.5))
+        NDArray normed = o.mul(o.square().mean(new int[] {-1}, true).add(Scalars.constant(o, eps)).pow(Scalars.constant(o, -0.5)))
                 .mul(ps.getValue(normWeight, x.getDevice(), training));
         NDArray zf = Casts.toFloat32(z);
         NDArray gated = normed.mul(zf.mul(Activation.sigmoid(zf))).reshape(b, t, (long) hv * dv);
@@ -155,7 +155,7 @@ public final class GatedDeltaNet extends AbstractBlock {
 
     private static NDArray l2norm(NDArray x) {
         NDArray xf = Casts.toFloat32(x);
-        return xf.mul(Scalars.pow(xf.square().sum(new int[] {-1}, true).add(1e-6f), -0.5));
+        return xf.mul(xf.square().sum(new int[] {-1}, true).add(Scalars.constant(xf, 1e-6)).pow(Scalars.constant(xf, -0.5)));
     }
 
     /** [B, T, Hk, d] → [B, T, Hv, d] where V head j reads K head j / (Hv/Hk). */

@@ -88,7 +88,14 @@ public final class Qwen35Model extends DecoderModel<Qwen35Config> {
                     l.selfAttn.kNorm.setWeight(w.load(l.selfAttn.kNorm.moduleName() + ".weight"));
                 }
             }
-            for (Linear lin : m.linears.values()) lin.setWeights(w.load(lin.moduleName() + ".weight"), null);
+            Set<Linear> fused = new HashSet<>();
+            for (Qwen35Layer l : m.layers) {
+                l.mlp.loadGateUp(w::load);
+                fused.addAll(List.of(l.mlp.gateProj(), l.mlp.upProj()));
+            }
+            for (Linear lin : m.linears.values()) {
+                if (!fused.contains(lin)) lin.setWeights(w.load(lin.moduleName() + ".weight"), null);
+            }
             m.norm.setWeight(w.load(m.norm.moduleName() + ".weight"));
             for (String name : w.names()) {
                 if (known.contains(name)) continue;

@@ -222,7 +222,7 @@ public final class VisionEncoder implements AutoCloseable {
         NDArray q = rope(qkv.get(0), cs[0], cs[1], hd);
         NDArray k = rope(qkv.get(1), cs[0], cs[1], hd);
         NDArray v = qkv.get(2);
-        NDArray scores = Scalars.mul(q.matMul(k.transpose(0, 2, 1)), 1.0 / Math.sqrt(hd));
+        NDArray scores = q.matMul(k.transpose(0, 2, 1)).mul(Scalars.constant(q, 1.0 / Math.sqrt(hd)));
         NDArray attn = scores.softmax(-1).matMul(v).transpose(1, 0, 2).reshape(n, d);
         h = h.add(attn.matMul(p(pre + "attn.proj.weight", m)).add(p(pre + "attn.proj.bias", m)));
         NDArray y = layerNorm(h, p(pre + "norm2.weight", m), p(pre + "norm2.bias", m));
@@ -266,13 +266,13 @@ public final class VisionEncoder implements AutoCloseable {
         NDArray mean = x.mean(new int[] {-1}, true);
         NDArray c = x.sub(mean);
         NDArray var = c.square().mean(new int[] {-1}, true);
-        return c.div(Scalars.owned(var, EPS).add(var).sqrt()).mul(g).add(b);
+        return c.div(var.add(Scalars.constant(var, EPS)).sqrt()).mul(g).add(b);
     }
 
     /** {@code 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))} (gelu_pytorch_tanh). */
     private static NDArray geluTanh(NDArray x) {
-        NDArray inner = Scalars.mul(x.add(Scalars.mul(Scalars.pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI));
-        return Scalars.mul(x, 0.5).mul(inner.tanh().add(Scalars.owned(x, 1)));
+        NDArray inner = x.add(x.pow(Scalars.constant(x, 3)).mul(Scalars.constant(x, 0.044715))).mul(Scalars.constant(x, Math.sqrt(2 / Math.PI)));
+        return x.mul(Scalars.constant(x, 0.5)).mul(inner.tanh().add(Scalars.constant(x, 1)));
     }
 
     @Override

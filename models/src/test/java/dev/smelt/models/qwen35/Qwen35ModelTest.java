@@ -349,7 +349,9 @@ class Qwen35ModelTest {
                     scale = Math.max(scale, Math.abs(ref[t][v]));
                 }
             }
-            assertThat(worst / scale).as("vs the plain-RoPE reference").isLessThan(5e-5);
+            // fp32 against a double forward: 5.5e-5 measured with the fused gate/up projection (one GEMM of twice the
+            // width accumulates in another order than two), under 5e-5 without; the bound is the other tests' 1e-4
+            assertThat(worst / scale).as("vs the plain-RoPE reference").isLessThan(1e-4);
         }
     }
 }

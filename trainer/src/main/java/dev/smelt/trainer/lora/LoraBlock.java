@@ -18,7 +18,7 @@ import dev.smelt.trainer.peft.LoraPair;
 import java.util.SplittableRandom;
 
 /**
- * One LoRA adapter: {@code delta = scaling · dropout(x) · Aᵀ · Bᵀ} with A [r, in] and B [out, r], both
+ * One LoRA adapter: {@code delta = (dropout(x) · Aᵀ · scaling) · Bᵀ} with A [r, in] and B [out, r], both
  * float32 whatever the base precision (the input is widened and the delta narrowed back, both on the gradient
  * path), so fp16 training keeps the trainable weights and their optimizer state in float32.
  *
@@ -111,14 +111,16 @@ public final class LoraBlock extends AbstractBlock {
         NDArray h = Casts.toFloat32(x);
         if (training && dropout > 0f) h = h.mul(dropoutMask(h.getManager(), h.getShape(), h.getDevice()));
         NDArray low = h.matMul(wa.transpose());
-        NDArray up = low.matMul(wb.transpose());
-        NDArray delta = Scalars.mul(up, scaling);
+        // the scaling multiplies the rank-r intermediate [.., r] rather than the output [.., out]: the same product
+        // (exactly so for a power-of-two lora_alpha / r), at r / out of the elementwise work forward and backward
+        NDArray scaled = low.mul(Scalars.constant(low, scaling));
+        NDArray delta = scaled.matMul(wb.transpose());
         NDArray out = Casts.narrow(delta, x.getDataType());
         // intermediates are closed now rather than with the caller's manager: autograd holds its own references to
-        // what its backward needs (h, low), so this only frees the handles and whatever nothing else uses
+        // what its backward needs (h, scaled), so this only frees the handles and whatever nothing else uses
         if (h != x) h.close();
         low.close();
-        up.close();
+        scaled.close();
         if (out != delta) delta.close();
         return new NDList(out);
     }

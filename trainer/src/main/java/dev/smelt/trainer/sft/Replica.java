@@ -4,8 +4,9 @@ import ai.djl.Device;
 import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Parameter;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import dev.smelt.core.SmeltException;
 import dev.smelt.core.model.ModelDirectory;
@@ -154,9 +155,7 @@ final class Replica implements AutoCloseable {
 
     void zeroGradients() {
         for (Parameter p : params.values()) {
-            try (NDArray g = p.getArray().getGradient()) {
-                g.set(new NDIndex("..."), 0f);
-            }
+            JniUtils.zeroGrad((PtNDArray) p.getArray()); // grad().zero_() in one native call
         }
     }
 

@@ -210,7 +210,7 @@ public final class SftTrainer {
                 lossSum = parallel.accumulate(micro, scaler.scale() / denom, dropout);
                 grads = parallel.gather(scaler.scale());
             }
-            norm = GradientClipping.clip(grads.grads, cfg.maxGradNorm());
+            norm = GradientClipping.clip(grads.grads, cfg.maxGradNorm(), norm);
             double usedScale = scaler.scale();
             boolean applied = scaler.update(Double.isFinite(norm));
             if (applied) loop.adam().step(grads.params, lr);
