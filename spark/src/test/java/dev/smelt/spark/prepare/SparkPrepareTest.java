@@ -176,4 +176,36 @@ class SparkPrepareTest {
             }
         }
     }
+
+    @Test
+    void hadoopUrisReadTheSameRowsAndLongRowsAreNotCutByTheTokenizer() throws IOException {
+        Path folder = Files.createDirectories(dir.resolve("hadoop-data"));
+        List<String> lines = Files.readAllLines(data);
+        // DJL's tokenizer truncates at 512 tokens unless told not to (scale-out.md): one row of several thousand
+        String long1 = "{\"messages\": [{\"role\": \"user\", \"content\": \"" + "spell the words out ".repeat(400)
+                + "\"}, {\"role\": \"assistant\", \"content\": \"" + "one two three ".repeat(300) + "\"}]}";
+        List<String> first = new ArrayList<>(lines.subList(0, 400));
+        first.add(long1);
+        Files.write(folder.resolve("part-0.jsonl"), first);
+        try (var gz = new java.util.zip.GZIPOutputStream(Files.newOutputStream(folder.resolve("part-1.jsonl.gz")))) {
+            gz.write((String.join("\n", lines.subList(400, 700)) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        Files.write(folder.resolve(".hidden.jsonl"), List.of("not data"));
+        DataOptions options = DataOptions.builder().seqLen(8192).packing(true).valSplit(0.05).seed(7).build();
+
+        Path local = dir.resolve("local-folder");
+        prepareLocally(local, List.of(folder.toString()), options);
+        Path onSpark = dir.resolve("spark-hadoop");
+        PreparedManifest m = prepareOnSpark(onSpark, List.of(folder.toUri().toString()), options, "20k"); // file:/… via Hadoop
+        assertThat(m.trainReport().rows()).isEqualTo(701);
+        assertThat(m.trainReport().lengths().max()).isGreaterThan(2000);
+        assertThat(m.trainReport().files()).containsExactly(folder.toUri() + "part-0.jsonl", folder.toUri() + "part-1.jsonl.gz");
+        // the names differ (file:/… as given), the rows do not
+        Map<String, byte[]> a = files(onSpark);
+        Map<String, byte[]> e = files(local);
+        assertThat(a.keySet()).isEqualTo(e.keySet());
+        for (String name : e.keySet()) {
+            if (name.endsWith(".parquet")) assertThat(a.get(name)).as(name).isEqualTo(e.get(name));
+        }
+    }
 }
