@@ -114,7 +114,7 @@ public final class SparkBenchMain implements Callable<Integer> {
         double sessionSeconds;
         double sparkSeconds;
         String sparkMaster;
-        try (SparkSession spark = SparkSessions.start("smelt-spark bench", master, conf)) {
+        try (SparkSession spark = SparkSessions.start("smelt-spark bench", master, conf, false)) {
             sessionSeconds = (System.nanoTime() - s0) / 1e9;
             sparkMaster = spark.sparkContext().master();
             log.accept("Spark job (" + sparkMaster + ")…");

@@ -166,7 +166,7 @@ public final class SparkPrepareMain implements Callable<Integer> {
         }
         long start = System.nanoTime();
         PreparedManifest m;
-        try (SparkSession spark = SparkSessions.start("smelt prepare", master, conf)) {
+        try (SparkSession spark = SparkSessions.start("smelt prepare", master, conf, !quiet)) {
             m = SparkPrepare.run(spark, new SparkPrepare.Request(data, valData, model, options, out, hub),
                     progress(err, "rows collected"), progress(err, "rows written"));
         }

@@ -11,6 +11,11 @@ final class SparkSessions {
     private SparkSessions() {}
 
     static SparkConf conf(String appName, String master, List<String> settings) {
+        return conf(appName, master, settings, false);
+    }
+
+    /** @param progress show Spark's console progress bar (stages and tasks done) on stderr while the executors work */
+    static SparkConf conf(String appName, String master, List<String> settings, boolean progress) {
         SparkConf conf = new SparkConf(); // reads spark.* system properties, which spark-submit sets
         conf.setAppName(appName);
         if (master != null) conf.setMaster(master);
@@ -28,6 +33,7 @@ final class SparkSessions {
         if (!opts.contains(DjlTelemetry.OFFLINE_PROPERTY)) {
             conf.set("spark.executor.extraJavaOptions", (opts + " " + String.join(" ", DjlTelemetry.childJvmOptions())).trim());
         }
+        conf.setIfMissing("spark.ui.showConsoleProgress", Boolean.toString(progress));
         if (conf.get("spark.master").startsWith("local")) {
             // one machine: stay on loopback (Spark otherwise picks the host's address and warns when it resolves to loopback)
             conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
@@ -37,8 +43,8 @@ final class SparkSessions {
         return conf;
     }
 
-    static SparkSession start(String appName, String master, List<String> settings) {
+    static SparkSession start(String appName, String master, List<String> settings, boolean progress) {
         DjlTelemetry.disable();
-        return SparkSession.builder().config(conf(appName, master, settings)).getOrCreate();
+        return SparkSession.builder().config(conf(appName, master, settings, progress)).getOrCreate();
     }
 }
