@@ -7,23 +7,17 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
- * The archive's bytes on their way to its file: collected into 1 MiB direct buffers that a writer thread of their own
- * writes to the channel, and every {@value #SYNC_EVERY_MIB} MiB a third thread forces what is written so far to disk
- * (one at a time; the writer does not wait for it), so the disk works while the compressor does instead of all at the
- * atomic write's final fsync (a 2 GiB archive stays under the kernel's background write-back threshold on most
- * machines and would otherwise reach the disk only then). The bytes and their order are exactly what was written;
- * {@link #close()} returns once all of them are in the channel (the caller still fsyncs it). A write or sync error is
- * thrown by the next write or by close.
+ * The archive's bytes on their way to its file: collected into 1 MiB direct buffers (written without the JDK's copy into
+ * a temporary direct buffer) that a writer thread of their own writes to the channel, so the compressing thread does not
+ * wait in write calls while up to {@value #BUFFERS} MiB are queued. The bytes and their order are exactly what was
+ * written; {@link #close()} returns once all of them are in the channel (the caller still fsyncs it). A write error on
+ * the writer thread is thrown by the next write or by close. (Starting the disk's write-back early with a periodic
+ * {@code force} was measured too: on the shared development machine it cost CPU in the writes and gained nothing.)
  */
 final class WriteBehindStream extends OutputStream {
     static final int BUFFER = 1 << 20;
-    static final int SYNC_EVERY_MIB = 32;
     private static final int BUFFERS = 32;
     private static final ByteBuffer END = ByteBuffer.allocate(0);
 
@@ -31,12 +25,6 @@ final class WriteBehindStream extends OutputStream {
     private final BlockingQueue<ByteBuffer> full = new ArrayBlockingQueue<>(BUFFERS + 1);
     private final BlockingQueue<ByteBuffer> free = new ArrayBlockingQueue<>(BUFFERS);
     private final Thread writer;
-    private final ExecutorService syncer = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "smelt-bundle-sync");
-        t.setDaemon(true);
-        return t;
-    });
-    private Future<?> syncing;
     private volatile IOException failure;
     private ByteBuffer current;
     private boolean closed;
@@ -50,23 +38,13 @@ final class WriteBehindStream extends OutputStream {
     }
 
     private void drain() {
-        long sinceSync = 0;
         try {
             while (true) {
                 ByteBuffer b = full.take();
                 if (b == END) return;
                 try {
                     if (failure == null) {
-                        sinceSync += b.remaining();
                         while (b.hasRemaining()) channel.write(b);
-                        if (sinceSync >= (long) SYNC_EVERY_MIB << 20 && (syncing == null || syncing.isDone())) {
-                            check(syncing);
-                            syncing = syncer.submit(() -> {
-                                channel.force(false);
-                                return null;
-                            });
-                            sinceSync = 0;
-                        }
                     }
                 } catch (IOException e) {
                     failure = e;
@@ -76,33 +54,7 @@ final class WriteBehindStream extends OutputStream {
             }
         } catch (InterruptedException e) {
             failure = new InterruptedIOException("interrupted while writing the archive");
-        } finally {
-            try {
-                if (syncing != null) syncing.get();
-            } catch (InterruptedException e) {
-                if (failure == null) failure = new InterruptedIOException("interrupted while writing the archive");
-            } catch (ExecutionException e) {
-                if (failure == null) failure = cause(e);
-            }
-            syncer.shutdown();
         }
-    }
-
-    /** Throws a finished sync's failure. */
-    private static void check(Future<?> done) throws IOException {
-        if (done == null) return;
-        try {
-            done.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while writing the archive");
-        } catch (ExecutionException e) {
-            throw cause(e);
-        }
-    }
-
-    private static IOException cause(ExecutionException e) {
-        return e.getCause() instanceof IOException io ? io : new IOException("syncing the archive failed", e.getCause());
     }
 
     @Override
