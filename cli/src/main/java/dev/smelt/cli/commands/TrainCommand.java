@@ -159,7 +159,7 @@ public final class TrainCommand implements Callable<Integer> {
             Map.entry("weightDecay", "--weight-decay"), Map.entry("maxGradNorm", "--max-grad-norm"), Map.entry("seed", "--seed"),
             Map.entry("devices", "--devices"), Map.entry("precision", "--precision"), Map.entry("evalEvery", "--eval-every"),
             Map.entry("saveEvery", "--save-every"), Map.entry("keepCheckpoints", "--keep-checkpoints"),
-            Map.entry("resume", "--resume"));
+            Map.entry("resume", "--resume"), Map.entry("trainVisionMerger", "--train-vision-merger"));
 
     static String flag(String setting) {
         return FLAGS.getOrDefault(setting, setting);
