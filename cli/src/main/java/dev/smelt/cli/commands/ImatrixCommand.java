@@ -4,6 +4,8 @@ import dev.smelt.cli.GlobalOptions;
 import dev.smelt.core.SmeltException;
 import dev.smelt.core.model.ModelConfig;
 import dev.smelt.datasets.prepare.TextChunks;
+import dev.smelt.datasets.source.HubClientFetcher;
+import dev.smelt.hub.HubClient;
 import dev.smelt.datasets.source.TextSampling;
 import dev.smelt.models.generate.LanguageModel;
 import dev.smelt.models.imatrix.SquaredActivations;
@@ -36,6 +38,9 @@ public final class ImatrixCommand implements Callable<Integer> {
 
     @Mixin
     ModelRuntimeOptions runtime;
+
+    @Mixin
+    HubOptions hub; // for hf://datasets/... data, as smelt train
 
     @Option(names = "--data", paramLabel = "SRC", required = true,
             description = "Text to run: files, directories, globs or hf://datasets/... (any format smelt train reads; the "
@@ -71,7 +76,8 @@ public final class ImatrixCommand implements Callable<Integer> {
         if (!Files.isDirectory(runtime.model)) {
             throw new SmeltException(runtime.model + ": not a directory (expected a Hugging Face model directory)");
         }
-        List<int[]> chunks = TextChunks.read(runtime.model, data, textSampling, dataThreads, chunkSize, Integer.MAX_VALUE);
+        List<int[]> chunks = TextChunks.read(runtime.model, data, textSampling, dataThreads, chunkSize, Integer.MAX_VALUE,
+                new HubClientFetcher(HubClient.builder().settings(hub.settings()).build()));
         try (LanguageModel lm = quiet ? runtime.load() : runtime.load(err)) {
             ModelConfig config = lm.model().config();
             long t0 = System.nanoTime();

@@ -13,6 +13,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.smelt.cli.GlobalOptions;
 import dev.smelt.core.SmeltException;
 import dev.smelt.datasets.prepare.TextChunks;
+import dev.smelt.datasets.source.HubClientFetcher;
+import dev.smelt.hub.HubClient;
 import dev.smelt.datasets.source.TextSampling;
 import dev.smelt.models.CausalLM;
 import dev.smelt.models.DecoderModel;
@@ -48,6 +50,9 @@ public final class QuantReportCommand implements Callable<Integer> {
 
     @Mixin
     ModelRuntimeOptions runtime;
+
+    @Mixin
+    HubOptions hub; // for hf://datasets/... data, as smelt train
 
     @Option(names = "--gguf", required = true, paramLabel = "FILE", description = "Quantized GGUF of this model (smelt convert gguf / smelt quantize / llama-quantize).")
     Path gguf;
@@ -100,7 +105,8 @@ public final class QuantReportCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         boolean quiet = GlobalOptions.quiet();
         List<int[]> chunks = TextChunks.read(runtime.model, data, textSampling, dataThreads, chunkSize,
-                maxChunks == null ? Integer.MAX_VALUE : maxChunks);
+                maxChunks == null ? Integer.MAX_VALUE : maxChunks,
+                new HubClientFetcher(HubClient.builder().settings(hub.settings()).build()));
         try (LanguageModel lm = quiet ? runtime.load() : runtime.load(err);
                 HfWeights weights = HfWeights.open(gguf, lm.model().config())) {
             CausalLM model = lm.model();

@@ -3,6 +3,7 @@ package dev.smelt.datasets.prepare;
 import dev.smelt.core.SmeltException;
 import dev.smelt.datasets.format.FormatName;
 import dev.smelt.datasets.length.Truncation;
+import dev.smelt.datasets.source.HubDatasetFetcher;
 import dev.smelt.datasets.source.TextSampling;
 import dev.smelt.datasets.tokenize.DatasetTokenizer;
 import java.io.IOException;
@@ -21,6 +22,12 @@ public final class TextChunks {
     /** At most {@code maxChunks} chunks of {@code data} tokenized with {@code model}'s tokenizer (smelt imatrix, quant-report, recipes). */
     public static List<int[]> read(Path model, List<String> data, TextSampling sampling, Integer dataThreads, int chunkSize,
             int maxChunks) throws IOException {
+        return read(model, data, sampling, dataThreads, chunkSize, maxChunks, null);
+    }
+
+    /** As {@link #read(Path, List, TextSampling, Integer, int, int)}, fetching {@code hf://datasets/...} sources with {@code hub} (null: none). */
+    public static List<int[]> read(Path model, List<String> data, TextSampling sampling, Integer dataThreads, int chunkSize,
+            int maxChunks, HubDatasetFetcher hub) throws IOException {
         if (chunkSize < 2) throw new SmeltException("--chunk-size must be at least 2, got " + chunkSize);
         DataOptions.Builder options = DataOptions.builder().format(FormatName.TEXT).truncation(Truncation.CHUNK)
                 .seqLen(chunkSize).packing(false).valSplit(0).textSampling(sampling);
@@ -33,7 +40,7 @@ public final class TextChunks {
         }
         Integer bos = bosToken(model);
         List<int[]> chunks = new ArrayList<>();
-        try (PreparedData prepared = DataPreparer.builder().data(data).model(model).options(dataOptions).build()) {
+        try (PreparedData prepared = DataPreparer.builder().data(data).model(model).options(dataOptions).hub(hub).build()) {
             SequenceSet windows = prepared.train();
             for (int i = 0; i < windows.size() && chunks.size() < maxChunks; i++) {
                 int[] ids = windows.get(i).inputIds().clone();

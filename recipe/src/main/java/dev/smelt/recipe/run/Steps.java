@@ -26,6 +26,8 @@ import dev.smelt.datasets.prepare.DataPreparer;
 import dev.smelt.datasets.prepare.PreparedData;
 import dev.smelt.datasets.prepare.TextChunks;
 import dev.smelt.datasets.render.TrainOn;
+import dev.smelt.datasets.source.HubClientFetcher;
+import dev.smelt.datasets.source.HubDatasetFetcher;
 import dev.smelt.datasets.source.TextSampling;
 import dev.smelt.hub.CommitResult;
 import dev.smelt.hub.PathFilter;
@@ -68,6 +70,11 @@ import java.util.Optional;
 /** The step kinds: each calls the library that owns its stage (the same code the matching smelt command runs). */
 public final class Steps {
     private Steps() {}
+
+    /** hf://datasets/... data sources fetched with the run's Hub client, created only when such a source is read. */
+    static HubDatasetFetcher hubData(StepContext ctx) {
+        return uri -> new HubClientFetcher(ctx.options().hub().get()).fetch(uri);
+    }
 
     static final long MAX_SHARD_BYTES = 5_000_000_000L;
 
@@ -172,7 +179,7 @@ public final class Steps {
             List<String> val = data.valSources() == null ? List.of() : RecipeLoader.resolvedSources(l, data.valSources());
             SftTrainer.Result r;
             try (PreparedData prepared = DataPreparer.builder().data(RecipeLoader.resolvedSources(l, data.sources()))
-                    .valData(val).model(model).options(options).build()) {
+                    .valData(val).model(model).options(options).hub(hubData(ctx)).build()) {
                 SftTrainer trainer = new SftTrainer(cfg, TrainingRows.of(prepared), ctx.log(), ctx.log() != null && ctx.options().live());
                 ctx.stop().onStop(trainer::requestStop);
                 try {
@@ -281,7 +288,7 @@ public final class Steps {
             Path model = ctx.input("merge", "model");
             List<String> sources = RecipeLoader.resolvedSources(ctx.recipe(), data);
             List<int[]> chunkList = TextChunks.read(model, sources, TextSampling.DOCUMENT, null, chunkSize,
-                    chunks == null ? Integer.MAX_VALUE : chunks);
+                    chunks == null ? Integer.MAX_VALUE : chunks, hubData(ctx));
             Path out = ctx.dir().resolve("imatrix.gguf");
             Device dev = Devices.parse(devices).get(0);
             try (LanguageModel lm = LanguageModel.open(ModelDirectory.open(model), dev, Precision.parse("auto").dataType(dev))) {
@@ -456,7 +463,7 @@ public final class Steps {
             if ((gates.maxKl() != null || gates.minTop1() != null) && !ggufSteps.isEmpty()) {
                 Path model = ctx.input("merge", "model");
                 List<int[]> chunkList = TextChunks.read(model, RecipeLoader.resolvedSources(ctx.recipe(), reportData),
-                        TextSampling.DOCUMENT, null, chunkSize, chunks == null ? Integer.MAX_VALUE : chunks);
+                        TextSampling.DOCUMENT, null, chunkSize, chunks == null ? Integer.MAX_VALUE : chunks, hubData(ctx));
                 Device dev = Devices.parse(devices).get(0);
                 for (String g : ggufSteps) {
                     Path gguf = ctx.input(g, "gguf");

@@ -3,6 +3,8 @@ package dev.smelt.recipe.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.smelt.recipe.format.RecipeLoader;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -199,9 +201,12 @@ class RecipeRunnerTest {
     private static Optional<Path> newestCheckpoint(Path work) throws Exception {
         Path train = work.resolve("train");
         if (!Files.isDirectory(train)) return Optional.empty();
+        // checkpoints and step directories appear by renames while this walks: a vanished entry means "look again"
         try (Stream<Path> s = Files.walk(train)) {
             return s.filter(p -> p.getFileName().toString().startsWith("step-") && p.getParent().getFileName().toString().equals("checkpoints")
                     && Files.isDirectory(p)).findFirst();
+        } catch (IOException | UncheckedIOException e) {
+            return Optional.empty();
         }
     }
 }
