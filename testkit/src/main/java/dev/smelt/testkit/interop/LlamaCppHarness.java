@@ -4,17 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.smelt.core.SmeltException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Runs the node scripts of the repository's {@code interop/} harness (llama.cpp via node-llama-cpp's prebuilt
@@ -116,51 +111,12 @@ public final class LlamaCppHarness {
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(interopDir.toFile());
         pb.environment().put("NODE_LLAMA_CPP_SKIP_DOWNLOAD", "true");
-        Process p;
+        ToolRun.Output o = ToolRun.run(pb, script, timeout, 5);
         try {
-            p = pb.start();
+            return JSON.readTree(o.out());
         } catch (IOException e) {
-            throw new SmeltException("cannot start " + node + ": " + e.getMessage(), e);
+            throw new SmeltException(script + " printed no JSON: " + ToolRun.lastLines(o.out() + o.err(), 5));
         }
-        CompletableFuture<String> stdout = drain(p.getInputStream());
-        CompletableFuture<String> stderr = drain(p.getErrorStream());
-        try {
-            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                p.destroyForcibly();
-                throw new SmeltException(script + " did not finish within " + timeout.toSeconds() + " s");
-            }
-            String out = stdout.get();
-            String err = stderr.get();
-            if (p.exitValue() != 0) {
-                throw new SmeltException(script + " failed (exit " + p.exitValue() + "): " + lastLines(err, 5));
-            }
-            try {
-                return JSON.readTree(out);
-            } catch (IOException e) {
-                throw new SmeltException(script + " printed no JSON: " + lastLines(out + err, 5));
-            }
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new SmeltException(script + " interrupted", e);
-        } catch (ExecutionException e) {
-            throw new SmeltException(script + ": cannot read its output: " + e.getCause().getMessage(), e);
-        }
-    }
-
-    private static CompletableFuture<String> drain(InputStream in) {
-        return CompletableFuture.supplyAsync(() -> {
-            try (in) {
-                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                return "";
-            }
-        });
-    }
-
-    private static String lastLines(String s, int n) {
-        List<String> lines = s.strip().lines().toList();
-        return String.join(" | ", lines.subList(Math.max(0, lines.size() - n), lines.size()));
     }
 
     private static boolean installed(Path dir) {

@@ -2,16 +2,10 @@ package dev.smelt.testkit.interop;
 
 import dev.smelt.core.SmeltException;
 import java.io.File;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -90,21 +84,21 @@ public final class LlamaMtmdCli {
         String out = "";
         String err = "";
         for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
-            String[] run = runOnce(cmd);
-            out = run[0];
-            err = run[1];
+            ToolRun.Output run = runOnce(cmd);
+            out = run.out();
+            err = run.err();
             if (err.contains(TIMING_SUMMARY)) break;
         }
         if (!err.contains(TIMING_SUMMARY)) {
             throw new SmeltException(BINARY + " exited before its output was written, " + ATTEMPTS + " times: "
-                    + lastLines(out + err, 8));
+                    + ToolRun.lastLines(out + err, 8));
         }
         // stdout: the marker line, the newline that ends the prompt's evaluation, the answer (plus a newline when an
         // end-of-generation token stopped it), then the two newlines the CLI ends with
         String head = RESPONSE_MARKER + "\n\n";
         int at = out.indexOf(head);
         if (at < 0 || !out.endsWith("\n\n") || out.length() < at + head.length() + 2) {
-            throw new SmeltException(BINARY + " printed no answer in the expected frame: " + lastLines(out + err, 8));
+            throw new SmeltException(BINARY + " printed no answer in the expected frame: " + ToolRun.lastLines(out + err, 8));
         }
         return new Answer(out.substring(at + head.length(), out.length() - 2), renderedPrompt(err), err);
     }
@@ -113,36 +107,11 @@ public final class LlamaMtmdCli {
     private static final String TIMING_SUMMARY = "llama_perf_context_print:       total time";
 
     /** stdout and stderr of one run that exited with 0. */
-    private String[] runOnce(List<String> cmd) {
+    private ToolRun.Output runOnce(List<String> cmd) {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         // printed on stdout right before the answer, so the answer is what follows it
         pb.environment().put("MTMD_TEST_RESPONSE_MARKER", RESPONSE_MARKER);
-        Process p;
-        try {
-            p = pb.start();
-        } catch (IOException e) {
-            throw new SmeltException("cannot start " + binary + ": " + e.getMessage(), e);
-        }
-        CompletableFuture<String> stdout = drain(p.getInputStream());
-        CompletableFuture<String> stderr = drain(p.getErrorStream());
-        try {
-            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                p.destroyForcibly();
-                throw new SmeltException(BINARY + " did not finish within " + timeout.toSeconds() + " s");
-            }
-            String out = stdout.get();
-            String err = stderr.get();
-            if (p.exitValue() != 0) {
-                throw new SmeltException(BINARY + " failed (exit " + p.exitValue() + "): " + lastLines(err, 8));
-            }
-            return new String[] {out, err};
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new SmeltException(BINARY + " interrupted", e);
-        } catch (ExecutionException e) {
-            throw new SmeltException(BINARY + ": cannot read its output: " + e.getCause().getMessage(), e);
-        }
+        return ToolRun.run(pb, BINARY, timeout, 8);
     }
 
     /**
@@ -166,19 +135,4 @@ public final class LlamaMtmdCli {
     }
 
     private static final Pattern NEXT_LOG_LINE = Pattern.compile("\n(?=\\d+\\.\\d{2}\\.\\d{3}\\.\\d{3} [DIWE] )");
-
-    private static CompletableFuture<String> drain(InputStream in) {
-        return CompletableFuture.supplyAsync(() -> {
-            try (in) {
-                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                return "";
-            }
-        });
-    }
-
-    private static String lastLines(String s, int n) {
-        List<String> lines = s.strip().lines().toList();
-        return String.join(" | ", lines.subList(Math.max(0, lines.size() - n), lines.size()));
-    }
 }
