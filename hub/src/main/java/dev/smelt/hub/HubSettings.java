@@ -82,6 +82,27 @@ public record HubSettings(
         return new HubSettings(uri, hfHome, hubCache, offline, token, downloadTimeout, metadataTimeout);
     }
 
+    /**
+     * These settings with a command line's {@code --token}, {@code --endpoint} and {@code --cache-dir} on top (each null when
+     * not given); a blank token or an endpoint that is not an http(s) URL is refused in one line naming the flag.
+     */
+    public HubSettings withFlags(String token, URI endpoint, Path cacheDir) {
+        HubSettings s = this;
+        if (token != null) {
+            if (token.isBlank()) throw new SmeltException("--token is empty");
+            s = s.withToken(token);
+        }
+        if (endpoint != null) {
+            String e = endpoint.toString();
+            if (!(e.startsWith("http://") || e.startsWith("https://"))) {
+                throw new SmeltException("--endpoint '" + e + "' is not an http(s) URL");
+            }
+            s = s.withEndpoint(URI.create(e.replaceAll("/+$", "")));
+        }
+        if (cacheDir != null) s = s.withHubCache(cacheDir.toAbsolutePath());
+        return s;
+    }
+
     public HubSettings withDownloadTimeout(Duration d) {
         return new HubSettings(endpoint, hfHome, hubCache, offline, token, d, metadataTimeout);
     }

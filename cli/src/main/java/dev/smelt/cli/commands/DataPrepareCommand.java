@@ -9,6 +9,7 @@ import dev.smelt.datasets.prepare.PreparationReport;
 import dev.smelt.datasets.prepare.PreparedData;
 import dev.smelt.datasets.shards.ModelIdentity;
 import dev.smelt.datasets.shards.PreparedManifest;
+import dev.smelt.datasets.shards.PreparedSummary;
 import dev.smelt.datasets.shards.ShardWriter;
 import dev.smelt.datasets.source.HubClientFetcher;
 import dev.smelt.hub.HubClient;
@@ -108,19 +109,8 @@ public final class DataPrepareCommand implements Callable<Integer> {
     }
 
     private void print(PrintWriter pw, PreparedManifest m, double seconds) {
+        PreparedSummary.printCounts(pw, out, m);
         PreparationReport r = m.trainReport();
-        pw.printf(Locale.ROOT, "prepared:   %s%n", out);
-        pw.printf(Locale.ROOT, "rows:       %,d read%s, format %s, %,d examples kept%n", r.rows(),
-                r.invalidRows() == 0 ? "" : String.format(Locale.ROOT, " (%,d invalid, skipped)", r.invalidRows()),
-                r.format() == null ? "-" : r.format().cliName(), r.kept());
-        pw.printf(Locale.ROOT, "train:      %,d rows%s, %,d tokens, %d shard%s%n", m.trainRows(),
-                m.settings().packing() ? " (packed)" : "", tokens(m.train()), m.train().size(), m.train().size() == 1 ? "" : "s");
-        if (m.validationRows() > 0) {
-            pw.printf(Locale.ROOT, "validation: %,d rows, %,d tokens, %d shard%s%n", m.validationRows(), tokens(m.validation()),
-                    m.validation().size(), m.validation().size() == 1 ? "" : "s");
-        }
-        pw.printf(Locale.ROOT, "seq-len:    %,d (%,d longer dropped, %,d truncated)%n", m.settings().seqLen(), r.droppedTooLong(),
-                r.truncated());
         pw.printf(Locale.ROOT, "model:      tokenizer.json sha256 %s, chat template %s%n", m.model().tokenizerSha256().substring(0, 16),
                 m.model().chatTemplateSha256() == null ? "none" : "sha256 " + m.model().chatTemplateSha256().substring(0, 16));
         pw.printf(Locale.ROOT, "took:       %.1f s (%,.0f rows/s, %,.0f tokens/s)%n", seconds, r.rows() / seconds,
@@ -128,20 +118,9 @@ public final class DataPrepareCommand implements Callable<Integer> {
         pw.flush();
     }
 
-    private static long tokens(List<PreparedManifest.Shard> shards) {
-        return shards.stream().mapToLong(PreparedManifest.Shard::tokens).sum();
-    }
 
     private static LongConsumer progress(PrintWriter err, String what) {
         if (GlobalOptions.quiet()) return null;
-        long[] last = {System.nanoTime()};
-        return n -> {
-            long now = System.nanoTime();
-            if (now - last[0] > 2_000_000_000L) {
-                last[0] = now;
-                err.printf(Locale.ROOT, "… %,d %s%n", n, what);
-                err.flush();
-            }
-        };
+        return PreparedSummary.progressLines(err, what);
     }
 }

@@ -1,6 +1,5 @@
 package dev.smelt.cli.commands;
 
-import dev.smelt.core.SmeltException;
 import dev.smelt.hub.HubSettings;
 import dev.smelt.hub.RepoType;
 import java.io.IOException;
@@ -30,20 +29,7 @@ public final class HubOptions {
     }
 
     HubSettings settings() {
-        HubSettings s = HubSettings.fromEnvironment();
-        if (token != null) {
-            if (token.isBlank()) throw new SmeltException("--token is empty");
-            s = s.withToken(token);
-        }
-        if (endpoint != null) {
-            String e = endpoint.toString();
-            if (!(e.startsWith("http://") || e.startsWith("https://"))) {
-                throw new SmeltException("--endpoint '" + e + "' is not an http(s) URL");
-            }
-            s = s.withEndpoint(URI.create(e.replaceAll("/+$", "")));
-        }
-        if (cacheDir != null) s = s.withHubCache(cacheDir.toAbsolutePath());
-        return s;
+        return HubSettings.fromEnvironment().withFlags(token, endpoint, cacheDir);
     }
 
     /** Progress redraws in place on a terminal; when stderr is a log it gets a line every few seconds. */
