@@ -32,27 +32,6 @@ final class Streams {
         };
     }
 
-    /**
-     * A zstd stream ends a block on every flush, so a flush by a layer above (a tar stream) would make the bytes
-     * depend on when it happened; only close ends the frame.
-     */
-    static OutputStream ignoringFlush(OutputStream out) {
-        return new FilterOutputStream(out) {
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                out.write(b, off, len);
-            }
-
-            @Override
-            public void flush() {}
-
-            @Override
-            public void close() throws IOException {
-                out.close();
-            }
-        };
-    }
-
     /** Runs the entry's content into {@code out}, checking it wrote exactly the declared size. */
     static void writeExactly(ArchiveEntry entry, OutputStream out) throws IOException {
         CountingOutputStream counting = new CountingOutputStream(out);

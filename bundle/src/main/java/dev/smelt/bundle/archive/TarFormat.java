@@ -1,7 +1,6 @@
 package dev.smelt.bundle.archive;
 
 import com.github.luben.zstd.ZstdInputStream;
-import com.github.luben.zstd.ZstdOutputStream;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -31,6 +30,8 @@ enum TarFormat implements ArchiveFormat {
 
     static final int ZSTD_LEVEL = 1;
     static final int ZSTD_WORKERS_MIN = 1;
+    /** Chunks whose probe saves less than this are stored ({@link AdaptiveZstdStream}). */
+    static final double ZSTD_MIN_SAVING = 0.10;
     private static final int BUFFER = 1 << 20;
 
     private final String extension;
@@ -46,11 +47,15 @@ enum TarFormat implements ArchiveFormat {
 
     @Override
     public ArchiveWriter writer(FileChannel out, Instant mtime) throws IOException {
-        return writer(out, mtime, Math.max(ZSTD_WORKERS_MIN, Math.min(4, Runtime.getRuntime().availableProcessors())));
+        return writer(out, mtime, Math.max(ZSTD_WORKERS_MIN, Math.min(4, Runtime.getRuntime().availableProcessors())),
+                ZSTD_MIN_SAVING);
     }
 
-    /** As {@link #writer(FileChannel, Instant)} with an explicit zstd worker count (tests compare counts). */
-    ArchiveWriter writer(FileChannel out, Instant mtime, int zstdWorkers) throws IOException {
+    /**
+     * As {@link #writer(FileChannel, Instant)} with an explicit zstd worker count (tests compare counts) and the
+     * saving below which zstd chunks are stored (0: compress all).
+     */
+    ArchiveWriter writer(FileChannel out, Instant mtime, int zstdWorkers, double minSaving) throws IOException {
         WriteBehindStream raw = new WriteBehindStream(out);
         OutputStream compressed = switch (this) {
             case GZIP -> {
@@ -60,16 +65,11 @@ enum TarFormat implements ArchiveFormat {
                 p.setCompressionLevel(6);
                 yield new GzipCompressorOutputStream(raw, p);
             }
-            case ZSTD -> {
-                ZstdOutputStream z = new ZstdOutputStream(raw, ZSTD_LEVEL);
-                z.setWorkers(Math.max(ZSTD_WORKERS_MIN, zstdWorkers));
-                z.setChecksum(true);
-                yield Streams.ignoringFlush(z);
-            }
+            case ZSTD -> new AdaptiveZstdStream(raw, ZSTD_LEVEL, Math.max(ZSTD_WORKERS_MIN, zstdWorkers), minSaving);
         };
-        // entries' content goes straight into this buffer (1 MiB reads pass through it uncopied); only headers are
-        // made by commons-compress (TarStream)
-        return new TarWriter(new BufferedOutputStream(compressed, BUFFER), raw, mtime);
+        // entries' content goes straight into this buffer (1 MiB reads pass through it uncopied; the zstd stream
+        // buffers whole chunks itself); only headers are made by commons-compress (TarStream)
+        return new TarWriter(this == GZIP ? new BufferedOutputStream(compressed, BUFFER) : compressed, raw, mtime);
     }
 
     @Override
