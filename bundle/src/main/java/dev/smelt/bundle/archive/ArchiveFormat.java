@@ -17,8 +17,19 @@ public sealed interface ArchiveFormat permits TarFormat, ZipFormat {
     /** {@code .tar.gz}, {@code .tar.zst} or {@code .zip}. */
     String extension();
 
+    /** The share of its bytes a tar.zst chunk must save to be compressed rather than stored, unless told otherwise. */
+    double ZSTD_MIN_SAVING = 0.10;
+
     /** Starts an archive on {@code out} (written from its current position); entries get {@code mtime}. */
-    ArchiveWriter writer(FileChannel out, Instant mtime) throws IOException;
+    default ArchiveWriter writer(FileChannel out, Instant mtime) throws IOException {
+        return writer(out, mtime, ZSTD_MIN_SAVING);
+    }
+
+    /**
+     * As {@link #writer(FileChannel, Instant)}; in a tar.zst, 4 MiB chunks whose trial compression saves less than
+     * {@code zstdMinSaving} (0 to 1; 0 compresses everything) are stored. The other formats compress everything.
+     */
+    ArchiveWriter writer(FileChannel out, Instant mtime, double zstdMinSaving) throws IOException;
 
     ArchiveReader reader(Path file) throws IOException;
 

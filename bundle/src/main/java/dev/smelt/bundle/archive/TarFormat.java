@@ -30,8 +30,6 @@ enum TarFormat implements ArchiveFormat {
 
     static final int ZSTD_LEVEL = 1;
     static final int ZSTD_WORKERS_MIN = 1;
-    /** Chunks whose probe saves less than this are stored ({@link AdaptiveZstdStream}). */
-    static final double ZSTD_MIN_SAVING = 0.10;
     private static final int BUFFER = 1 << 20;
 
     private final String extension;
@@ -46,9 +44,9 @@ enum TarFormat implements ArchiveFormat {
     }
 
     @Override
-    public ArchiveWriter writer(FileChannel out, Instant mtime) throws IOException {
+    public ArchiveWriter writer(FileChannel out, Instant mtime, double zstdMinSaving) throws IOException {
         return writer(out, mtime, Math.max(ZSTD_WORKERS_MIN, Math.min(4, Runtime.getRuntime().availableProcessors())),
-                ZSTD_MIN_SAVING);
+                zstdMinSaving);
     }
 
     /**

@@ -58,7 +58,7 @@ public final class Bundler {
         });
         try {
             AtomicFiles.writeDiscardingOnExit(out, ch -> {
-                try (ArchiveWriter w = format.writer(ch, plan.mtime())) {
+                try (ArchiveWriter w = format.writer(ch, plan.mtime(), r.zstdMinSaving() == null ? ArchiveFormat.ZSTD_MIN_SAVING : r.zstdMinSaving())) {
                     for (ArchiveEntry e : plan.entries()) {
                         DigestingOutputStream[] digest = new DigestingOutputStream[1];
                         w.add(new ArchiveEntry(e.path(), e.size(), sink -> {

@@ -104,7 +104,7 @@ public final class BundleBenchmark {
                     long t1 = System.nanoTime();
                     long c1 = cpuNanos();
                     Bundler.bundle(new BundleRequest(model, null, List.of(), null, null, null, "bench", "1", out, null,
-                            List.of(), null, List.of(), List.of("en"), "bench", Instant.EPOCH));
+                            List.of(), null, List.of(), List.of("en"), "bench", Instant.EPOCH, null));
                     double rate = record(rates, name, total, System.nanoTime() - t1);
                     long cpu = cpuNanos() - c1;
                     sizes.put(name, Files.size(out));

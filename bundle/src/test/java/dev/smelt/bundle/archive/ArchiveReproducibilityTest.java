@@ -61,7 +61,7 @@ class ArchiveReproducibilityTest {
         for (int workers : new int[] {1, 2, 4}) {
             Path out = tmp.resolve("w" + workers + ".tar.zst");
             try (FileChannel ch = FileChannel.open(out, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
-                    ArchiveWriter w = TarFormat.ZSTD.writer(ch, Instant.EPOCH, workers, TarFormat.ZSTD_MIN_SAVING)) {
+                    ArchiveWriter w = TarFormat.ZSTD.writer(ch, Instant.EPOCH, workers, ArchiveFormat.ZSTD_MIN_SAVING)) {
                 w.add(ArchiveEntry.of("data.bin", data));
             }
             hashes.add(sha256(out));

@@ -42,7 +42,7 @@ class ZstdCliInteropIT {
         String card = "# card\n" + "intended use: tests\n".repeat(500);
         Path archive = tmp.resolve("b.tar.zst");
         try (FileChannel ch = FileChannel.open(archive, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-                ArchiveWriter w = TarFormat.ZSTD.writer(ch, Instant.parse("2025-01-02T03:04:05Z"), 2, TarFormat.ZSTD_MIN_SAVING)) {
+                ArchiveWriter w = TarFormat.ZSTD.writer(ch, Instant.parse("2025-01-02T03:04:05Z"), 2, ArchiveFormat.ZSTD_MIN_SAVING)) {
             w.add(ArchiveEntry.of("README.md", card));
             w.add(ArchiveEntry.of("model/model.safetensors", weights));
         }

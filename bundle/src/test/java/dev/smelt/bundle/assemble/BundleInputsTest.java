@@ -17,7 +17,7 @@ class BundleInputsTest {
         String sha = "0123456789abcdef0123456789abcdef01234567";
         Path snap = Files.createDirectories(tmp.resolve("hub/models--Org--Base-1B/snapshots").resolve(sha));
         BundleRequest r = new BundleRequest(snap, null, List.of(), null, null, null, "n", "1", tmp.resolve("o.zip"), null,
-                List.of(), null, List.of(), List.of(), "v", null);
+                List.of(), null, List.of(), List.of(), "v", null, null);
         assertThat(BundleInputs.baseModels(r, snap)).containsExactly("Org/Base-1B");
         assertThat(BundleInputs.revision(snap)).isEqualTo(sha);
         Path local = Files.createDirectories(tmp.resolve("my-base"));

@@ -40,7 +40,7 @@ public record Fixtures(Path model, Path gguf, Path adapter, Path onnx, Path data
 
     public BundleRequest request(Path out) {
         return new BundleRequest(model, adapter, List.of(gguf), null, onnx, null, "tiny", "1.0.0", out, null,
-                List.of(dataset), null, List.of(), List.of("en"), "0.1.0-test", MTIME);
+                List.of(dataset), null, List.of(), List.of("en"), "0.1.0-test", MTIME, null);
     }
 
     /** A ModelProto: ir_version 9, producer_name "test", an empty graph, opset 17, plus metadata_props. */

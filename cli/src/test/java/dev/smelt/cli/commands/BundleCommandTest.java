@@ -63,6 +63,32 @@ class BundleCommandTest {
     }
 
     @Test
+    void zstdMinSavingZeroCompressesTheWeightsAndOutOfRangeIsRefused() throws Exception {
+        Path model = tinyWithGguf();
+        byte[] weights = new byte[12 << 20]; // fp16-like: random sign and mantissa, few exponents (saves ~7 %)
+        java.util.Random rnd = new java.util.Random(9);
+        for (int i = 0; i < weights.length; i += 2) {
+            int h = (rnd.nextInt(2) << 15) | ((9 + rnd.nextInt(6)) << 10) | rnd.nextInt(1024);
+            weights[i] = (byte) h;
+            weights[i + 1] = (byte) (h >> 8);
+        }
+        Files.write(model.resolve("extra.bin"), weights);
+        Path stored = tmp.resolve("stored.tar.zst");
+        Path compressed = tmp.resolve("compressed.tar.zst");
+        String[] common = {"-q", "bundle", "--model", model.toString(), "--name", "t", "--version", "1"};
+        assertThat(SMELT.run(concat(common, new String[] {"--out", stored.toString()})).code()).isZero();
+        Result all = SMELT.run(concat(common, new String[] {"--out", compressed.toString(), "--zstd-min-saving", "0"}));
+        assertThat(all.code()).as(all.err()).isZero();
+        assertThat(Files.size(compressed)).isLessThan(Files.size(stored) - weights.length / 25);
+        assertThat(SMELT.run("bundle", "verify", compressed.toString()).code()).isZero();
+
+        Result bad = SMELT.run(concat(common, new String[] {"--out", tmp.resolve("bad.tar.zst").toString(), "--zstd-min-saving", "1.5"}));
+        assertThat(bad.code()).isEqualTo(1);
+        assertThat(bad.err()).startsWith("smelt: error: zstd min saving").contains("1.5").hasLineCount(1);
+        assertThat(tmp.resolve("bad.tar.zst")).doesNotExist();
+    }
+
+    @Test
     void aLlama3BaseIsRefusedUnlessLicenseNamesTheBundlesLicence() throws Exception {
         Path model = tinyWithGguf();
         Files.writeString(model.resolve("README.md"), "---\nlicense: llama3\n---\n# base\n");

@@ -136,7 +136,8 @@ public record Recipe(
             @Doc(value = "Archive format (default tar.gz).", oneOf = {"tar.gz", "tar.zst", "zip"}) String format,
             @Doc("The bundle's licence when it is not Apache-2.0 (the base model's LICENSE ships with it).") String license,
             @Doc("Card languages (ISO 639-1; default: the base card's).") List<String> languages,
-            @Doc("Data set directories (README.md cards) named in NOTICE and the card.") List<String> datasetCards) {}
+            @Doc("Data set directories (README.md cards) named in NOTICE and the card.") List<String> datasetCards,
+            @Doc(value = "tar.zst: 4 MiB chunks whose trial compression saves less than this share are stored, not compressed (default 0.1; 0 compresses everything).", min = 0, max = 1) Double zstdMinSaving) {}
 
     @Doc("Hub upload (smelt push).")
     public record Push(

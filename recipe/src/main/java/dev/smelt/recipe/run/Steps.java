@@ -533,7 +533,8 @@ public final class Steps {
             Bundler.Result res = Bundler.bundle(new BundleRequest(ctx.input("merge", "model"), ctx.input("train", "adapter"), ggufs,
                     mmproj ? ctx.input("mmproj", "gguf") : null, onnx ? ctx.input("onnx", "onnx") : null, ctx.input("base", "model"), r.name(), r.version(), out,
                     bundle.license(), cards, ctx.recipe().file(), metrics,
-                    bundle.languages() == null ? List.of() : bundle.languages(), ctx.options().smeltVersion(), null));
+                    bundle.languages() == null ? List.of() : bundle.languages(), ctx.options().smeltVersion(), null,
+                    bundle.zstdMinSaving()));
             say(ctx, res.manifest().files().size() + " files, licence " + res.manifest().license());
             return Outcome.of(Map.of("bundle", fileName));
         }
