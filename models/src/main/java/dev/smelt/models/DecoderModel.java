@@ -73,9 +73,12 @@ public abstract class DecoderModel<C extends ModelConfig> extends AbstractBlock 
                 : Attention.causalMask(inputIds.getManager(), 0, inputIds.getShape().get(1));
     }
 
-    /** Final norm and LM head (the embedding's transpose when tied): hidden {@code [B, T, H]} → logits. */
+    /**
+     * Final norm and LM head (the embedding's transpose when tied): hidden {@code [B, T, H]} (the float32 residual
+     * stream) → logits in the model's dtype.
+     */
     protected final NDArray head(ParameterStore ps, NDArray h, boolean training) {
-        h = norm.apply(ps, h, training);
+        h = norm.apply(ps, h, dtype, training);
         if (lmHead != null) return lmHead.apply(ps, h, training);
         NDArray w = ps.getValue(embed.weight(), h.getDevice(), training);
         return ai.djl.nn.core.Linear.linear(h, w).singletonOrThrow();

@@ -52,14 +52,16 @@ class OnnxParityIT {
 
     @ParameterizedTest(name = "{0} {1}")
     // fp32: measured 1.1e-5-1.3e-5 (dense), 9.6e-5 (qwen3_5: the export runs the delta rule token by token, Smelt's
-    // prefill chunk-wise). fp16 (float32 residual stream and norms, float16 weights and matmuls), against Smelt's fp16
-    // forward / Smelt's fp32 one / Smelt's fp32 forward on the same float16 weights: llama 0.043 / 0.033 / 0.027,
-    // qwen2 0.038 / 0.037 / 0.032, qwen3 0.027 / 0.020 / 0.015 (Smelt's own fp16 is 0.027-0.036 from its fp32; logits
-    // reach |17|, where one fp16 step is 0.0156, and rounding only the projections' inputs to float16 already moves
-    // llama's logits by 0.016); qwen3_5 0.50 / 0.11 / 0.068: Smelt's fp16 qwen3_5 is itself 0.61 from its fp32 (it runs
-    // the causal conv and keeps the conv state in float16, the export in float32), so the fp32 bounds are the tight ones.
+    // prefill chunk-wise). fp16: the export and Smelt's fp16 forward round at the same points (models README, "fp16":
+    // float16 matrices and matmul outputs, float32 residual stream, norms, rotary, softmax, SwiGLU product, biases,
+    // qwen3_5's conv, gates and recurrence), so they differ by accumulation order flipping a float16 rounding now and
+    // then. Measured against Smelt's fp16 / Smelt's fp32 / Smelt's fp32 on the float16 weights (Smelt's own fp16 from
+    // its fp32, before -> after the shared policy): llama 0.0176 / 0.0233 / 0.0228 (0.0355 -> 0.0231), qwen2 0.0156 /
+    // 0.0212 / 0.0176 (0.0272 -> 0.0219), qwen3 0.0078 / 0.0239 / 0.0175 (0.0279 -> 0.0239), qwen3_5 0.0156 / 0.124 /
+    // 0.093 (0.609 -> 0.124). Logits reach |17|, where one float16 step is 0.0156: the logits themselves stay float16
+    // (a float32 lm_head brought llama to 0.014 and qwen3_5 to 0.017, for a float32 copy of the head at run time).
     @CsvSource({"llama,fp32,1e-4,1e-4", "qwen2,fp32,1e-4,1e-4", "qwen3,fp32,1e-4,1e-4", "qwen3_5,fp32,1e-4,1e-4",
-        "llama,fp16,6e-2,5e-2", "qwen2,fp16,6e-2,5e-2", "qwen3,fp16,6e-2,5e-2", "qwen3_5,fp16,8e-1,1.5e-1"})
+        "llama,fp16,2e-2,5e-2", "qwen2,fp16,2e-2,5e-2", "qwen3,fp16,2e-2,5e-2", "qwen3_5,fp16,2e-2,1.5e-1"})
     void onnxruntimeLogitsAndGreedyTokensMatchSmelt(String arch, String dtype, double tolerance, double fp32Tolerance) throws Exception {
         Path model = tmp.resolve(arch);
         TinyModelWriter.write(TinyModelSpec.builder(Architecture.fromModelType(arch)).seed(11).build(), model);
@@ -127,8 +129,8 @@ class OnnxParityIT {
                     smeltToFp32 = Math.max(smeltToFp32, maxDiff(lastRow, fp32, 0));
                 }
             }
-            System.out.printf("onnx parity %s %s: max abs logit diff %.3g over the prompt and %d cached steps%n", arch, dtype,
-                    worst, STEPS);
+            System.out.printf("onnx parity %s %s: max abs logit diff %.3g from Smelt %s over the prompt and %d cached steps%n",
+                    arch, dtype, worst, dtype, STEPS);
             if (half) {
                 System.out.printf("onnx parity %s %s: against Smelt fp32 %.3g (Smelt's own fp16: %.3g); against Smelt fp32 on"
                         + " the float16 weights %.3g%n", arch, dtype, toFp32, smeltToFp32, toHalfWeights);
@@ -142,13 +144,8 @@ class OnnxParityIT {
             long[] generated = new Generator(djl, null).generate(prompt, SamplingParams.greedy(STEPS, List.of()), null)
                     .tokenIds().stream().mapToLong(Integer::longValue).toArray();
             assertThat(generated).containsExactly(path);
-            // where Smelt's own fp16 is the looser of the two (qwen3_5), the export's greedy run follows Smelt's fp32 one
-            long[] want = half && tolerance > fp32Tolerance
-                    ? new Generator(ref, null).generate(prompt, SamplingParams.greedy(STEPS, List.of()), null)
-                            .tokenIds().stream().mapToLong(Integer::longValue).toArray()
-                    : generated;
             try (OrtDecoder greedy = new OrtDecoder(file, c.vocabSize())) {
-                assertThat(greedy.greedy(prompt, STEPS)).containsExactly(want);
+                assertThat(greedy.greedy(prompt, STEPS)).containsExactly(generated);
             }
         }
     }
@@ -506,7 +503,7 @@ class OnnxParityIT {
      */
     @ParameterizedTest(name = "{0} q8")
     // measured: llama 0.56 (31/32 agree), qwen2 0.40 (32/32), qwen3 0.50 (32/32), qwen3_5 7.98 (30/32; the tiny
-    // qwen3_5 is ~20x more sensitive than the dense ones: Smelt's own fp16 moves its logits by 0.61, theirs by 0.03)
+    // qwen3_5 is ~5x more sensitive than the dense ones: Smelt's own fp16 moves its logits by 0.12, theirs by 0.024)
     @CsvSource({"llama,1.0", "qwen2,1.0", "qwen3,1.0", "qwen3_5,12"})
     void int8StaysCloseToSmeltFp32(String arch, double tolerance) throws Exception {
         Path model = tmp.resolve(arch);

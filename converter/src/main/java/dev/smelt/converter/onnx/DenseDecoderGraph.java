@@ -15,9 +15,11 @@ import java.util.function.Function;
  * (the embedding itself when tied, one initializer used by both Gather and Gemm).
  *
  * <p>Projections are {@code Gemm(x, W, b, transB=1)} on the {@code [B·S, hidden]} residual stream, so HF's
- * {@code [out, in]} weights are written as they are. With {@code FLOAT16} activations the weights are float16,
- * norms and softmax run in float32 (as Smelt's fp16 path does), and inputs and outputs stay float32 (casts at the
- * edges, as transformers.js's fp16 conversion keeps them).
+ * {@code [out, in]} weights are written as they are. With {@code FLOAT16} activations the graph rounds where Smelt's
+ * fp16 forward does (the fp16 policy in the models and converter READMEs): the embedding, projection and LM head
+ * matrices and the matmuls' inputs and outputs are float16; the residual stream, norms (float32 weights), biases,
+ * rotary, softmax and the SwiGLU product are float32; keys and values are cached as float16 values; inputs and
+ * outputs stay float32 (casts at the edges, as transformers.js's fp16 conversion keeps them).
  */
 public final class DenseDecoderGraph {
     private static final float MASKED = -1e30f;
@@ -45,7 +47,7 @@ public final class DenseDecoderGraph {
     /**
      * @param act     FLOAT or FLOAT16: the type of weights and activations
      * @param weights the HF tensor of a name, as a weight of type {@code act}
-     * @param weights32 the HF tensor of a name as float32 (the norm weights, applied in float32)
+     * @param weights32 the HF tensor of a name as float32 (norm weights and, with FLOAT16 activations, biases)
      * @param int4    null for float projections; else a projection weight's {@code MatMulNBits} B and scales, or its int8
      *                codes and row scales ({@link QuantizedProjection})
      *                (projections whose input size is not a multiple of 32 stay float)
@@ -93,9 +95,9 @@ public final class DenseDecoderGraph {
             String p = "model.layers." + l + ".";
             String x = rmsNorm(h, p + "input_layernorm.weight");
             String attn = attention(l, p + "self_attn.", x, qShape, kvShape, rope, attentionMask, pastKeys[l], pastValues[l]);
-            h = g.op("Add", h, toFloat(attn));
+            h = g.op("Add", h, attn);
             x = rmsNorm(h, p + "post_attention_layernorm.weight");
-            h = g.op("Add", h, toFloat(mlp(p + "mlp.", x)));
+            h = g.op("Add", h, mlp(p + "mlp.", x));
         }
         h = rmsNorm(h, "model.norm.weight");
         String logits = !c.tieWordEmbeddings() ? linear(h, "lm_head", false)
@@ -129,7 +131,7 @@ public final class DenseDecoderGraph {
         return g.op("Where", allowed, g.floatScalar(ElementType.FLOAT, 0f), g.floatScalar(ElementType.FLOAT, MASKED));
     }
 
-    /** cos and sin {@code [B, 1, S, D]} in the activation type, from float32 position × inverse frequency. */
+    /** cos and sin {@code [B, 1, S, D]} in float32, from float32 position × inverse frequency. */
     private String[] rope(String positions) {
         RopeFrequencies f = RopeFrequencies.of(c.headDim(), c.ropeTheta(), c.ropeScaling(), c.maxPositionEmbeddings());
         String pos = g.op("Unsqueeze", g.op("Cast", List.of(Attr.i("to", ElementType.FLOAT.code())), positions), g.int64s(2));
@@ -143,21 +145,22 @@ public final class DenseDecoderGraph {
             sin = g.op("Mul", sin, factor);
         }
         String heads = g.int64s(1);
-        return new String[] {toAct(g.op("Unsqueeze", cos, heads)), toAct(g.op("Unsqueeze", sin, heads))};
+        return new String[] {g.op("Unsqueeze", cos, heads), g.op("Unsqueeze", sin, heads)};
     }
 
     private String attention(int layer, String p, String x, String qShape, String kvShape, String[] rope,
             String mask, String pastKey, String pastValue) {
-        String q = g.op("Reshape", linear(x, p + "q_proj", c.qkvBias()), qShape); // [B, S, H, D]
-        String k = g.op("Reshape", linear(x, p + "k_proj", c.qkvBias()), kvShape);
-        String v = g.op("Reshape", linear(x, p + "v_proj", c.qkvBias()), kvShape);
+        String q = g.op("Reshape", project(x, p + "q_proj", c.qkvBias()), qShape); // [B, S, H, D]
+        String k = g.op("Reshape", project(x, p + "k_proj", c.qkvBias()), kvShape);
+        String v = g.op("Reshape", c.qkvBias() ? toAct(project(x, p + "v_proj", true)) : linear(x, p + "v_proj", false), kvShape);
+        // q/k norms, rotary and the query scale in float32; q and k rounded to the activation type once, after them
         if (c.qkNorm()) {
-            q = rmsNorm(toFloat(q), p + "q_norm.weight");
-            k = rmsNorm(toFloat(k), p + "k_norm.weight");
+            q = rmsNorm(q, p + "q_norm.weight", ElementType.FLOAT);
+            k = rmsNorm(k, p + "k_norm.weight", ElementType.FLOAT);
         }
         List<Attr> toHeads = List.of(Attr.ints("perm", 0, 2, 1, 3));
         q = applyRope(g.op("Transpose", toHeads, q), rope);
-        k = applyRope(g.op("Transpose", toHeads, k), rope);
+        k = toAct(applyRope(g.op("Transpose", toHeads, k), rope));
         v = g.op("Transpose", toHeads, v);
         List<Attr> seqAxis = List.of(Attr.i("axis", 2));
         k = g.op("Concat", seqAxis, toAct(pastKey), k); // [B, Hkv, T, D]
@@ -166,8 +169,8 @@ public final class DenseDecoderGraph {
         toFloatOutput(v, DecoderIo.presentValue(layer));
 
         // query head h reads KV head h / rep: fold the rep query heads of a group next to their KV head
-        String scale = g.floatScalar(act, (float) (1.0 / Math.sqrt(c.headDim())));
-        String qg = g.op("Reshape", g.op("Mul", q, scale), g.int64s(0, c.numKvHeads(), rep, -1, c.headDim()));
+        String scale = g.floatScalar(ElementType.FLOAT, (float) (1.0 / Math.sqrt(c.headDim())));
+        String qg = g.op("Reshape", toAct(g.op("Mul", q, scale)), g.int64s(0, c.numKvHeads(), rep, -1, c.headDim()));
         String kg = g.op("Unsqueeze", k, g.int64s(2)); // [B, Hkv, 1, T, D]
         String vg = g.op("Unsqueeze", v, g.int64s(2));
         String scores = g.op("MatMul", qg, g.op("Transpose", List.of(Attr.ints("perm", 0, 1, 2, 4, 3)), kg));
@@ -177,21 +180,33 @@ public final class DenseDecoderGraph {
         out = g.op("Reshape", out, g.int64s(0, c.numHeads(), -1, c.headDim()));
         out = g.op("Transpose", toHeads, out);
         out = g.op("Reshape", out, g.int64s(-1, (long) c.numHeads() * c.headDim()));
-        return linear(out, p + "o_proj", c.outputBias());
+        return project(out, p + "o_proj", c.outputBias());
     }
 
-    /** rotate-half RoPE on {@code [B, H, S, D]}. */
+    /** rotate-half RoPE on a float32 {@code [B, H, S, D]}. */
     private String applyRope(String x, String[] rope) {
         String[] halves = g.opMulti("Split", 2, List.of(Attr.i("axis", -1), Attr.i("num_outputs", 2)), x);
         String rotated = g.op("Concat", List.of(Attr.i("axis", -1)), g.op("Neg", halves[1]), halves[0]);
         return g.op("Add", g.op("Mul", x, rope[0]), g.op("Mul", rotated, rope[1]));
     }
 
+    /** SwiGLU (float32 out); silu(gate) · up in float32, rounded to the activation type once for down_proj. */
     private String mlp(String p, String x) {
-        String gate = linear(x, p + "gate_proj", c.mlpBias());
-        String up = linear(x, p + "up_proj", c.mlpBias());
+        String gate = project(x, p + "gate_proj", c.mlpBias());
+        String up = project(x, p + "up_proj", c.mlpBias());
         String silu = g.op("Mul", gate, g.op("Sigmoid", gate));
-        return linear(g.op("Mul", silu, up), p + "down_proj", c.mlpBias());
+        return project(toAct(g.op("Mul", silu, up)), p + "down_proj", c.mlpBias());
+    }
+
+    /**
+     * {@link #linear} as float32: with FLOAT16 activations the float16 product is widened and the bias (a float32
+     * initializer) added in float32. The Cast between them also keeps onnxruntime from fusing MatMul + Add into its
+     * float16 {@code Gemm}, whose CPU kernel is the less accurate one.
+     */
+    private String project(String x, String module, boolean bias) {
+        if (act == ElementType.FLOAT) return linear(x, module, bias);
+        String y = toFloat(linear(x, module, false));
+        return bias ? g.op("Add", y, g.weight(weights32.apply(module + ".bias"))) : y;
     }
 
     /**
@@ -227,10 +242,16 @@ public final class DenseDecoderGraph {
      * weight, cast to the activation type once at the end.
      */
     private String rmsNorm(String xf, String weightName) {
+        return rmsNorm(xf, weightName, act);
+    }
+
+    /** As {@link #rmsNorm(String, String)}, the result in {@code out} (FLOAT or the activation type). */
+    private String rmsNorm(String xf, String weightName, ElementType out) {
         String mean = g.op("ReduceMean", List.of(Attr.i("keepdims", 1)), g.op("Mul", xf, xf), lastAxis);
         String inv = g.op("Pow", g.op("Add", mean, g.floatScalar(ElementType.FLOAT, (float) c.rmsNormEps())),
                 g.floatScalar(ElementType.FLOAT, -0.5f));
-        return toAct(g.op("Mul", g.op("Mul", xf, inv), g.weight(weights32.apply(weightName))));
+        String y = g.op("Mul", g.op("Mul", xf, inv), g.weight(weights32.apply(weightName)));
+        return out == ElementType.FLOAT ? y : toAct(y);
     }
 
     private String weight(String name) {

@@ -25,9 +25,11 @@ import java.util.function.Function;
  *       by Hv/Hk consecutive V heads; β = sigmoid(b), g = −exp(A_log)·softplus(a + dt_bias); the gated delta rule
  *       as a {@code Scan} over time steps whose body does one token's update (prefill runs the sequence, decode one
  *       step); the gated RMSNorm (plain weight) × silu(z); out_proj.</li>
- *   <li>The conv, the recurrence, the norms and softmax run in float32 whatever the weight type; with FLOAT16
- *       activations the projections and attention matmuls are float16, the residual stream stays float32, inputs
- *       and outputs are float32.</li>
+ *   <li>The conv, the recurrence and its gates (in_proj_a / in_proj_b, float32 weights), the norms, rotary,
+ *       softmax, the output gate and the SwiGLU product run in float32 whatever the weight type; with FLOAT16
+ *       activations the other projections and the attention matmuls are float16, the residual stream stays float32,
+ *       inputs and outputs are float32: the rounding points of Smelt's fp16 forward (the fp16 policy in the models
+ *       and converter READMEs).</li>
  * </ul>
  */
 public final class Qwen35DecoderGraph {
@@ -79,7 +81,8 @@ public final class Qwen35DecoderGraph {
     /**
      * @param act       FLOAT or FLOAT16: the type of projection weights and activations
      * @param weights   the HF tensor of a name, as a weight of type {@code act}
-     * @param weights32 the HF tensor of a name as float32 (conv kernel, A_log, dt_bias, the gated norm)
+     * @param weights32 the HF tensor of a name as float32 (conv kernel, A_log, dt_bias, norms; with FLOAT16
+     *                  activations in_proj_a / in_proj_b too)
      * @param int4      null for float projections; else a projection's {@code MatMulNBits} B and scales, or int8 codes and
      *                  row scales ({@link QuantizedProjection})
      */
@@ -221,7 +224,7 @@ public final class Qwen35DecoderGraph {
     }
 
     /**
-     * cos and sin {@code [B, 1, S, rotaryDim]} in the activation type. Frequency j reads position stream
+     * cos and sin {@code [B, 1, S, rotaryDim]} in float32. Frequency j reads position stream
      * 1 (height) when j ≡ 1 (mod 3) and j &lt; 3·section[1], stream 2 (width) when j ≡ 2 (mod 3) and
      * j &lt; 3·section[2], else stream 0 (Qwen3.5's interleaved mRoPE; text tokens have equal streams).
      */
@@ -241,8 +244,7 @@ public final class Qwen35DecoderGraph {
         String freqs = g.op("Mul", picked, g.floats(ElementType.FLOAT, inv));
         String angles = g.op("Concat", List.of(Attr.i("axis", -1)), freqs, freqs);
         String heads = g.int64s(1);
-        return new String[] {toAct(g.op("Unsqueeze", g.op("Cos", angles), heads)),
-                toAct(g.op("Unsqueeze", g.op("Sin", angles), heads))};
+        return new String[] {g.op("Unsqueeze", g.op("Cos", angles), heads), g.op("Unsqueeze", g.op("Sin", angles), heads)};
     }
 
     private String attention(int layer, String p, String x, String qShape, String kvShape, String[] rope,
@@ -260,12 +262,13 @@ public final class Qwen35DecoderGraph {
         } else {
             q = g.op("Reshape", qg, qShape);
         }
-        q = rmsNorm1p(toFloat(q), p + "q_norm.weight");
-        String k = rmsNorm1p(toFloat(g.op("Reshape", linear(x, p + "k_proj"), kvShape)), p + "k_norm.weight");
+        // q/k norms, rotary and the query scale in float32; q and k rounded to the activation type once, after them
+        q = rmsNorm1p(toFloat(q), p + "q_norm.weight", ElementType.FLOAT);
+        String k = rmsNorm1p(toFloat(g.op("Reshape", linear(x, p + "k_proj"), kvShape)), p + "k_norm.weight", ElementType.FLOAT);
         String v = g.op("Reshape", linear(x, p + "v_proj"), kvShape);
         List<Attr> toHeads = List.of(Attr.ints("perm", 0, 2, 1, 3));
         q = partialRope(g.op("Transpose", toHeads, q), rope);
-        k = partialRope(g.op("Transpose", toHeads, k), rope);
+        k = toAct(partialRope(g.op("Transpose", toHeads, k), rope));
         if (fused) { // q and k back to [B, S, heads·D], v as projected
             String flat = g.int64s(0, 0, -1);
             String q3 = g.op("Reshape", g.op("Transpose", toHeads, q), flat);
@@ -286,8 +289,8 @@ public final class Qwen35DecoderGraph {
         toFloatOutput(v, DecoderIo.presentValue(layer));
 
         int rep = heads / c.numKvHeads();
-        String scale = g.floatScalar(act, (float) (1.0 / Math.sqrt(hd)));
-        String qgrp = g.op("Reshape", g.op("Mul", q, scale), g.int64s(0, c.numKvHeads(), rep, -1, hd));
+        String scale = g.floatScalar(ElementType.FLOAT, (float) (1.0 / Math.sqrt(hd)));
+        String qgrp = g.op("Reshape", toAct(g.op("Mul", q, scale)), g.int64s(0, c.numKvHeads(), rep, -1, hd));
         String kg = g.op("Unsqueeze", k, g.int64s(2));
         String vg = g.op("Unsqueeze", v, g.int64s(2));
         String scores = g.op("MatMul", qgrp, g.op("Transpose", List.of(Attr.ints("perm", 0, 1, 2, 4, 3)), kg));
@@ -297,7 +300,8 @@ public final class Qwen35DecoderGraph {
         out = g.op("Reshape", out, g.int64s(0, heads, -1, hd));
         out = g.op("Transpose", toHeads, out);
         out = g.op("Reshape", out, g.int64s(-1, (long) heads * hd));
-        if (gate != null) out = g.op("Mul", out, g.op("Sigmoid", gate));
+        // the output gate in float32, rounded once for o_proj
+        if (gate != null) out = toAct(g.op("Mul", toFloat(out), g.op("Sigmoid", toFloat(gate))));
         return linear(out, p + "o_proj");
     }
 
@@ -329,8 +333,9 @@ public final class Qwen35DecoderGraph {
         // projections; the qkv channels go channels-first for the conv
         String mixed = toFloat(g.op("Reshape", linear(x, p + "in_proj_qkv"), seqShape)); // [B, S, C]
         String z = toFloat(linear(x, p + "in_proj_z"));
-        String beta = g.op("Reshape", g.op("Sigmoid", toFloat(linear(x, p + "in_proj_b"))), seqShape); // [B, S, Hv]
-        String a = toFloat(linear(x, p + "in_proj_a"));
+        String xf = toFloat(x);
+        String beta = g.op("Reshape", g.op("Sigmoid", gateProjection(x, xf, p + "in_proj_b")), seqShape); // [B, S, Hv]
+        String a = gateProjection(x, xf, p + "in_proj_a");
         String decay = g.op("Neg", g.op("Exp", weight32(p + "A_log")));
         String softplus = g.op("Softplus", g.op("Add", a, weight32(p + "dt_bias")));
         String gLog = g.op("Reshape", g.op("Mul", decay, softplus), seqShape); // [B, S, Hv]
@@ -457,11 +462,21 @@ public final class Qwen35DecoderGraph {
         return g.op("Reshape", expanded, g.int64s(0, 0, hv, d));
     }
 
+    /** SwiGLU; silu(gate) · up in float32, rounded to the activation type once for down_proj. */
     private String mlp(String p, String x) {
-        String gate = linear(x, p + "gate_proj");
-        String up = linear(x, p + "up_proj");
+        String gate = toFloat(linear(x, p + "gate_proj"));
+        String up = toFloat(linear(x, p + "up_proj"));
         String silu = g.op("Mul", gate, g.op("Sigmoid", gate));
-        return linear(g.op("Mul", silu, up), p + "down_proj");
+        return linear(toAct(g.op("Mul", silu, up)), p + "down_proj");
+    }
+
+    /**
+     * in_proj_a / in_proj_b (Hv rows each), which feed the exponentiated decay and β: float32 weights and a float32
+     * product whatever the activation type ({@code xf}: x as float32), never 4-bit.
+     */
+    private String gateProjection(String x, String xf, String module) {
+        if (act == ElementType.FLOAT) return linear(x, module);
+        return g.op("Gemm", List.of(Attr.i("transB", 1)), xf, g.weight(weights32.apply(module + ".weight")));
     }
 
     /** {@code x · W^T} with HF's {@code [out, in]} weight: {@code Gemm(transB=1)}, or {@code MatMulNBits} for 4-bit. */
@@ -487,10 +502,16 @@ public final class Qwen35DecoderGraph {
      * once at the end.
      */
     private String rmsNorm1p(String xf, String weightName) {
+        return rmsNorm1p(xf, weightName, act);
+    }
+
+    /** As {@link #rmsNorm1p(String, String)}, the result in {@code out} (FLOAT or the activation type). */
+    private String rmsNorm1p(String xf, String weightName, ElementType out) {
         String mean = g.op("ReduceMean", List.of(Attr.i("keepdims", 1)), g.op("Mul", xf, xf), lastAxis);
         String inv = g.op("Pow", g.op("Add", mean, g.floatScalar(ElementType.FLOAT, (float) c.rmsNormEps())),
                 g.floatScalar(ElementType.FLOAT, -0.5f));
-        return toAct(g.op("Mul", g.op("Mul", xf, inv), g.op("Add", weight32(weightName), one)));
+        String y = g.op("Mul", g.op("Mul", xf, inv), g.op("Add", weight32(weightName), one));
+        return out == ElementType.FLOAT ? y : toAct(y);
     }
 
     private String weight32(String name) {

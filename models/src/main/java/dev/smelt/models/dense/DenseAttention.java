@@ -11,6 +11,7 @@ import ai.djl.util.PairList;
 import dev.smelt.core.model.DenseConfig;
 import dev.smelt.models.load.WeightReader;
 import dev.smelt.models.nn.Attention;
+import dev.smelt.models.nn.Casts;
 import dev.smelt.models.nn.FusedProjections;
 import dev.smelt.models.nn.Linear;
 import dev.smelt.models.nn.RmsNorm;
@@ -55,20 +56,23 @@ final class DenseAttention extends AbstractBlock {
         }
     }
 
-    /** Sets the q/k/v weights (and biases) from {@code reader}, fused into one projection unless fusion is off. */
-    void loadQkv(WeightReader reader) {
+    /**
+     * Sets the q/k/v weights from {@code reader} and biases from {@code biasReader}, fused into one projection unless
+     * fusion is off.
+     */
+    void loadQkv(WeightReader reader, WeightReader biasReader) {
         List<NDArray> ws = new ArrayList<>();
         List<NDArray> bs = q.bias() == null ? null : new ArrayList<>();
         for (Linear l : qkv) {
             ws.add(reader.load(l.moduleName() + ".weight"));
-            if (bs != null) bs.add(reader.load(l.moduleName() + ".bias"));
+            if (bs != null) bs.add(biasReader.load(l.moduleName() + ".bias"));
         }
         fusedQkv = FusedProjections.fuse(qkv, ws, bs);
     }
 
     /**
      * @param x     {@code [B, T, hidden]}
-     * @param rope  cos/sin tables for the T positions
+     * @param rope  float32 cos/sin tables for the T positions
      * @param mask  additive mask {@code [B|1, 1, T, S]} or null
      * @param cache KV cache to append to (then attention covers cached keys too), or null
      */
@@ -79,13 +83,15 @@ final class DenseAttention extends AbstractBlock {
         NDList projected = FusedProjections.apply(fusedQkv, qkv, ps, x, training, headDim);
         NDArray qs = projected.get(0).reshape(b, t, heads, headDim);
         NDArray ks = projected.get(1).reshape(b, t, kvHeads, headDim);
-        NDArray vs = projected.get(2).reshape(b, t, kvHeads, headDim).transpose(0, 2, 1, 3);
+        // biased projections of a float16 model are float32 (Linear): the cache holds keys and values in x's type
+        NDArray vs = Casts.narrow(projected.get(2), x.getDataType()).reshape(b, t, kvHeads, headDim).transpose(0, 2, 1, 3);
+        // q/k norms and rotary in float32; keys rounded to the cache's type once, after rotary
         if (qNorm != null) {
-            qs = qNorm.apply(ps, qs, training);
-            ks = kNorm.apply(ps, ks, training);
+            qs = qNorm.apply(ps, qs, DataType.FLOAT32, training);
+            ks = kNorm.apply(ps, ks, DataType.FLOAT32, training);
         }
-        qs = rotary.apply(qs.transpose(0, 2, 1, 3), rope);
-        ks = rotary.apply(ks.transpose(0, 2, 1, 3), rope);
+        qs = rotary.apply(Casts.toFloat32(qs).transpose(0, 2, 1, 3), rope);
+        ks = Casts.narrow(rotary.apply(Casts.toFloat32(ks).transpose(0, 2, 1, 3), rope), vs.getDataType());
         if (cache != null) {
             NDList kv = cache.append(layer, ks, vs);
             ks = kv.get(0);

@@ -14,6 +14,7 @@ import dev.smelt.models.DecoderCache;
 import dev.smelt.models.DecoderModel;
 import dev.smelt.models.load.WeightReader;
 import dev.smelt.models.nn.Attention;
+import dev.smelt.models.nn.Casts;
 import dev.smelt.models.nn.Linear;
 import dev.smelt.models.nn.RmsNorm;
 import dev.smelt.models.nn.RotaryEmbedding;
@@ -30,7 +31,7 @@ public final class DenseDecoder extends DecoderModel<DenseConfig> {
     private DenseDecoder(DenseConfig c, NDManager manager, DataType dtype) {
         super(c, manager, dtype, "model.embed_tokens");
         for (int i = 0; i < c.numLayers(); i++) {
-            layers.add(addChildBlock("layer" + i, new DenseLayer("model.layers." + i, c)));
+            layers.add(addChildBlock("layer" + i, new DenseLayer("model.layers." + i, c, dtype)));
         }
         rotary = new RotaryEmbedding(c.headDim(), c.headDim(), c.ropeTheta(), c.ropeScaling(), c.maxPositionEmbeddings());
         for (DenseLayer l : layers) {
@@ -43,35 +44,37 @@ public final class DenseDecoder extends DecoderModel<DenseConfig> {
     }
 
     /**
-     * Loads a dense model: every tensor of {@code config.tensorSpecs()} is read and shape-checked, converted to
-     * {@code dtype} and placed on {@code device}. On failure nothing stays allocated.
+     * Loads a dense model: every tensor of {@code config.tensorSpecs()} is read and shape-checked and placed on
+     * {@code device}, the embedding and projection weights converted to {@code dtype}, the norm weights and
+     * biases kept in float32 (they are applied in float32). On failure nothing stays allocated.
      */
     public static DenseDecoder load(ModelDirectory dir, DenseConfig c, Device device, DataType dtype) {
         NDManager manager = NDManager.newBaseManager(device);
-        try (WeightReader w = new WeightReader(dir, manager, dtype)) {
+        try (WeightReader w = new WeightReader(dir, manager, dtype);
+                WeightReader w32 = new WeightReader(dir, manager, DataType.FLOAT32)) {
             DenseDecoder m = new DenseDecoder(c, manager, dtype);
             m.embed.setWeight(w.load("model.embed_tokens.weight"));
             for (int i = 0; i < c.numLayers(); i++) {
                 DenseLayer l = m.layers.get(i);
-                l.inputNorm.setWeight(w.load(l.inputNorm.moduleName() + ".weight"));
-                l.postNorm.setWeight(w.load(l.postNorm.moduleName() + ".weight"));
+                l.inputNorm.setWeight(w32.load(l.inputNorm.moduleName() + ".weight"));
+                l.postNorm.setWeight(w32.load(l.postNorm.moduleName() + ".weight"));
                 if (l.attention.qNorm != null) {
-                    l.attention.qNorm.setWeight(w.load(l.attention.qNorm.moduleName() + ".weight"));
-                    l.attention.kNorm.setWeight(w.load(l.attention.kNorm.moduleName() + ".weight"));
+                    l.attention.qNorm.setWeight(w32.load(l.attention.qNorm.moduleName() + ".weight"));
+                    l.attention.kNorm.setWeight(w32.load(l.attention.kNorm.moduleName() + ".weight"));
                 }
             }
             Set<Linear> fused = new HashSet<>();
             for (DenseLayer l : m.layers) {
-                l.attention.loadQkv(w);
-                l.mlp.loadGateUp(w::load);
+                l.attention.loadQkv(w, w32);
+                l.mlp.loadGateUp(w::load, w32::load);
                 fused.addAll(List.of(l.attention.q, l.attention.k, l.attention.v, l.mlp.gateProj(), l.mlp.upProj()));
             }
             for (Linear lin : m.linears.values()) {
                 if (fused.contains(lin)) continue;
                 String p = lin.moduleName();
-                lin.setWeights(w.load(p + ".weight"), lin.bias() == null ? null : w.load(p + ".bias"));
+                lin.setWeights(w.load(p + ".weight"), lin.bias() == null ? null : w32.load(p + ".bias"));
             }
-            m.norm.setWeight(w.load("model.norm.weight"));
+            m.norm.setWeight(w32.load("model.norm.weight"));
             return m;
         } catch (RuntimeException | Error e) {
             manager.close();
@@ -82,7 +85,8 @@ public final class DenseDecoder extends DecoderModel<DenseConfig> {
     @Override
     public NDArray logits(ParameterStore ps, NDArray inputIds, NDArray positionIds, NDArray segmentIds, boolean training) {
         NDArray positions = positionsFor(inputIds, positionIds, segmentIds);
-        return run(ps, inputIds, rotary.tables(positions, dtype), maskFor(inputIds, segmentIds), null, false, training);
+        return run(ps, inputIds, rotary.tables(positions, DataType.FLOAT32), maskFor(inputIds, segmentIds), null, false,
+                training);
     }
 
     @Override
@@ -97,14 +101,14 @@ public final class DenseDecoder extends DecoderModel<DenseConfig> {
         long t = inputIds.getShape().get(1);
         long past = kv.length();
         NDArray mask = t == 1 ? null : Attention.causalMask(m, past, t);
-        NDArray out = run(ps, inputIds, rotary.tables(m, past, t, dtype), mask, kv, lastOnly, false);
+        NDArray out = run(ps, inputIds, rotary.tables(m, past, t, DataType.FLOAT32), mask, kv, lastOnly, false);
         kv.advance((int) t);
         return out;
     }
 
     private NDArray run(ParameterStore ps, NDArray ids, NDList rope, NDArray mask, KvCache cache, boolean lastOnly,
             boolean training) {
-        NDArray h = embed.apply(ps, ids, training);
+        NDArray h = Casts.toFloat32(embed.apply(ps, ids, training)); // the residual stream is float32 in every dtype
         for (int i = 0; i < layers.size(); i++) {
             h = layers.get(i).apply(ps, h, rotary, rope, mask, cache, i, training);
         }

@@ -13,14 +13,19 @@ import dev.smelt.models.nn.RmsNorm;
 import dev.smelt.models.nn.RotaryEmbedding;
 import dev.smelt.models.nn.SwiGluMlp;
 
-/** Pre-norm decoder layer: {@code h = x + attn(norm(x)); y = h + mlp(norm(h))}. */
+/**
+ * Pre-norm decoder layer: {@code h = x + attn(norm(x)); y = h + mlp(norm(h))}, the residual stream x, h, y in
+ * float32 and the norms' outputs in the model's dtype.
+ */
 final class DenseLayer extends AbstractBlock {
     final RmsNorm inputNorm;
     final DenseAttention attention;
     final RmsNorm postNorm;
     final SwiGluMlp mlp;
+    private final DataType dtype;
 
-    DenseLayer(String prefix, DenseConfig c) {
+    DenseLayer(String prefix, DenseConfig c, DataType dtype) {
+        this.dtype = dtype;
         inputNorm = addChildBlock("input_layernorm", new RmsNorm(prefix + ".input_layernorm", c.hiddenSize(), c.rmsNormEps()));
         attention = addChildBlock("self_attn", new DenseAttention(prefix + ".self_attn", c));
         postNorm = addChildBlock("post_attention_layernorm",
@@ -30,9 +35,10 @@ final class DenseLayer extends AbstractBlock {
 
     NDArray apply(ParameterStore ps, NDArray x, RotaryEmbedding rotary, NDList rope, NDArray mask, KvCache cache,
             int layer, boolean training) {
-        NDArray attended = attention.apply(ps, inputNorm.apply(ps, x, training), rotary, rope, mask, cache, layer, training);
-        NDArray h = x.add(attended);
-        NDArray mlpOut = mlp.apply(ps, postNorm.apply(ps, h, training), training);
+        NDArray attended = attention.apply(ps, inputNorm.apply(ps, x, dtype, training), rotary, rope, mask, cache, layer,
+                training);
+        NDArray h = x.add(attended); // float32 + the projection's dtype: a float32 sum
+        NDArray mlpOut = mlp.apply(ps, postNorm.apply(ps, h, dtype, training), training);
         NDArray out = h.add(mlpOut);
         attended.close(); // residual adds save nothing for backward
         mlpOut.close();

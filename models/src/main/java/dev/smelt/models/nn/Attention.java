@@ -19,6 +19,9 @@ public final class Attention {
     private Attention() {}
 
     /**
+     * The matmuls run in K's type; the query is scaled in its own type (float32 in every model) and rounded to K's
+     * once, and softmax runs in float32 (its probabilities rounded to V's type).
+     *
      * @param q     {@code [B, H, T, hd]}
      * @param k     {@code [B, Hkv, S, hd]}
      * @param v     {@code [B, Hkv, S, hd]}
@@ -36,7 +39,7 @@ public final class Attention {
         long b = qs.get(0), h = qs.get(1), t = qs.get(2), hd = qs.get(3);
         long hkv = k.getShape().get(1), s = k.getShape().get(2);
         long g = h / hkv;
-        NDArray qg = q.mul(scale).reshape(b, hkv, g * t, hd);
+        NDArray qg = Casts.narrow(q.mul(scale), k.getDataType()).reshape(b, hkv, g * t, hd);
         NDArray raw = qg.matMul(k.transpose(0, 1, 3, 2)); // [B, Hkv, g*T, S]
         DataType dt = raw.getDataType();
         // The [.., T, S] score arrays are the largest of a layer, and autograd keeps none of them (softmax's backward

@@ -113,7 +113,7 @@ public final class FusedProjections {
     }
 
     private NDList run(ParameterStore ps, NDArray x, boolean training, long headDim) {
-        NDArray y = ai.djl.nn.core.Linear.linear(x, weight, bias).singletonOrThrow();
+        NDArray y = Linear.project(x, weight, bias);
         NDList split;
         if (headDim > 0) {
             Shape s = y.getShape();

@@ -14,7 +14,8 @@ import dev.smelt.core.SmeltException;
 
 /**
  * A frozen projection {@code y = x·Wᵀ (+ b)} with the weight in PyTorch layout {@code [out, in]}, named by
- * its Hugging Face module path (e.g. {@code model.layers.0.self_attn.q_proj}).
+ * its Hugging Face module path (e.g. {@code model.layers.0.self_attn.q_proj}). A float32 bias on a float16 weight
+ * (how float16 models are loaded) is added in float32 to the float16 product, so y is float32 then.
  *
  * <p>An adapter (LoRA and the like) can be attached: it is a child block, so its parameters are part of the
  * model's parameters and DJL's trainer initialises and updates them, while the base weight and bias are
@@ -117,7 +118,7 @@ public final class Linear extends AbstractBlock {
         if (o != null) o.observe(this, x);
         NDArray w = ps.getValue(weight, x.getDevice(), training);
         NDArray b = bias == null ? null : ps.getValue(bias, x.getDevice(), training);
-        NDArray y = ai.djl.nn.core.Linear.linear(x, w, b).singletonOrThrow();
+        NDArray y = project(x, w, b);
         if (adapter != null) {
             // the addends are not needed by autograd (an add saves nothing); closing them now instead of when the
             // caller's manager closes keeps two output-sized arrays per projection out of the training peak
@@ -127,6 +128,17 @@ public final class Linear extends AbstractBlock {
             delta.close();
             y = sum;
         }
+        return y;
+    }
+
+    /** {@code x·wᵀ + b}; a bias of another type than w (float32 on float16) is added to the product in float32. */
+    static NDArray project(NDArray x, NDArray w, NDArray b) {
+        if (b == null || b.getDataType() == w.getDataType()) return ai.djl.nn.core.Linear.linear(x, w, b).singletonOrThrow();
+        NDArray product = ai.djl.nn.core.Linear.linear(x, w, null).singletonOrThrow();
+        NDArray wide = Casts.toFloat32(product);
+        NDArray y = wide.add(b);
+        if (wide != product) wide.close(); // an add saves nothing for backward
+        product.close();
         return y;
     }
 

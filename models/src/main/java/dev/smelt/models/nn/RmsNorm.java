@@ -11,9 +11,10 @@ import ai.djl.util.PairList;
 import dev.smelt.core.SmeltException;
 
 /**
- * RMSNorm over the last axis, computed in float32 whatever the model dtype (as transformers does):
- * {@code y = x · (mean(x²) + eps)^-½ · w}, or {@code · (1 + w)} for the "one-centred" form Qwen3.5 uses.
- * DJL has no rsqrt, hence {@code pow(-0.5)}.
+ * RMSNorm over the last axis, computed in float32 whatever the model dtype:
+ * {@code y = x · (mean(x²) + eps)^-½ · w}, or {@code · (1 + w)} for the "one-centred" form Qwen3.5 uses, with the
+ * weight (and the +1) in float32 and one rounding to the output type at the end (the fp16 policy in the module
+ * README; the ONNX fp16 export rounds at the same point). DJL has no rsqrt, hence {@code pow(-0.5)}.
  */
 public final class RmsNorm extends AbstractBlock {
     private final String moduleName;
@@ -55,7 +56,13 @@ public final class RmsNorm extends AbstractBlock {
         weight.setArray(w);
     }
 
+    /** The norm of {@code x} in {@code x}'s type. */
     public NDArray apply(ParameterStore ps, NDArray x, boolean training) {
+        return apply(ps, x, x.getDataType(), training);
+    }
+
+    /** The norm of {@code x} (any float type), computed in float32 and rounded once to {@code out}. */
+    public NDArray apply(ParameterStore ps, NDArray x, DataType out, boolean training) {
         NDArray w = ps.getValue(weight, x.getDevice(), training);
         NDArray e = epsArray;
         NDArray p = minusHalf;
@@ -65,31 +72,28 @@ public final class RmsNorm extends AbstractBlock {
             minusHalf = p;
             epsArray = e;
         }
-        DataType dt = x.getDataType();
         NDArray xf = Casts.toFloat32(x);
         NDArray normed = xf.mul(xf.square().mean(new int[] {-1}, true).add(e).pow(p));
-        normed = Casts.narrow(normed, dt);
-        return normed.mul(oneCentered ? onePlus(w, training) : w);
+        return Casts.narrow(normed.mul(effective(w, training)), out);
     }
 
-    /** {@code 1 + w}, cached while the weight is frozen. */
-    private NDArray onePlus(NDArray w, boolean training) {
-        if (training && weight.requiresGradient()) return w.add(1f);
+    /** The float32 weight the normalised x is multiplied by ({@code 1 + w} when one-centred), cached while frozen. */
+    private NDArray effective(NDArray w, boolean training) {
+        if (!oneCentered && w.getDataType() == DataType.FLOAT32) return w;
+        if (training && weight.requiresGradient()) return oneCentered ? Casts.toFloat32(w).add(1f) : Casts.toFloat32(w);
         if (effectiveFrom != w || effectiveWeight == null) {
-            effectiveWeight = w.add(1f);
+            effectiveWeight = oneCentered ? Casts.toFloat32(w).add(1f) : Casts.toFloat32(w);
             effectiveFrom = w;
         }
         return effectiveWeight;
     }
 
-    /** The normalisation itself, for callers that hold the weight array directly. */
+    /** The normalisation itself, for callers that hold the weight array directly: float32, rounded once to x's type. */
     public static NDArray normalize(NDArray x, NDArray w, float eps, boolean oneCentered) {
-        DataType dt = x.getDataType();
         NDArray xf = Casts.toFloat32(x);
         NDArray inv = xf.square().mean(new int[] {-1}, true).add(Scalars.constant(xf, eps)).pow(Scalars.constant(xf, -0.5));
-        NDArray normed = xf.mul(inv);
-        normed = Casts.narrow(normed, dt);
-        return oneCentered ? normed.mul(w.add(1f)) : normed.mul(w);
+        NDArray wf = Casts.toFloat32(w);
+        return Casts.narrow(xf.mul(inv).mul(oneCentered ? wf.add(1f) : wf), x.getDataType());
     }
 
     @Override

@@ -12,7 +12,10 @@ import ai.djl.util.PairList;
 import java.util.List;
 import java.util.function.Function;
 
-/** {@code down(silu(gate(x)) ⊙ up(x))} with HF module names {@code <prefix>.gate_proj / up_proj / down_proj}. */
+/**
+ * {@code down(silu(gate(x)) ⊙ up(x))} with HF module names {@code <prefix>.gate_proj / up_proj / down_proj}; the
+ * activation and the product run in float32 whatever the projections' type.
+ */
 public final class SwiGluMlp extends AbstractBlock {
     private final Linear gate;
     private final Linear up;
@@ -28,13 +31,13 @@ public final class SwiGluMlp extends AbstractBlock {
     }
 
     /**
-     * Sets gate and up weights (and biases) from {@code load} (module path + ".weight"/".bias" → array), fused into
-     * one projection unless fusion is off ({@link FusedProjections}); down_proj is left to the caller.
+     * Sets gate and up weights from {@code load} and biases from {@code loadBias} (module path + ".weight"/".bias" →
+     * array), fused into one projection unless fusion is off ({@link FusedProjections}); down_proj is left to the caller.
      */
-    public void loadGateUp(Function<String, NDArray> load) {
+    public void loadGateUp(Function<String, NDArray> load, Function<String, NDArray> loadBias) {
         List<NDArray> ws = List.of(load.apply(gate.moduleName() + ".weight"), load.apply(up.moduleName() + ".weight"));
         List<NDArray> bs = gate.bias() == null ? null
-                : List.of(load.apply(gate.moduleName() + ".bias"), load.apply(up.moduleName() + ".bias"));
+                : List.of(loadBias.apply(gate.moduleName() + ".bias"), loadBias.apply(up.moduleName() + ".bias"));
         fused = FusedProjections.fuse(gateUp, ws, bs);
     }
 
@@ -52,16 +55,23 @@ public final class SwiGluMlp extends AbstractBlock {
 
     public NDArray apply(ParameterStore ps, NDArray x, boolean training) {
         NDList gu = FusedProjections.apply(fused, gateUp, ps, x, training);
-        NDArray g = gu.get(0);
+        DataType dt = x.getDataType();
+        // silu(gate) · up in float32, rounded once to the input's type for down_proj
+        NDArray g = Casts.toFloat32(gu.get(0));
+        NDArray u = Casts.toFloat32(gu.get(1));
         NDArray sig = Activation.sigmoid(g);
         NDArray act = g.mul(sig); // SiLU; DJL has no silu op
-        NDArray prod = act.mul(gu.get(1));
+        NDArray prod = act.mul(u);
+        NDArray narrowed = Casts.narrow(prod, dt);
         // autograd keeps its own references to what the backward needs (g, sigmoid(g), act, up): the handles are
         // closed now instead of with the caller's manager
         sig.close();
         act.close();
-        NDArray out = down.apply(ps, prod, training);
+        NDArray out = down.apply(ps, narrowed, training);
+        if (narrowed != prod) narrowed.close();
         prod.close();
+        if (g != gu.get(0)) g.close();
+        if (u != gu.get(1)) u.close();
         gu.close();
         return out;
     }

@@ -11,6 +11,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import dev.smelt.core.model.Qwen35Config;
 import dev.smelt.models.nn.Attention;
+import dev.smelt.models.nn.Casts;
 import dev.smelt.models.nn.Linear;
 import dev.smelt.models.nn.RmsNorm;
 import dev.smelt.models.nn.RotaryEmbedding;
@@ -57,7 +58,7 @@ public final class GatedAttention extends AbstractBlock {
     }
 
     /**
-     * @param rope  cos/sin tables {@code [B, 1, T, rot]}
+     * @param rope  float32 cos/sin tables {@code [B, 1, T, rot]}
      * @param mask  additive mask {@code [B or 1, 1, T, S]} or null (single token after the cache)
      */
     NDArray apply(ParameterStore ps, NDArray x, NDList rope, NDArray mask, Qwen35Cache cache, int layer,
@@ -74,12 +75,13 @@ public final class GatedAttention extends AbstractBlock {
         } else {
             query = qg.reshape(b, t, heads, headDim);
         }
-        query = qNorm.apply(ps, query, training).transpose(0, 2, 1, 3);
-        NDArray key = kNorm.apply(ps, k.apply(ps, x, training).reshape(b, t, kvHeads, headDim), training)
+        // q/k norms and rotary in float32; keys rounded to the cache's (the values') type once, after rotary
+        query = qNorm.apply(ps, query, DataType.FLOAT32, training).transpose(0, 2, 1, 3);
+        NDArray key = kNorm.apply(ps, k.apply(ps, x, training).reshape(b, t, kvHeads, headDim), DataType.FLOAT32, training)
                 .transpose(0, 2, 1, 3);
         NDArray value = v.apply(ps, x, training).reshape(b, t, kvHeads, headDim).transpose(0, 2, 1, 3);
         query = rotary.apply(query, rope);
-        key = rotary.apply(key, rope);
+        key = Casts.narrow(rotary.apply(key, rope), value.getDataType());
         if (cache != null) {
             NDList held = cache.appendAttention(layer, key, value);
             key = held.get(0);
@@ -87,7 +89,10 @@ public final class GatedAttention extends AbstractBlock {
         }
         NDArray out = Attention.attend(query, key, value, mask, (float) (1 / Math.sqrt(headDim)))
                 .transpose(0, 2, 1, 3).reshape(b, t, (long) heads * headDim);
-        if (gate != null) out = out.mul(Activation.sigmoid(gate));
+        if (gate != null) { // the output gate in float32, rounded once for o_proj
+            NDArray gf = Casts.toFloat32(gate);
+            out = Casts.narrow(Casts.toFloat32(out).mul(Activation.sigmoid(gf)), value.getDataType());
+        }
         return o.apply(ps, out, training);
     }
 
@@ -97,7 +102,7 @@ public final class GatedAttention extends AbstractBlock {
         NDArray x = inputs.singletonOrThrow();
         NDManager m = x.getManager();
         long t = x.getShape().get(1);
-        NDList rope = mrope.tables(m.arange(0, t, 1, DataType.INT64).reshape(1, t), x.getDataType());
+        NDList rope = mrope.tables(m.arange(0, t, 1, DataType.INT64).reshape(1, t), DataType.FLOAT32);
         return new NDList(apply(ps, x, rope, Attention.causalMask(m, 0, t), null, 0, training));
     }
 

@@ -106,10 +106,12 @@ public final class GatedDeltaNet extends AbstractBlock {
         Shape xs = x.getShape();
         long b = xs.get(0), t = xs.get(1);
         DataType dt = x.getDataType();
-        NDArray mixed = inProjQkv.apply(ps, x, training); // [B, T, convDim]
+        NDArray mixed = Casts.toFloat32(inProjQkv.apply(ps, x, training)); // [B, T, convDim]; conv and state in float32
         NDArray z = inProjZ.apply(ps, x, training).reshape(b, t, hv, dv);
-        NDArray beta = Activation.sigmoid(Casts.toFloat32(inProjB.apply(ps, x, training)));
-        NDArray a = Casts.toFloat32(inProjA.apply(ps, x, training));
+        // in_proj_b / in_proj_a (float32 weights, see Qwen35Model.load) feed β and the exponentiated decay: float32
+        NDArray xf = Casts.toFloat32(x);
+        NDArray beta = Activation.sigmoid(inProjB.apply(ps, xf, training));
+        NDArray a = inProjA.apply(ps, xf, training);
         // ops on a weight land in the weight's manager, which lives as long as the model: the weights used as the
         // receiver of an op are taken as views in this forward's manager
         NDArray aLogV = Views.in(ps.getValue(aLog, x.getDevice(), training), m);
@@ -118,7 +120,7 @@ public final class GatedDeltaNet extends AbstractBlock {
 
         // Causal depthwise conv: out_t = Σ_k W[:, k] · in_{t-(K-1)+k}, over the cached tail or zeros.
         NDArray past = cache == null ? null : cache.convState(layer, m);
-        if (past == null) past = m.zeros(new Shape(b, kernel - 1, convDim), dt);
+        if (past == null) past = m.zeros(new Shape(b, kernel - 1, convDim), DataType.FLOAT32);
         NDArray padded = NDArrays.concat(new NDList(past, mixed), 1); // [B, T + K - 1, convDim]
         NDArray w = Views.in(ps.getValue(conv1d, x.getDevice(), training), m).reshape(convDim, kernel);
         NDArray conv = null;

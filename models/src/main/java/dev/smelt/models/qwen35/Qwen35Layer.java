@@ -17,7 +17,10 @@ import dev.smelt.models.nn.SwiGluMlp;
 import java.util.ArrayList;
 import java.util.List;
 
-/** One decoder layer: h = x + Mixer((1+w)-RMSNorm(x)); y = h + SwiGLU((1+w)-RMSNorm(h)). */
+/**
+ * One decoder layer: h = x + Mixer((1+w)-RMSNorm(x)); y = h + SwiGLU((1+w)-RMSNorm(h)), the residual stream in
+ * float32 and the norms' outputs in the model's dtype.
+ */
 final class Qwen35Layer extends AbstractBlock {
     final LayerType type;
     final RmsNorm inputNorm;
@@ -25,9 +28,11 @@ final class Qwen35Layer extends AbstractBlock {
     final GatedDeltaNet linearAttn; // null for full-attention layers
     final GatedAttention selfAttn; // null for linear-attention layers
     final SwiGluMlp mlp;
+    private final DataType dtype;
 
-    Qwen35Layer(String prefix, LayerType type, Qwen35Config c, RotaryEmbedding rotary, MRope mrope) {
+    Qwen35Layer(String prefix, LayerType type, Qwen35Config c, RotaryEmbedding rotary, MRope mrope, DataType dtype) {
         this.type = type;
+        this.dtype = dtype;
         inputNorm = addChildBlock("input_layernorm", new RmsNorm(prefix + ".input_layernorm", c.hiddenSize(), c.rmsNormEps(), true));
         if (type == LayerType.LINEAR_ATTENTION) {
             linearAttn = addChildBlock("linear_attn", new GatedDeltaNet(prefix + ".linear_attn", c));
@@ -49,12 +54,12 @@ final class Qwen35Layer extends AbstractBlock {
 
     NDArray apply(ParameterStore ps, NDArray x, Packing packing, NDList rope, NDArray mask, Qwen35Cache cache, int index,
             boolean training) {
-        NDArray u = inputNorm.apply(ps, x, training);
+        NDArray u = inputNorm.apply(ps, x, dtype, training);
         NDArray mixed = linearAttn != null
                 ? linearAttn.apply(ps, u, packing.resets(), packing.convOk(), cache, index, training)
                 : selfAttn.apply(ps, u, rope, mask, cache, index, training);
-        NDArray h = x.add(mixed);
-        NDArray mlpOut = mlp.apply(ps, postNorm.apply(ps, h, training), training);
+        NDArray h = x.add(mixed); // float32 + the projection's dtype: a float32 sum
+        NDArray mlpOut = mlp.apply(ps, postNorm.apply(ps, h, dtype, training), training);
         NDArray out = h.add(mlpOut);
         mixed.close(); // residual adds save nothing for backward: free the addends now, not with the batch
         mlpOut.close();
@@ -65,9 +70,9 @@ final class Qwen35Layer extends AbstractBlock {
     protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray x = inputs.singletonOrThrow();
         if (linearAttn != null) return new NDList(apply(ps, x, Packing.NONE, null, null, null, 0, training));
-        NDArray u = inputNorm.apply(ps, x, training);
+        NDArray u = inputNorm.apply(ps, x, dtype, training);
         NDArray h = x.add(selfAttn.forward(ps, new NDList(u), training).singletonOrThrow());
-        return new NDList(h.add(mlp.apply(ps, postNorm.apply(ps, h, training), training)));
+        return new NDList(h.add(mlp.apply(ps, postNorm.apply(ps, h, dtype, training), training)));
     }
 
     @Override

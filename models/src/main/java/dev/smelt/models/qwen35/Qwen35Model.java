@@ -50,15 +50,17 @@ public final class Qwen35Model extends DecoderModel<Qwen35Config> {
         RotaryEmbedding rotary = new RotaryEmbedding(c.headDim(), c.rotaryDim(), c.ropeTheta(), null, c.maxPositionEmbeddings());
         mrope = new MRope(c.rotaryDim(), c.ropeTheta(), c.mropeSection());
         for (int i = 0; i < c.numLayers(); i++) {
-            layers.add(addChildBlock("layer" + i, new Qwen35Layer(p + "layers." + i, c.layerTypes().get(i), c, rotary, mrope)));
+            layers.add(addChildBlock("layer" + i, new Qwen35Layer(p + "layers." + i, c.layerTypes().get(i), c, rotary, mrope, dtype)));
         }
         for (Qwen35Layer l : layers) for (Linear lin : l.linears()) linears.put(lin.moduleName(), lin);
         addHead(new RmsNorm(p + "norm", c.hiddenSize(), c.rmsNormEps(), true));
     }
 
     /**
-     * Loads a Qwen3.5 model: every tensor of {@code config.tensorSpecs()} is read and shape-checked. A_log,
-     * dt_bias and the gated norm stay float32 whatever {@code dtype} (the recurrence runs in float32).
+     * Loads a Qwen3.5 model: every tensor of {@code config.tensorSpecs()} is read and shape-checked. The embedding
+     * and projections are converted to {@code dtype}; the norm weights, the conv kernel, A_log, dt_bias and the
+     * in_proj_a / in_proj_b gate projections stay float32 whatever {@code dtype} (norms, conv, gates and recurrence
+     * run in float32).
      * Vision-tower and MTP tensors are skipped; any other tensor the architecture does not know is an error.
      */
     public static Qwen35Model load(ModelDirectory dir, Qwen35Config c, Device device, DataType dtype) {
@@ -71,32 +73,34 @@ public final class Qwen35Model extends DecoderModel<Qwen35Config> {
             for (TensorSpec s : c.tensorSpecs()) known.add(s.name());
             m.embed.setWeight(w.load(m.embed.moduleName() + ".weight"));
             for (Qwen35Layer l : m.layers) {
-                l.inputNorm.setWeight(w.load(l.inputNorm.moduleName() + ".weight"));
-                l.postNorm.setWeight(w.load(l.postNorm.moduleName() + ".weight"));
+                l.inputNorm.setWeight(w32.load(l.inputNorm.moduleName() + ".weight"));
+                l.postNorm.setWeight(w32.load(l.postNorm.moduleName() + ".weight"));
                 if (l.linearAttn != null) {
                     GatedDeltaNet g = l.linearAttn;
                     String p = g.prefix() + ".";
                     long hv = c.linearNumValueHeads();
-                    GatedDeltaNet.set(g.conv1d, w.load(p + "conv1d.weight"),
+                    GatedDeltaNet.set(g.conv1d, w32.load(p + "conv1d.weight"),
                             new long[] {c.linearConvDim(), 1, c.linearConvKernel()}, p + "conv1d.weight");
                     GatedDeltaNet.set(g.dtBias, w32.load(p + "dt_bias"), new long[] {hv}, p + "dt_bias");
                     GatedDeltaNet.set(g.aLog, w32.load(p + "A_log"), new long[] {hv}, p + "A_log");
                     GatedDeltaNet.set(g.normWeight, w32.load(p + "norm.weight"), new long[] {c.linearValueHeadDim()},
                             p + "norm.weight");
                 } else {
-                    l.selfAttn.qNorm.setWeight(w.load(l.selfAttn.qNorm.moduleName() + ".weight"));
-                    l.selfAttn.kNorm.setWeight(w.load(l.selfAttn.kNorm.moduleName() + ".weight"));
+                    l.selfAttn.qNorm.setWeight(w32.load(l.selfAttn.qNorm.moduleName() + ".weight"));
+                    l.selfAttn.kNorm.setWeight(w32.load(l.selfAttn.kNorm.moduleName() + ".weight"));
                 }
             }
             Set<Linear> fused = new HashSet<>();
             for (Qwen35Layer l : m.layers) {
-                l.mlp.loadGateUp(w::load);
+                l.mlp.loadGateUp(w::load, w32::load);
                 fused.addAll(List.of(l.mlp.gateProj(), l.mlp.upProj()));
             }
+            Set<Linear> gates = new HashSet<>(); // in_proj_a / in_proj_b feed the decay and β, computed in float32
+            for (Qwen35Layer l : m.layers) if (l.linearAttn != null) gates.addAll(List.of(l.linearAttn.inProjA, l.linearAttn.inProjB));
             for (Linear lin : m.linears.values()) {
-                if (!fused.contains(lin)) lin.setWeights(w.load(lin.moduleName() + ".weight"), null);
+                if (!fused.contains(lin)) lin.setWeights((gates.contains(lin) ? w32 : w).load(lin.moduleName() + ".weight"), null);
             }
-            m.norm.setWeight(w.load(m.norm.moduleName() + ".weight"));
+            m.norm.setWeight(w32.load(m.norm.moduleName() + ".weight"));
             for (String name : w.names()) {
                 if (known.contains(name)) continue;
                 if (name.startsWith("model.visual.")) {
@@ -223,12 +227,12 @@ public final class Qwen35Model extends DecoderModel<Qwen35Config> {
         int t = flatIds.length, image = imageTokenId();
         NDArray h = embed.apply(ps, ids, false); // [1, T, H]
         NDList rows = new NDList();
-        rows.add(h.reshape(t, config.hiddenSize()));
+        rows.add(Casts.toFloat32(h.reshape(t, config.hiddenSize()))); // the float32 residual stream takes the images as they are
         VisionEncoder enc = visionEncoder();
         long total = 0;
         for (PixelPatches p : images) {
             NDArray e = enc.encode(p, m, ps, false);
-            rows.add(e.getDataType() == dtype ? e : e.toType(dtype, false));
+            rows.add(e.getDataType() == DataType.FLOAT32 ? e : e.toType(DataType.FLOAT32, false));
             total += p.numTokens();
         }
         long[] gather = new long[t];
@@ -264,9 +268,8 @@ public final class Qwen35Model extends DecoderModel<Qwen35Config> {
         if (k != given) throw new SmeltException("the batch has " + k + " image placeholder tokens but the images make " + given);
         NDArray h = embed.apply(ps, ids, training);
         if (k > 0) {
-            NDArray rows = h.reshape(b * t, config.hiddenSize());
-            NDArray img = imageEmbeddings.getDataType() == rows.getDataType() ? imageEmbeddings
-                    : Casts.narrow(imageEmbeddings, rows.getDataType());
+            NDArray rows = Casts.toFloat32(h.reshape(b * t, config.hiddenSize())); // the float32 residual stream
+            NDArray img = Casts.toFloat32(imageEmbeddings);
             NDArray index = m.create(gather);
             NDArray owned = index.duplicate(); // torch-owned: autograd keeps the index for backward
             index.close();
@@ -311,8 +314,9 @@ public final class Qwen35Model extends DecoderModel<Qwen35Config> {
 
     private NDArray run(ParameterStore ps, NDArray ids, NDArray embedded, NDArray positions, NDArray mask, Packing packing,
             Qwen35Cache cache, boolean lastOnly, boolean training) {
-        NDArray h = embedded != null ? embedded : embed.apply(ps, ids, training);
-        NDList rope = mrope.tables(positions, dtype);
+        // the residual stream is float32 in every dtype
+        NDArray h = Casts.toFloat32(embedded != null ? embedded : embed.apply(ps, ids, training));
+        NDList rope = mrope.tables(positions, DataType.FLOAT32);
         for (int i = 0; i < layers.size(); i++) {
             h = layers.get(i).apply(ps, h, packing, rope, mask, cache, i, training);
         }
