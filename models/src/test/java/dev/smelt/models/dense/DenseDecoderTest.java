@@ -180,6 +180,33 @@ class DenseDecoderTest {
         }
     }
 
+    /**
+     * fp16 loading as the models README's fp16 policy has it: matrices float16, norm weights and biases float32; a
+     * biased projection adds its bias in float32 (float32 out), an unbiased one stays float16.
+     */
+    @Test
+    void fp16KeepsNormWeightsAndBiasesInFloat32() throws Exception {
+        DenseConfig c = TestModels.config(Architecture.QWEN2, false, null);
+        Path dir = TestModels.write(tmp.resolve("fp16-policy"), c, 8);
+        try (CausalLM f16 = ModelLoader.load(ModelDirectory.open(dir), Device.cpu(), DataType.FLOAT16);
+                NDManager m = manager.newSubManager()) {
+            for (var e : f16.getParameters()) {
+                NDArray a = e.getValue().getArray();
+                assertThat(a.getDataType()).as(e.getKey())
+                        .isEqualTo(a.getShape().dimension() == 1 ? DataType.FLOAT32 : DataType.FLOAT16);
+            }
+            ParameterStore ps = new ParameterStore(m, false);
+            var q = f16.linearModules().get("model.layers.0.self_attn.q_proj");
+            var o = f16.linearModules().get("model.layers.0.self_attn.o_proj");
+            assertThat(q.bias()).isNotNull();
+            assertThat(o.bias()).isNull();
+            assertThat(q.apply(ps, m.ones(new Shape(1, 2, c.hiddenSize()), DataType.FLOAT16), false).getDataType())
+                    .isEqualTo(DataType.FLOAT32);
+            assertThat(o.apply(ps, m.ones(new Shape(1, 2, o.inFeatures()), DataType.FLOAT16), false).getDataType())
+                    .isEqualTo(DataType.FLOAT16);
+        }
+    }
+
     @Test
     void fp16MatchesFp32Closely() throws Exception {
         DenseConfig c = TestModels.config(Architecture.QWEN3, false, null);

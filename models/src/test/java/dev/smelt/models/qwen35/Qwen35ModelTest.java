@@ -145,6 +145,28 @@ class Qwen35ModelTest {
         }
     }
 
+    /**
+     * fp16 loading as the models README's fp16 policy has it: matrices float16; norm weights, the conv kernel, A_log,
+     * dt_bias and the in_proj_a / in_proj_b gate projections (they feed the decay and β) float32.
+     */
+    @Test
+    void float16KeepsGatesConvAndNormsInFloat32() throws Exception {
+        Path dir = tmp.resolve("fp16-policy");
+        TinyQwen35.write(dir, TinyQwen35.config(false, false, 2, 4), 2000);
+        try (CausalLM f16 = ModelLoader.load(ModelDirectory.open(dir), Device.cpu(), DataType.FLOAT16)) {
+            int gates = 0;
+            for (var e : f16.getParameters()) {
+                NDArray a = e.getValue().getArray();
+                String name = e.getKey();
+                boolean gate = name.contains("in_proj_a") || name.contains("in_proj_b");
+                if (gate) gates++;
+                boolean float32 = gate || name.contains("conv1d") || a.getShape().dimension() == 1;
+                assertThat(a.getDataType()).as(name).isEqualTo(float32 ? DataType.FLOAT32 : DataType.FLOAT16);
+            }
+            assertThat(gates).isEqualTo(2 * 3); // three linear-attention layers
+        }
+    }
+
     /** float16 weights and activations (the GPU default): the recurrence still runs in float32. */
     @Test
     void float16ModelTracksFloat32() throws Exception {
