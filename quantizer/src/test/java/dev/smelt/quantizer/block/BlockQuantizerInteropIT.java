@@ -80,4 +80,36 @@ class BlockQuantizerInteropIT {
             }
         }
     }
+
+    /**
+     * Rows longer than one chunk of the row-wise searches ({@link QxRowSearch#CHUNK}, here 2.5 chunks), at
+     * magnitudes from 1e-3 to 1e3, with zero and tiny blocks: the same bytes as ggml for every type, both paths.
+     */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K",
+            "Q5_K", "Q6_K", "IQ4_NL", "IQ4_XS"})
+    void longRowsMatchGgml(GgmlType type) throws Exception {
+        int n = QxRowSearch.CHUNK * 5 / 2;
+        int rows = 4;
+        Random r = new Random(5);
+        float[] x = new float[rows * n];
+        for (int row = 0; row < rows; row++) {
+            double sd = Math.pow(10, -3 + 2 * row);
+            for (int i = 0; i < n; i++) x[row * n + i] = (float) (r.nextGaussian() * sd);
+        }
+        Arrays.fill(x, n + 1024, n + 1280, 0f);
+        for (int i = 0; i < 48; i++) x[2 * n + 2048 + i] = (float) (r.nextGaussian() * 1e-25);
+        float[] imp = new float[n];
+        for (int i = 0; i < n; i++) imp[i] = (float) Math.abs(r.nextGaussian()) * (i % 89 == 0 ? 0 : 1);
+        BlockQuantizer q = BlockQuantizer.of(type);
+        int rowBytes = (int) type.byteSize(n);
+        for (float[] weights : new float[][] {null, imp}) {
+            byte[] expected = REFERENCE.get().quantize(type.id(), x, rows, n, weights);
+            byte[] actual = new byte[rows * rowBytes];
+            for (int row = 0; row < rows; row++) q.quantizeRow(x, row * n, n, weights, actual, row * rowBytes);
+            int first = Arrays.mismatch(expected, actual);
+            assertThat(first).as("%s %s path: first difference at byte %d (row %d)", type,
+                    weights == null ? "reference" : "weighted", first, first / rowBytes).isEqualTo(-1);
+        }
+    }
 }

@@ -90,6 +90,38 @@ class ScaleSearchFastPathTest {
         }
     }
 
+    @Test
+    void rowSearchEqualsTheGenericPortPerGroup() {
+        Random r = new Random(13);
+        QxRowSearch search = QxRowSearch.get();
+        int[][] params = {{16, 32}, {16, 4}, {32, 8}, {32, 16}};
+        for (int c = 0; c < GROUPS / 16; c++) {
+            int[] p = params[c % params.length];
+            int n = p[0], nmax = p[1];
+            int groups = 1 + r.nextInt(QxRowSearch.CHUNK / n);
+            int off = r.nextInt(5);
+            float[] x = new float[off + groups * n];
+            float[] qw = c % 3 == 0 ? new float[off + groups * n] : null;
+            for (int g = 0; g < groups; g++) {
+                float[] v = group(r, n, r.nextInt(10));
+                System.arraycopy(v, 0, x, off + g * n, n);
+                if (qw != null) System.arraycopy(weights(r, v), 0, qw, off + g * n, n);
+            }
+            if (qw != null && c % 7 == 0) qw[off + r.nextInt(groups * n)] = r.nextBoolean() ? Float.NaN : Float.POSITIVE_INFINITY;
+            float[] scales = new float[groups + 1];
+            search.search(groups, n, nmax, x, off, qw, off, scales, 1);
+            for (int g = 0; g < groups; g++) {
+                byte[] expected = new byte[n];
+                float e = ScaleSearch.makeQxQuantsGeneric(n, nmax, x, off + g * n, expected, 0, 1, qw, off + g * n);
+                byte[] actual = new byte[n + 2];
+                search.levels(g, actual, 2);
+                assertThat(Arrays.copyOfRange(actual, 2, n + 2)).as("chunk %d group %d levels", c, g).isEqualTo(expected);
+                assertThat(Float.floatToRawIntBits(scales[1 + g])).as("chunk %d group %d scale", c, g)
+                        .isEqualTo(Float.floatToRawIntBits(e));
+            }
+        }
+    }
+
     private static float[] weights(Random r, float[] x) {
         float[] w = new float[x.length];
         for (int i = 0; i < x.length; i++) w[i] = r.nextInt(7) == 0 ? 0f : (float) Math.abs(r.nextGaussian()) + Math.abs(x[i]);
