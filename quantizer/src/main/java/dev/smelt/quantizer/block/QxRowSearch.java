@@ -12,11 +12,13 @@ package dev.smelt.quantizer.block;
  * whole number with {@code Math.min/max} is exact). Then each group's two sums are added in C's order, element 0 to
  * n − 1 from 0, as separate chains per group; only these additions stay scalar. The choice between trials is made
  * per group afterwards, trial by trial in C's order with C's comparisons, and the levels are recomputed for the
- * chosen trial only (Q6_K asks only for groups it does not requantize).
+ * chosen trial only (Q6_K asks only for groups it does not requantize). The chunk is copied into scratch first: C2
+ * does not vectorize a loop that reads {@code x} at an offset while writing other float arrays (it cannot rule out
+ * that they overlap).
  *
  * <p>Groups whose largest magnitude is below {@code GROUP_MAX_EPS} get C's early return; a group with a non-finite
- * value or weight (its max or its first sums are then not finite) is handled by the port. Scratch is per thread and
- * reused, since allocating it per row costs more than the search.
+ * value or weight (a NaN or infinite magnitude, or first sums that are not finite) is handled by the port. Scratch
+ * is per thread and reused, since allocating it per row costs more than the search.
  */
 final class QxRowSearch {
     /** Values per chunk: long enough that the vector loops run mostly in their main body. */
@@ -69,25 +71,24 @@ final class QxRowSearch {
         this.qo = qo;
         System.arraycopy(x, xo, xs, 0, count);
         for (int g = 0; g < groups; g++) {
-            float mx = 0;
-            float amax = 0;
-            for (int i = g * n; i < g * n + n; ++i) {
-                float ax = Math.abs(xs[i]);
-                if (ax > amax) {
-                    amax = ax;
-                    mx = xs[i];
-                }
-            }
-            if (amax < ScaleSearch.GROUP_MAX_EPS) {
+            // |x| as raw bits orders as |x| does, NaN above infinity: C's max is the first value of the largest |x|
+            int b = g * n;
+            int m = 0;
+            for (int i = b; i < b + n; ++i) m = Math.max(m, Float.floatToRawIntBits(xs[i]) & 0x7fffffff);
+            float mx = 1;
+            if (m > 0x7f800000) {
+                chosen[g] = PORT; // a NaN, which C's comparisons step over
+            } else if (Float.intBitsToFloat(m) < ScaleSearch.GROUP_MAX_EPS) {
                 chosen[g] = ZERO;
-                mx = 1;
-            } else if (!(amax <= Float.MAX_VALUE)) {
+            } else if (m == 0x7f800000) {
                 chosen[g] = PORT;
-                mx = 1;
             } else {
+                int i = b;
+                while ((Float.floatToRawIntBits(xs[i]) & 0x7fffffff) != m) i++;
+                mx = xs[i];
                 chosen[g] = 0;
             }
-            for (int i = g * n; i < g * n + n; ++i) max[i] = mx;
+            for (int i = b; i < b + n; ++i) max[i] = mx;
         }
         if (qw == null) {
             for (int k = 0; k < count; k++) {
