@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -21,15 +22,17 @@ import java.util.function.Consumer;
 
 /**
  * Quantization throughput of Smelt against llama.cpp's llama-quantize on the same F32 GGUF, with the same
- * thread count, in the same run: MB/s of F32 tensor data read, best of {@code runs} for each side. Both
- * write a complete file to the same scratch folder and the clock stops when that file is on disk: Smelt's atomic
- * write fsyncs before its rename, llama-quantize's {@code std::ofstream} does not, so its output is fsynced by the
- * benchmark inside its timed span (the same durability for both; without it llama-quantize's time would leave
- * its write-back to the page cache). llama-quantize's time includes its process start and
- * model load (it is how users run it), Smelt's is the in-process quantization of the same file. Each type starts
- * with one untimed pass of both tools: it puts the input in the page cache for both and lets the JIT compile
+ * thread count, in the same run: MB/s of F32 tensor data read, the median of {@code runs} timed runs of each
+ * side, and their ratio. Both write a complete file to the same scratch folder and the clock stops when that file
+ * is on disk: Smelt's atomic write fsyncs before its rename, llama-quantize's {@code std::ofstream} does not, so its
+ * output is fsynced by the benchmark inside its timed span (the same durability for both; without it
+ * llama-quantize's time would leave its write-back to the page cache). llama-quantize's time includes its process
+ * start and model load (it is how users run it), Smelt's is the in-process quantization of the same file. Each type
+ * starts with one untimed pass of both tools: it puts the input in the page cache for both and lets the JIT compile
  * Smelt's kernel for that type (about a second, which on a benchmark-sized file would otherwise dominate and on a
- * real model is noise).
+ * real model is noise). The timed runs come in pairs, one of each tool back to back, and the tool that goes first
+ * alternates from pair to pair, so a machine that gets busier or quieter during the run, or the other tool's
+ * write-back still in flight, weighs on both alike; medians rather than bests, so one lucky run decides nothing.
  */
 public final class QuantizeBenchmark {
     /** One type's result: input megabytes per second for both tools and their ratio (Smelt / llama.cpp). */
@@ -81,36 +84,55 @@ public final class QuantizeBenchmark {
         Path out = scratch.resolve("smelt-bench-quantize-" + ProcessHandle.current().pid() + ".gguf");
         try {
             for (QuantMix mix : mixes) {
-                double smelt = Double.MAX_VALUE;
-                double llama = Double.MAX_VALUE;
+                double[] smelt = new double[runs];
+                double[] llama = new double[runs];
                 // one untimed pass of each: the JIT compiles this type's kernel, both read a cached input
-                GgufQuantizer.quantize(input, out, new QuantizeOptions(mix, threads, false, false, null),
-                        GgufWriter.Listener.NONE);
-                Files.deleteIfExists(out);
-                runLlamaQuantize(mix, out);
-                Files.deleteIfExists(out);
+                timeSmelt(mix, out);
+                timeLlama(mix, out);
                 for (int i = 0; i < runs; i++) {
-                    long t0 = System.nanoTime();
-                    GgufQuantizer.quantize(input, out, new QuantizeOptions(mix, threads, false, false, null),
-                            GgufWriter.Listener.NONE);
-                    double s = (System.nanoTime() - t0) / 1e9;
-                    Files.deleteIfExists(out);
-                    t0 = System.nanoTime();
-                    runLlamaQuantize(mix, out);
-                    fsync(out);
-                    double l = (System.nanoTime() - t0) / 1e9;
-                    Files.deleteIfExists(out);
-                    smelt = Math.min(smelt, s);
-                    llama = Math.min(llama, l);
+                    if (i % 2 == 0) {
+                        smelt[i] = timeSmelt(mix, out);
+                        llama[i] = timeLlama(mix, out);
+                    } else {
+                        llama[i] = timeLlama(mix, out);
+                        smelt[i] = timeSmelt(mix, out);
+                    }
                     log.accept(String.format(Locale.ROOT, "%s run %d: smelt %.2f s, llama-quantize %.2f s (ratio %.2f)",
-                            mix, i + 1, s, l, l / s));
+                            mix, i + 1, smelt[i], llama[i], llama[i] / smelt[i]));
                 }
-                rows.add(new Row(mix, bytes / 1e6 / smelt, bytes / 1e6 / llama));
+                rows.add(new Row(mix, bytes / 1e6 / median(smelt), bytes / 1e6 / median(llama)));
             }
         } finally {
             Files.deleteIfExists(out);
         }
         return rows;
+    }
+
+    /** Seconds for Smelt to quantize the input into {@code out} (deleted afterwards). */
+    private double timeSmelt(QuantMix mix, Path out) throws IOException {
+        long t0 = System.nanoTime();
+        GgufQuantizer.quantize(input, out, new QuantizeOptions(mix, threads, false, false, null), GgufWriter.Listener.NONE);
+        double s = (System.nanoTime() - t0) / 1e9;
+        Files.deleteIfExists(out);
+        return s;
+    }
+
+    /** Seconds for llama-quantize to quantize the input into {@code out} with its output fsynced (deleted afterwards). */
+    private double timeLlama(QuantMix mix, Path out) throws IOException, InterruptedException {
+        long t0 = System.nanoTime();
+        runLlamaQuantize(mix, out);
+        fsync(out);
+        double s = (System.nanoTime() - t0) / 1e9;
+        Files.deleteIfExists(out);
+        return s;
+    }
+
+    /** The median (the mean of the middle two for an even count). */
+    static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        int m = s.length / 2;
+        return s.length % 2 == 1 ? s[m] : (s[m - 1] + s[m]) / 2;
     }
 
     /** Forces {@code file}'s data to disk, as Smelt's atomic write does before its rename. */

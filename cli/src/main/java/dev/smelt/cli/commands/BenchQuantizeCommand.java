@@ -40,7 +40,8 @@ public final class BenchQuantizeCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "Threads for both tools (default: all cores).")
     Integer threads;
 
-    @Option(names = "--runs", paramLabel = "N", defaultValue = "2", description = "Runs per side; best kept (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--runs", paramLabel = "N", defaultValue = "5",
+            description = "Timed runs per side, after one untimed pass; the median is kept (default: ${DEFAULT-VALUE}).")
     int runs;
 
     @Option(names = "--llama-quantize", paramLabel = "PATH",
@@ -81,7 +82,7 @@ public final class BenchQuantizeCommand implements Callable<Integer> {
                 err.flush();
             });
             List<QuantizeBenchmark.Row> rows = bench.run(types);
-            out.printf(Locale.ROOT, "input: %s, %s of F32 tensors, %d threads, best of %d%n", input,
+            out.printf(Locale.ROOT, "input: %s, %s of F32 tensors, %d threads, median of %d runs%n", input,
                     InspectCommand.humanBytes(bench.inputBytes()), n, runs);
             out.printf(Locale.ROOT, "%-8s %14s %20s %7s%n", "type", "smelt MB/s", "llama-quantize MB/s", "ratio");
             for (QuantizeBenchmark.Row r : rows) {
