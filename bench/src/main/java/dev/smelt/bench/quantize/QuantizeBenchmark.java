@@ -30,9 +30,10 @@ import java.util.function.Consumer;
  * start and model load (it is how users run it), Smelt's is the in-process quantization of the same file. Each type
  * starts with one untimed pass of both tools: it puts the input in the page cache for both and lets the JIT compile
  * Smelt's kernel for that type (about a second, which on a benchmark-sized file would otherwise dominate and on a
- * real model is noise). The timed runs come in pairs, one of each tool back to back, and the tool that goes first
- * alternates from pair to pair, so a machine that gets busier or quieter during the run, or the other tool's
- * write-back still in flight, weighs on both alike; medians rather than bests, so one lucky run decides nothing.
+ * real model is noise). The tools then take turns, so every timed run follows one of the other tool: with the order
+ * alternating pair by pair instead (each pair's first run following its own tool), the second run of a pair was the
+ * slower one in 5 of 5 Q8_0 pairs, whichever tool it was; taking turns gives both the same start. Medians rather
+ * than bests, so one lucky run decides nothing.
  */
 public final class QuantizeBenchmark {
     /** One type's result: input megabytes per second for both tools and their ratio (Smelt / llama.cpp). */
@@ -90,13 +91,8 @@ public final class QuantizeBenchmark {
                 timeSmelt(mix, out);
                 timeLlama(mix, out);
                 for (int i = 0; i < runs; i++) {
-                    if (i % 2 == 0) {
-                        smelt[i] = timeSmelt(mix, out);
-                        llama[i] = timeLlama(mix, out);
-                    } else {
-                        llama[i] = timeLlama(mix, out);
-                        smelt[i] = timeSmelt(mix, out);
-                    }
+                    smelt[i] = timeSmelt(mix, out);
+                    llama[i] = timeLlama(mix, out);
                     log.accept(String.format(Locale.ROOT, "%s run %d: smelt %.2f s, llama-quantize %.2f s (ratio %.2f)",
                             mix, i + 1, smelt[i], llama[i], llama[i] / smelt[i]));
                 }
