@@ -8,7 +8,8 @@ import dev.smelt.core.SmeltException;
  * llama.cpp's {@code ggml_quantize_chunk} writes for the same row. Without an importance matrix this is
  * llama.cpp's reference path ({@code quantize_row_*_ref}); with one ({@code importance}: one non-negative
  * weight per column of the row), the weighted path ({@code quantize_*_impl}). Implementations are stateless
- * and thread-safe; scratch space is allocated per call and is O(block).
+ * and thread-safe; scratch space is O(block), allocated per call, except Q6_K's search scratch (a few KiB per
+ * thread, reused: allocating it per row cost more than the search).
  */
 public sealed interface BlockQuantizer
         permits Q8_0Quantizer, Q4_0Quantizer, Q4_1Quantizer, Q5_0Quantizer, Q5_1Quantizer, Q2KQuantizer,
