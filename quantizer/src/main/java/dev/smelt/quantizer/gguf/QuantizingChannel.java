@@ -21,7 +21,7 @@ import java.util.concurrent.Future;
  * Receives a tensor's rows in their source encoding (F32, F16, BF16 or a block type) and quantizes them a slab of
  * whole rows (about {@link #SLAB_FLOATS} values) at a time: the rows are split into contiguous ranges, one per
  * thread, and each thread decodes and quantizes its own range (each row independent, so the result does not depend
- * on the thread count). Whole rows are read straight from the source buffer (a memory-mapped window); only a row cut
+ * on the thread count). Whole rows are read straight from the source buffer (a window of the input); only a row cut
  * by a buffer boundary is copied. The encoded slab is written downstream by the {@link Scratch}'s writer thread
  * while the next slab is quantized. Call {@link #finish()} after the last byte.
  */
