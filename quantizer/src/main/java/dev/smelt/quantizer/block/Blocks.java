@@ -30,19 +30,29 @@ final class Blocks {
     }
 
     /**
-     * {@code (int) roundf(x)} for |x| &lt; 2^31: x ± 0.5 is exact in double, and truncating it toward zero is rounding
-     * halves away from zero (NaN gives 0, as x86-64's conversion of C's NaN does in the low byte).
+     * {@code (int) roundf(x)}: x ± 0.5 is exact in double, and truncating it toward zero is rounding halves away
+     * from zero; outside the int range (a block whose scale overflowed to infinity) and for NaN, what x86-64's
+     * conversion gives ({@link #cvtt}).
      */
     static int roundfToInt(float x) {
-        return (int) ((double) x + Math.copySign(0.5, (double) x));
+        return cvtt((double) x + Math.copySign(0.5, (double) x));
     }
 
     /** C's float-to-8-bit conversion as x86-64 gcc emits it (truncate to int32, keep the low byte). */
     static int toInt8(float x) {
-        return (byte) (int) x;
+        return (byte) cvtt(x);
     }
 
     static int toUInt8(float x) {
-        return ((int) x) & 0xFF;
+        return cvtt(x) & 0xFF;
+    }
+
+    /**
+     * C's float-to-int conversion as x86-64 executes it (cvttss2si/cvttsd2si): truncation toward zero, and the
+     * "integer indefinite" 0x80000000 for NaN and for values outside the int range, where Java saturates instead.
+     * C leaves those cases undefined; llama.cpp's x86 builds give this, and the bytes must be theirs.
+     */
+    static int cvtt(double x) {
+        return x >= -2147483648.0 && x < 2147483648.0 ? (int) x : Integer.MIN_VALUE;
     }
 }

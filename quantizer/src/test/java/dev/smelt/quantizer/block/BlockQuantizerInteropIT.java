@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * (reference path) and with one (weighted path), must give exactly the bytes of ggml-quants.c.
  */
 class BlockQuantizerInteropIT {
-    private static final int ROWS = 6;
+    private static final int ROWS = 7;
     private static final int N = 768; // 3 K-quant super-blocks, 24 small blocks
     @RegisterExtension
     static final InteropTool<GgmlReference> REFERENCE = InteropTool.of("ggml reference", () -> {
@@ -46,6 +46,11 @@ class BlockQuantizerInteropIT {
         System.arraycopy(cos, 0, x, 4 * N, N);
         // row 5: large magnitudes with integers and exact halves (rounding ties)
         for (int i = 0; i < N; i++) x[5 * N + i] = (i % 3 == 0) ? (i % 17) - 8.5f : (float) (r.nextGaussian() * 300);
+        // row 6: blocks so small that a scale's reciprocal overflows to infinity (near FLT_MIN, subnormals, a lone
+        // tiny value among zeros): C's float-to-int conversions of inf and NaN are x86's, not Java's saturation
+        for (int i = 0; i < 256; i++) x[6 * N + i] = (float) (r.nextGaussian() * 1e-38);
+        for (int i = 256; i < 512; i++) x[6 * N + i] = (float) (r.nextGaussian() * 1e-42);
+        for (int i = 512; i < N; i++) x[6 * N + i] = i % 37 == 0 ? (float) (r.nextGaussian() * 3e-39) : 0f;
         return x;
     }
 
