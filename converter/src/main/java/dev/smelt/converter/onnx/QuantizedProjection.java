@@ -3,7 +3,7 @@ package dev.smelt.converter.onnx;
 import java.util.List;
 
 /**
- * Quantized projections {@code x · Wᵀ} shared by the decoder graphs: 4-bit weight-only com.microsoft
+ * Quantized projections {@code x · Wᵀ} shared by the decoder graphs: 4- or 8-bit weight-only com.microsoft
  * {@code MatMulNBits}, or dynamic int8 in standard ops (transformers.js's {@code q8}, {@code _quantized}):
  * {@code DynamicQuantizeLinear(x)} → uint8 codes, scale, zero point; {@code MatMulInteger} against the weight's
  * uint8 codes (per output row symmetric, {@code w = (q − 128)·s_row}, transposed once by a Transpose onnxruntime
@@ -27,7 +27,8 @@ final class QuantizedProjection {
             String scale = g.op("Mul", g.weight(q[1]), dq[1]); // [N]
             return g.op("Mul", g.op("Cast", List.of(Attr.i("to", ElementType.FLOAT.code())), acc), scale);
         }
-        List<Attr> attrs = List.of(Attr.i("K", k), Attr.i("N", n), Attr.i("bits", 4), Attr.i("block_size", Int4Packing.BLOCK));
+        long bits = q[0].dims()[2] * 8 / Int4Packing.BLOCK; // B is [N, K/32, 32·bits/8]
+        List<Attr> attrs = List.of(Attr.i("K", k), Attr.i("N", n), Attr.i("bits", bits), Attr.i("block_size", Int4Packing.BLOCK));
         return g.contribOp("MatMulNBits", attrs, x, g.weight(q[0]), g.weight(q[1]));
     }
 }

@@ -166,6 +166,24 @@ class OnnxExportTest {
                 "ONNX dtype \"int4\" is not supported (expected fp32, fp16, q8, q4, q4f16)");
     }
 
+    @Test
+    void qwen35LinearAttentionLayersGetEightBitsInTheFourBitExports() {
+        var q35 = dev.smelt.core.tiny.TinyModelWriter.config(
+                dev.smelt.core.tiny.TinyModelSpec.builder(dev.smelt.core.model.Architecture.QWEN3_5).build(),
+                dev.smelt.core.tiny.TinyTokenizer.train(1024)); // layers 0-2 linear attention, 3 full
+        String p = "model.language_model.layers.";
+        assertThat(OnnxExport.bitsFor(q35, p + "0.linear_attn.in_proj_qkv.weight")).isEqualTo(8);
+        assertThat(OnnxExport.bitsFor(q35, p + "2.linear_attn.out_proj.weight")).isEqualTo(8);
+        assertThat(OnnxExport.bitsFor(q35, p + "1.mlp.down_proj.weight")).isEqualTo(8);
+        assertThat(OnnxExport.bitsFor(q35, p + "3.self_attn.q_proj.weight")).isEqualTo(4);
+        assertThat(OnnxExport.bitsFor(q35, p + "3.mlp.up_proj.weight")).isEqualTo(4);
+        assertThat(OnnxExport.bitsFor(q35, "lm_head.weight")).isEqualTo(4);
+        var llama = dev.smelt.core.tiny.TinyModelWriter.config(
+                dev.smelt.core.tiny.TinyModelSpec.builder(dev.smelt.core.model.Architecture.LLAMA).build(),
+                dev.smelt.core.tiny.TinyTokenizer.train(1024));
+        assertThat(OnnxExport.bitsFor(llama, "model.layers.0.mlp.down_proj.weight")).isEqualTo(4);
+    }
+
     static void assertClose(float[] got, float[] want, double tolerance) {
         assertThat(got).hasSameSizeAs(want);
         double max = 0;

@@ -49,4 +49,28 @@ class MatMulNBitsPackingTest {
         }
         assertThat(err).isGreaterThan(0).isLessThan(1.0);
     }
+
+    @Test
+    void eightBitCodesDequantizeToExactlyWhatQ8_0Dequantizes() {
+        int rows = 4;
+        int k = 64;
+        float[] x = new float[rows * k];
+        SplittableRandom rnd = new SplittableRandom(9);
+        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian() * (i % 5 == 0 ? 2 : 0.1f);
+        byte[] codes = new byte[rows * k];
+        float[] scales = new float[rows * k / 32];
+        new MatMulNBitsPacking().pack8(x, rows, k, codes, scales);
+        BlockQuantizer q8 = BlockQuantizer.of(GgmlType.Q8_0);
+        byte[] ggml = new byte[k / 32 * 34];
+        float[] want = new float[k];
+        for (int r = 0; r < rows; r++) {
+            q8.quantizeRow(x, r * k, k, null, ggml, 0);
+            q8.dequantizeRow(ggml, 0, want, 0, k);
+            for (int i = 0; i < k; i++) {
+                // MatMulNBits bits 8, no zero points: element j of block b in byte j, w = (q − 128)·s
+                float got = ((codes[r * k + i] & 0xff) - 128) * scales[r * (k / 32) + i / 32];
+                assertThat(got).as("row %d element %d", r, i).isEqualTo(want[i]);
+            }
+        }
+    }
 }
