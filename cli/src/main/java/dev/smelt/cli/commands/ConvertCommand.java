@@ -228,7 +228,8 @@ public final class ConvertCommand implements Runnable {
                 description = {"transformers.js dtype written (default: ${DEFAULT-VALUE}): fp32 (onnx/model.onnx), fp16",
                         "(model_fp16.onnx; norms and softmax in float32), q8 (model_quantized.onnx: projections as dynamic",
                         "int8, DynamicQuantizeLinear + MatMulInteger, weights per row), q4 (model_q4.onnx: projections as 4-bit",
-                        "com.microsoft MatMulNBits, block 32, symmetric, the rest fp32), q4f16 (model_q4f16.onnx: q4 with",
+                        "com.microsoft MatMulNBits, block 32, symmetric, the rest fp32; qwen3_5's linear-attention layers",
+                        "at 8 bits), q4f16 (model_q4f16.onnx: q4 with",
                         "fp16 activations). Inputs and outputs are float32 in every dtype."})
         OnnxDtype dtype;
 

@@ -375,14 +375,15 @@ class OnnxParityIT {
      * onnxruntime's argmax is Smelt's token.
      */
     @ParameterizedTest(name = "{0} {1}")
-    // qwen3_5 q4 is not held to this. Its graph is not the cause: int4IsSmeltOnTheDequantizedWeights matches Smelt on the
-    // dequantized weights to 1.7e-5. The 4-bit weights themselves move the random tiny qwen3_5's choices: teacher-forced
-    // along Smelt's fp32 path from prompt {5, 17, 42, 99, 7}, q4 agreed on 11-30/32 over nine create-tiny qwen3_5
-    // models (64-wide seeds 11, 1, 2, 3: 30, 21, 11, 25; 256-wide 8-layer seeds 1, 2, 3, 7, 11: 22, 25, 29, 20, 15),
-    // whose fp32 top-1 leads are not razor-thin (median 0.6-17 logits, smallest 0.015-0.47); the two at >= 80% are
-    // the ones whose continuation is one token repeated (3 and 4 distinct tokens), which would make the gate vacuous.
-    // Its q8 logits move by 7.98 where the dense models' move by 0.4-0.56.
-    @CsvSource({"llama,q4", "qwen2,q4", "qwen3,q4", "qwen3,q4f16"})
+    // qwen3_5 q4 keeps its linear-attention layers (projections and MLP) at 8 bits, onnxruntime-genai's
+    // int8_linear_attn placement: all at 4 bits (Q4_0 rounding) it agreed on 11-31/32 over nine create-tiny qwen3_5
+    // models (64-wide seeds 11, 1, 2, 3: 11, 21, 17, 25; 256-wide 8-layer seeds 1, 2, 3, 7, 11: 31, 28, 24, 23, 24),
+    // and neither asymmetric blocks with uint4 zero points (ORT's min/max: 18, 21, 17, 25, 32, 26, 25, 22, 25) nor a
+    // least-squares scale search (22, 21, 16, 27, 27, 27, 26, 22, 24) changed that: the random hybrid moves its logits
+    // by up to 26 even under 8-bit blocks everywhere. With the 8-bit linear-attention layers the nine agree in
+    // onnxruntime on 31, 30, 31, 31, 32, 32, 30, 30, 32 (from prompt {5, 17, 42, 99, 7}: 32, 30, 27, 29, 31, 31, 27, 30,
+    // 32); this test runs the seed every family here uses.
+    @CsvSource({"llama,q4", "qwen2,q4", "qwen3,q4", "qwen3,q4f16", "qwen3_5,q4"})
     void int4AgreesWithSmeltOnMostGreedyChoices(String arch, String dtype) throws Exception {
         Path model = tmp.resolve(arch);
         TinyModelWriter.write(TinyModelSpec.builder(Architecture.fromModelType(arch)).seed(11).build(), model);
@@ -391,6 +392,7 @@ class OnnxParityIT {
         assertThat(r.code()).as(r.err()).isZero();
         Path file = out.resolve("onnx/model_" + dtype + ".onnx");
         assertThat(r.err()).contains("_Q4").contains("UINT8");
+        if (arch.equals("qwen3_5")) assertThat(r.err()).contains("linear_attn.in_proj_qkv.weight_Q8");
         ModelDirectory dir = ModelDirectory.open(model);
         ModelConfig c = dir.config();
         long[] prompt;
@@ -408,14 +410,16 @@ class OnnxParityIT {
                 if (OrtDecoder.argmax(logits[logits.length - 1]) == path[i]) agree++;
                 logits = ort.step(path[i]);
             }
-            // measured on these seeds: llama q4 26/32, qwen2 q4 32/32, qwen3 q4 32/32, qwen3 q4f16 32/32
+            System.out.printf("onnx parity %s %s: %d/%d greedy choices agree with Smelt's fp32 path%n", arch, dtype, agree, STEPS);
+            // measured on these seeds: llama q4 26/32, qwen2 q4 32/32, qwen3 q4 32/32, qwen3 q4f16 32/32, qwen3_5 q4 31/32
             assertThat(agree).as("greedy choices agreeing with Smelt's fp32 path").isGreaterThanOrEqualTo((int) Math.ceil(0.8 * STEPS));
         }
     }
 
     /**
      * The 4-bit export against Smelt's fp32 forward on the same model with every exported projection replaced by its
-     * dequantized 4-bit weights ({@code (q − 8)·scale} from the same {@link MatMulNBitsPacking}): the logits of the
+     * dequantized weights ({@code (q − 8)·scale}, or {@code (q − 128)·scale} in Qwen3.5's 8-bit linear-attention
+     * layers, from the same {@link MatMulNBitsPacking}): the logits of the
      * prompt and of 32 steps teacher-forced along that model's greedy path match as tightly as fp32 does, so whatever
      * the 4-bit export disagrees on with the float model is the quantization itself, not the graph (MatMulNBits,
      * the Scan with its carried state, the kept-float in_proj_a/b). Also prints the float model's top-1 margins.
@@ -456,13 +460,14 @@ class OnnxParityIT {
         System.out.printf("onnx parity %s q4 (seed %d): max abs logit diff %.3g from Smelt fp32 on the %d dequantized"
                 + " projections%n", arch, seed, worst, replaced);
         assertThat(replaced).isGreaterThan(4 * c.numLayers() - 1);
+        // measured llama 1.0e-5, qwen3_5 9.8e-5 (its fp32 export: 9.6e-5, the delta rule token by token vs chunk-wise)
         assertThat(worst).as("max abs logit difference from Smelt's fp32 logits of the dequantized weights").isLessThan(1e-4);
     }
 
     /**
      * Copies the tiny model in {@code src} to {@code dst} with every projection the 4-bit export quantizes (2-D,
      * input size a multiple of 32, not the embedding, not Qwen3.5's in_proj_a/b) replaced by its dequantized
-     * 4-bit weights; returns how many were replaced.
+     * weights, 8-bit in Qwen3.5's linear-attention layers and 4-bit elsewhere; returns how many were replaced.
      */
     private static int writeDequantized(Path src, Path dst) throws Exception {
         java.nio.file.Files.createDirectories(dst);
@@ -470,6 +475,12 @@ class OnnxParityIT {
             if (java.nio.file.Files.exists(src.resolve(f))) java.nio.file.Files.copy(src.resolve(f), dst.resolve(f));
         }
         MatMulNBitsPacking packing = new MatMulNBitsPacking();
+        java.util.Set<String> linearLayers = new java.util.HashSet<>();
+        if (ModelDirectory.open(src).config() instanceof dev.smelt.core.model.Qwen35Config q) {
+            for (int i = 0; i < q.numLayers(); i++) {
+                if (q.layerTypes().get(i) == dev.smelt.core.model.LayerType.LINEAR_ATTENTION) linearLayers.add("layers." + i + ".");
+            }
+        }
         List<TensorSource> tensors = new ArrayList<>();
         int replaced = 0;
         try (SafetensorsModel st = SafetensorsModel.open(src)) {
@@ -481,12 +492,18 @@ class OnnxParityIT {
                 if (projection) {
                     int rows = (int) shape[0];
                     int k = (int) shape[1];
-                    byte[] packed = new byte[rows * k / 2];
                     float[] scales = new float[rows * k / Int4Packing.BLOCK];
-                    packing.pack(w, rows, k, packed, scales);
-                    for (int i = 0; i < w.length; i++) {
-                        int code = (packed[i / 2] >> (i % 2 == 0 ? 0 : 4)) & 0x0f;
-                        w[i] = (code - 8) * scales[i / Int4Packing.BLOCK];
+                    if (linearLayers.stream().anyMatch(name::contains)) {
+                        byte[] codes = new byte[rows * k];
+                        packing.pack8(w, rows, k, codes, scales);
+                        for (int i = 0; i < w.length; i++) w[i] = ((codes[i] & 0xff) - 128) * scales[i / Int4Packing.BLOCK];
+                    } else {
+                        byte[] packed = new byte[rows * k / 2];
+                        packing.pack(w, rows, k, packed, scales);
+                        for (int i = 0; i < w.length; i++) {
+                            int code = (packed[i / 2] >> (i % 2 == 0 ? 0 : 4)) & 0x0f;
+                            w[i] = (code - 8) * scales[i / Int4Packing.BLOCK];
+                        }
                     }
                     replaced++;
                 }

@@ -24,14 +24,14 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Why the qwen3_5 {@code q4} export is not held to 80% greedy agreement: on the same random tiny models, llama.cpp's
- * Q4_0 (Smelt's quantizer, byte-identical to llama-quantize; the default Q4_0 mix) agrees with llama.cpp's F32 about
- * as often as the ONNX q4 export (MatMulNBits with the same Q4_0 codes) does. Both are teacher-forced along llama.cpp
- * F32's 32 greedy tokens from prompt {5, 17, 42, 99, 7} (llama.cpp restarted from F32's prefix after each
- * disagreement; onnxruntime fed the F32 tokens). Measured (onnx q4 / llama.cpp Q4_0 of 32): llama 64-wide seed 11
- * 17/15; qwen3_5 64-wide seeds 11, 1, 2: 30/30, 21/17, 11/10; 256-wide 8-layer seeds 1, 7: 22/25, 20/20. So 4-bit
- * weights move these random models' greedy choices in both runtimes alike (the dense llama too, on this prompt), and
- * the export's graph adds nothing (OnnxParityIT.int4IsSmeltOnTheDequantizedWeights).
+ * The ONNX q4 export against llama.cpp's Q4_0 (Smelt's quantizer, byte-identical to llama-quantize; the default Q4_0
+ * mix, every projection 4-bit) on the same random tiny models, both teacher-forced along llama.cpp F32's 32 greedy
+ * tokens from prompt {5, 17, 42, 99, 7} (llama.cpp restarted from F32's prefix after each disagreement; onnxruntime
+ * fed the F32 tokens). On llama both hold the same Q4_0 codes and agree with F32 about equally often. On qwen3_5 the
+ * export keeps the linear-attention layers at 8 bits (OnnxExport.bitsFor) and agrees more often than the all-4-bit
+ * Q4_0: the hybrid's linear-attention layers are what 4 bits break, in either runtime. Measured (onnx q4 / llama.cpp
+ * Q4_0 of 32): llama 64-wide seed 11 17/15; qwen3_5 64-wide seeds 1, 2: 30/17, 27/10; 256-wide 8-layer seed 7 23/20
+ * (before the 8-bit layers the export agreed like Q4_0: 21/17, 11/10, 20/20).
  */
 class OnnxQ4LlamaCppInteropIT {
     private static final CliRunner SMELT = new CliRunner(Smelt::run);
@@ -41,7 +41,7 @@ class OnnxQ4LlamaCppInteropIT {
 
     @ParameterizedTest(name = "{0} {1} seed {2}")
     @CsvSource({"llama,small,11", "qwen3_5,small,1", "qwen3_5,small,2", "qwen3_5,wide,7"})
-    void onnxQ4AndLlamaCppQ4_0AgreeWithF32AboutEquallyOften(String arch, String size, int seed) throws Exception {
+    void onnxQ4AgreesWithLlamaCppF32AtLeastAsOftenAsItsQ4_0(String arch, String size, int seed) throws Exception {
         TinyModelSpec.Builder b = TinyModelSpec.builder(Architecture.fromModelType(arch));
         if (size.equals("wide")) b.hiddenSize(256).intermediateSize(512).numLayers(8).linearKeyHeads(2).linearValueHeads(4).fullAttentionInterval(4);
         Path model = tmp.resolve("model");
@@ -71,8 +71,13 @@ class OnnxQ4LlamaCppInteropIT {
                 + " %d/%d%n", arch, size, seed, Arrays.stream(reference).distinct().count(), ort, STEPS, llamaCpp, STEPS);
         assertThat(Arrays.stream(reference).distinct().count()).as("F32's continuation is more than one repeated token")
                 .isGreaterThan(4);
-        assertThat(Math.abs(ort - llamaCpp)).as("onnx q4 and llama.cpp Q4_0 agreement with F32 (measured within 4)")
-                .isLessThanOrEqualTo(5);
+        if (arch.equals("llama")) {
+            assertThat(Math.abs(ort - llamaCpp)).as("onnx q4 and llama.cpp Q4_0 agreement with F32 (measured within 2)")
+                    .isLessThanOrEqualTo(5);
+        } else {
+            assertThat(ort).as("onnx q4 (8-bit linear attention) agreement with llama.cpp F32, against Q4_0's")
+                    .isGreaterThanOrEqualTo(llamaCpp);
+        }
     }
 
     private static int disagreementsAlong(Path gguf, int[] prompt, int[] reference) {

@@ -108,17 +108,18 @@ class OnnxTransformersJsInteropIT {
      * Smelt's. Only the first: transformers.js 4.3.1 gives text-only decode steps wrong mRoPE positions (past + 2 ×
      * prompt; reference §2.4), so later tokens follow other positions; the whole sequence is checked in onnxruntime
      * by OnnxParityIT. The {@code --optimize} export (CausalConvWithState, LinearAttention, GroupQueryAttention) the
-     * same through onnxruntime-node 1.30.
+     * same through onnxruntime-node 1.30, and the q4 export (MatMulNBits bits 4, and bits 8 in the linear-attention
+     * layers) as {@code dtype: 'q4'}.
      */
-    @ParameterizedTest(name = "qwen3_5 {0}")
-    @CsvSource({"plain", "optimize"})
-    void transformersJsRunsTheQwen35ExportAndAgreesOnTheFirstToken(String form) throws Exception {
+    @ParameterizedTest(name = "qwen3_5 {0} {1}")
+    @CsvSource({"plain,fp32", "optimize,fp32", "plain,q4"})
+    void transformersJsRunsTheQwen35ExportAndAgreesOnTheFirstToken(String form, String dtype) throws Exception {
         Path model = tmp.resolve("qwen3_5");
         TinyModelWriter.write(TinyModelSpec.builder(Architecture.QWEN3_5).seed(11).build(), model);
         Path out = tmp.resolve("qwen3_5-onnx");
         CliRunner.Result r = form.equals("optimize")
                 ? SMELT.run("convert", "onnx", "--model", model.toString(), "--out", out.toString(), "--optimize")
-                : SMELT.run("convert", "onnx", "--model", model.toString(), "--out", out.toString());
+                : SMELT.run("convert", "onnx", "--model", model.toString(), "--out", out.toString(), "--dtype", dtype);
         assertThat(r.code()).as(r.err()).isZero();
         ModelDirectory dir = ModelDirectory.open(model);
         long[] prompt;
@@ -130,8 +131,8 @@ class OnnxTransformersJsInteropIT {
             smelt = new Generator(lm, null).generate(prompt, SamplingParams.greedy(4, List.of()), null)
                     .tokenIds().stream().mapToLong(Integer::longValue).toArray();
         }
-        JsonNode got = tjs(out, "fp32", prompt, 4);
-        System.out.printf("transformers.js qwen3_5 " + form + ": %s (%s), Smelt %s%n", got.path("ids"), got.path("model_class").asText(),
+        JsonNode got = tjs(out, dtype, prompt, 4);
+        System.out.printf("transformers.js qwen3_5 " + form + " " + dtype + ": %s (%s), Smelt %s%n", got.path("ids"), got.path("model_class").asText(),
                 java.util.Arrays.toString(smelt));
         assertThat(got.path("model_class").asText()).isEqualTo("Qwen3_5ForCausalLM");
         assertThat(got.path("ids")).hasSize(4);
