@@ -29,7 +29,16 @@ public sealed interface ArchiveFormat permits TarFormat, ZipFormat {
      * As {@link #writer(FileChannel, Instant)}; in a tar.zst, 4 MiB chunks whose trial compression saves less than
      * {@code zstdMinSaving} (0 to 1; 0 compresses everything) are stored. The other formats compress everything.
      */
-    ArchiveWriter writer(FileChannel out, Instant mtime, double zstdMinSaving) throws IOException;
+    default ArchiveWriter writer(FileChannel out, Instant mtime, double zstdMinSaving) throws IOException {
+        return writer(out, null, mtime, zstdMinSaving);
+    }
+
+    /**
+     * As {@link #writer(FileChannel, Instant, double)}; {@code file} (nullable) is the file {@code out} writes, empty
+     * when the archive starts: a tar archive then writes its full 1 MiB buffers to it with direct I/O where the file
+     * system allows it (see {@code WriteBehindStream}).
+     */
+    ArchiveWriter writer(FileChannel out, Path file, Instant mtime, double zstdMinSaving) throws IOException;
 
     ArchiveReader reader(Path file) throws IOException;
 

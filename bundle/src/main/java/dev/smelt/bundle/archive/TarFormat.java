@@ -44,8 +44,8 @@ enum TarFormat implements ArchiveFormat {
     }
 
     @Override
-    public ArchiveWriter writer(FileChannel out, Instant mtime, double zstdMinSaving) throws IOException {
-        return writer(out, mtime, Math.max(ZSTD_WORKERS_MIN, Math.min(4, Runtime.getRuntime().availableProcessors())),
+    public ArchiveWriter writer(FileChannel out, Path file, Instant mtime, double zstdMinSaving) throws IOException {
+        return writer(out, file, mtime, Math.max(ZSTD_WORKERS_MIN, Math.min(4, Runtime.getRuntime().availableProcessors())),
                 zstdMinSaving);
     }
 
@@ -54,7 +54,12 @@ enum TarFormat implements ArchiveFormat {
      * saving below which zstd chunks are stored (0: compress all).
      */
     ArchiveWriter writer(FileChannel out, Instant mtime, int zstdWorkers, double minSaving) throws IOException {
-        WriteBehindStream raw = new WriteBehindStream(out);
+        return writer(out, null, mtime, zstdWorkers, minSaving);
+    }
+
+    private ArchiveWriter writer(FileChannel out, Path file, Instant mtime, int zstdWorkers, double minSaving)
+            throws IOException {
+        WriteBehindStream raw = new WriteBehindStream(out, file);
         OutputStream compressed = switch (this) {
             case GZIP -> {
                 GzipParameters p = new GzipParameters();

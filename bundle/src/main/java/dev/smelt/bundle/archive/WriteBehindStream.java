@@ -5,6 +5,10 @@ import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 
@@ -15,6 +19,13 @@ import java.util.concurrent.BlockingQueue;
  * written; {@link #close()} returns once all of them are in the channel (the caller still fsyncs it). A write error on
  * the writer thread is thrown by the next write or by close. (Starting the disk's write-back early with a periodic
  * {@code force} was measured too: on the shared development machine it cost CPU in the writes and gained nothing.)
+ * <p>Given the file's path, full buffers go to it through a second channel opened for direct I/O ({@code O_DIRECT},
+ * the buffers aligned to the file system's block): the page cache is skipped, which on the development machine cost
+ * the writer thread 0.5–2.8 CPU seconds per 2 GiB of archive (against ~0.3 for the same bytes written by a plain copy,
+ * for reasons in the kernel we did not pin down) while the caller's fsync has to wait for the device anyway. The last,
+ * partial buffer goes through the caller's channel, whose position ends after the archive. Where direct I/O cannot be
+ * opened (tmpfs, some overlay file systems) or a direct write is refused, everything goes through the caller's
+ * channel, as without a path. The bytes are the same either way.
  */
 final class WriteBehindStream extends OutputStream {
     static final int BUFFER = 1 << 20;
@@ -22,6 +33,9 @@ final class WriteBehindStream extends OutputStream {
     private static final ByteBuffer END = ByteBuffer.allocate(0);
 
     private final FileChannel channel;
+    private final FileChannel direct; // null: all writes through channel
+    private long position; // where the next buffer goes, for positional direct writes
+    private boolean directFailed;
     private final BlockingQueue<ByteBuffer> full = new ArrayBlockingQueue<>(BUFFERS + 1);
     private final BlockingQueue<ByteBuffer> free = new ArrayBlockingQueue<>(BUFFERS);
     private final Thread writer;
@@ -29,9 +43,29 @@ final class WriteBehindStream extends OutputStream {
     private ByteBuffer current;
     private boolean closed;
 
-    WriteBehindStream(FileChannel channel) {
+    WriteBehindStream(FileChannel channel) throws IOException {
+        this(channel, null);
+    }
+
+    /** {@code file}: the path {@code channel} writes (empty, position 0), or null for no direct I/O. */
+    WriteBehindStream(FileChannel channel, Path file) throws IOException {
         this.channel = channel;
-        for (int i = 0; i < BUFFERS; i++) free.add(ByteBuffer.allocateDirect(BUFFER)); // written without a copy
+        this.position = channel.position();
+        int align = 4096;
+        FileChannel d = null;
+        if (file != null && position == 0) {
+            try {
+                align = Math.max(align, (int) Math.min(BUFFER, Files.getFileStore(file).getBlockSize()));
+                d = FileChannel.open(file, StandardOpenOption.WRITE, directOption());
+            } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+                d = null; // no direct I/O here: the page cache it is
+            }
+        }
+        this.direct = BUFFER % align == 0 ? d : closeQuietly(d);
+        for (int i = 0; i < BUFFERS; i++) {
+            // written without a copy; aligned for direct I/O
+            free.add(ByteBuffer.allocateDirect(BUFFER + align).alignedSlice(align).limit(BUFFER).slice());
+        }
         writer = new Thread(this::drain, "smelt-bundle-write");
         writer.setDaemon(true);
         writer.start();
@@ -43,9 +77,7 @@ final class WriteBehindStream extends OutputStream {
                 ByteBuffer b = full.take();
                 if (b == END) return;
                 try {
-                    if (failure == null) {
-                        while (b.hasRemaining()) channel.write(b);
-                    }
+                    if (failure == null) write(b);
                 } catch (IOException e) {
                     failure = e;
                 } finally {
@@ -55,6 +87,24 @@ final class WriteBehindStream extends OutputStream {
         } catch (InterruptedException e) {
             failure = new InterruptedIOException("interrupted while writing the archive");
         }
+    }
+
+    /** A full buffer directly where that works; the last, partial one (and all after a refusal) through the channel. */
+    private void write(ByteBuffer b) throws IOException {
+        int n = b.remaining();
+        if (direct != null && !directFailed && n == BUFFER) {
+            try {
+                while (b.hasRemaining()) direct.write(b, position + b.position());
+                position += n;
+                return;
+            } catch (IOException e) {
+                b.rewind(); // refused (EINVAL on some file systems): this buffer and the rest go through the page cache
+                directFailed = true;
+            }
+        }
+        if (direct != null) channel.position(position);
+        while (b.hasRemaining()) channel.write(b);
+        position += n;
     }
 
     @Override
@@ -117,11 +167,30 @@ final class WriteBehindStream extends OutputStream {
             current = null;
             hand(END);
             writer.join();
+            if (direct != null) {
+                direct.close();
+                if (failure == null) channel.position(position); // the caller's channel ends after the archive
+            }
         } catch (InterruptedException e) {
             writer.interrupt();
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while writing the archive");
         }
         if (failure != null) throw failure;
+    }
+
+    private static OpenOption directOption() {
+        return com.sun.nio.file.ExtendedOpenOption.DIRECT;
+    }
+
+    private static FileChannel closeQuietly(FileChannel c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (IOException ignored) {
+                // nothing was written through it
+            }
+        }
+        return null;
     }
 }

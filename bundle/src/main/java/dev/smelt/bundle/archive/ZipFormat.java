@@ -30,7 +30,7 @@ final class ZipFormat implements ArchiveFormat {
     }
 
     @Override
-    public ArchiveWriter writer(FileChannel out, Instant mtime, double zstdMinSaving) throws IOException {
+    public ArchiveWriter writer(FileChannel out, Path file, Instant mtime, double zstdMinSaving) throws IOException {
         ZipArchiveOutputStream zip = new ZipArchiveOutputStream(new UncloseableChannel(out));
         zip.setEncoding(StandardCharsets.UTF_8.name());
         zip.setUseLanguageEncodingFlag(true);

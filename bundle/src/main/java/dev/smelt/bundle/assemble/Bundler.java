@@ -57,8 +57,9 @@ public final class Bundler {
             return h;
         });
         try {
-            AtomicFiles.writeDiscardingOnExit(out, ch -> {
-                try (ArchiveWriter w = format.writer(ch, plan.mtime(), r.zstdMinSaving() == null ? ArchiveFormat.ZSTD_MIN_SAVING : r.zstdMinSaving())) {
+            AtomicFiles.writeDiscardingOnExit(out, (ch, file) -> {
+                try (ArchiveWriter w = format.writer(ch, file, plan.mtime(),
+                        r.zstdMinSaving() == null ? ArchiveFormat.ZSTD_MIN_SAVING : r.zstdMinSaving())) {
                     for (ArchiveEntry e : plan.entries()) {
                         DigestingOutputStream[] digest = new DigestingOutputStream[1];
                         w.add(new ArchiveEntry(e.path(), e.size(), sink -> {

@@ -36,10 +36,22 @@ public final class AtomicFiles {
      * completes (a checkpoint saved on stop).
      */
     public static void writeDiscardingOnExit(Path target, IOConsumer<FileChannel> writer) throws IOException {
+        write(target, (ch, tmp) -> writer.accept(ch), true);
+    }
+
+    /**
+     * As {@link #writeDiscardingOnExit(Path, IOConsumer)}, also telling the writer the temp file's path (for a second
+     * channel on the same file, e.g. one opened for direct I/O).
+     */
+    public static void writeDiscardingOnExit(Path target, TempFileWriter writer) throws IOException {
         write(target, writer, true);
     }
 
     private static void write(Path target, IOConsumer<FileChannel> writer, boolean discardOnExit) throws IOException {
+        write(target, (ch, tmp) -> writer.accept(ch), discardOnExit);
+    }
+
+    private static void write(Path target, TempFileWriter writer, boolean discardOnExit) throws IOException {
         Path abs = target.toAbsolutePath();
         Files.createDirectories(abs.getParent());
         OwnedTemps.removeStale(abs);
@@ -48,7 +60,7 @@ public final class AtomicFiles {
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                 holdWriterLock(ch);
-                writer.accept(ch);
+                writer.write(ch, tmp);
                 ch.force(true);
             }
             move(tmp, abs);
@@ -156,5 +168,11 @@ public final class AtomicFiles {
     @FunctionalInterface
     public interface IOConsumer<T> {
         void accept(T t) throws IOException;
+    }
+
+    /** Writes the temp file through {@code channel}; {@code file} is its path. */
+    @FunctionalInterface
+    public interface TempFileWriter {
+        void write(FileChannel channel, Path file) throws IOException;
     }
 }
