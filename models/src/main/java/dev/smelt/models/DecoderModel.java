@@ -15,6 +15,7 @@ import dev.smelt.models.nn.Attention;
 import dev.smelt.models.nn.Linear;
 import dev.smelt.models.nn.Positions;
 import dev.smelt.models.nn.RmsNorm;
+import dev.smelt.models.nn.RowBlocks;
 import dev.smelt.models.nn.TokenEmbedding;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -36,6 +37,7 @@ public abstract class DecoderModel<C extends ModelConfig> extends AbstractBlock 
     protected final TokenEmbedding embed;
     protected RmsNorm norm;
     protected Linear lmHead; // null when tied to the embedding
+    private final RowBlocks tiedHead = new RowBlocks();
     /** Every projection by HF module path; subclasses fill it in layer order, then {@link #addHead} adds lm_head. */
     protected final Map<String, Linear> linears = new LinkedHashMap<>();
 
@@ -82,6 +84,13 @@ public abstract class DecoderModel<C extends ModelConfig> extends AbstractBlock 
         if (lmHead != null) return lmHead.apply(ps, h, training);
         NDArray w = ps.getValue(embed.weight(), h.getDevice(), training);
         return ai.djl.nn.core.Linear.linear(h, w).singletonOrThrow();
+    }
+
+    /** {@link #head} for inference: the final norm with fewer ops, the product over the intra-op threads. */
+    protected final NDArray headDecoding(ParameterStore ps, NDArray h) {
+        h = norm.decode(ps, h, dtype);
+        if (lmHead != null) return lmHead.decode(ps, h);
+        return tiedHead.project(h, ps.getValue(embed.weight(), h.getDevice(), false), null);
     }
 
     /** The token embedding (also the LM head when tied). */

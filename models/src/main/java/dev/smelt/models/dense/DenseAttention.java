@@ -19,6 +19,7 @@ import dev.smelt.models.nn.RotaryEmbedding;
 import dev.smelt.models.nn.Scalars;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /** Grouped-query self-attention of llama / qwen2 (q/k/v bias) / qwen3 (per-head q/k RMSNorm before RoPE). */
 final class DenseAttention extends AbstractBlock {
@@ -97,13 +98,53 @@ final class DenseAttention extends AbstractBlock {
             ks = kv.get(0);
             vs = kv.get(1);
         }
+        NDArray attn = Attention.attend(qs, ks, vs, mask, scale(ps, x, training)); // [B, H, T, hd]
+        return o.apply(ps, attn.transpose(0, 2, 1, 3).reshape(b, t, (long) heads * headDim), training);
+    }
+
+    /**
+     * {@link #apply} for one new position per row ({@code x} is {@code [B, 1, hidden]}) in inference: the same values
+     * in fewer ops. The fused q/k/v output is viewed as {@code [B, heads, 1, hd]} (with T = 1 that needs no
+     * transpose); without q/k norms q and k, adjacent in it, are rotated together; attention needs no mask.
+     * Falls back to {@link #apply} where the fused projection does not apply (adapters, observers, fusion off).
+     *
+     * @param rope tables from {@link RotaryEmbedding#decodingTables}
+     */
+    NDArray decode(ParameterStore ps, NDArray x, RotaryEmbedding rotary, NDList rope, Supplier<NDList> generalRope, KvCache cache,
+            int layer) {
+        NDArray y = FusedProjections.output(fusedQkv, x);
+        if (y == null) return apply(ps, x, rotary, generalRope.get(), null, cache, layer, false);
+        long b = x.getShape().get(0);
+        NDArray all = y.reshape(b, heads + 2L * kvHeads, 1, headDim);
+        NDArray qs;
+        NDArray ks;
+        NDArray vs;
+        // as apply: q/k norms and rotary in float32, keys and values cached in x's type
+        if (qNorm == null) {
+            NDList qkv = all.split(new long[] {heads + kvHeads}, 1);
+            NDList qk = rotary.applyDecoding(Casts.toFloat32(qkv.get(0)), rope).split(new long[] {heads}, 1);
+            vs = Casts.narrow(qkv.get(1), x.getDataType());
+            qs = qk.get(0);
+            ks = Casts.narrow(qk.get(1), vs.getDataType());
+        } else {
+            NDList qkv = all.split(new long[] {heads, heads + kvHeads}, 1);
+            vs = Casts.narrow(qkv.get(2), x.getDataType());
+            qs = rotary.applyDecoding(qNorm.decode(ps, qkv.get(0), DataType.FLOAT32), rope);
+            ks = Casts.narrow(rotary.applyDecoding(kNorm.decode(ps, qkv.get(1), DataType.FLOAT32), rope), vs.getDataType());
+        }
+        NDList kv = cache.append(layer, ks, vs);
+        NDArray attn = Attention.attendOne(qs, kv.get(0), kv.get(1), scale(ps, x, false)); // [B, 1, H·hd]
+        return o.decode(ps, attn);
+    }
+
+    /** 1/sqrt(hd) as a 0-d array on x's device, made once. */
+    private NDArray scale(ParameterStore ps, NDArray x, boolean training) {
         NDArray sc = scaleArray;
         if (sc == null || !sc.getDevice().equals(x.getDevice())) {
             sc = Scalars.owned(ps.getValue(o.weight(), x.getDevice(), training), scale);
             scaleArray = sc;
         }
-        NDArray attn = Attention.attend(qs, ks, vs, mask, sc); // [B, H, T, hd]
-        return o.apply(ps, attn.transpose(0, 2, 1, 3).reshape(b, t, (long) heads * headDim), training);
+        return sc;
     }
 
     @Override

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /** The Llama-style dense decoder (llama, qwen2, qwen3) as a DJL block. Build one with {@link #load}. */
 public final class DenseDecoder extends DecoderModel<DenseConfig> {
@@ -96,14 +97,38 @@ public final class DenseDecoder extends DecoderModel<DenseConfig> {
 
     @Override
     public NDArray step(ParameterStore ps, NDArray inputIds, DecoderCache cache, boolean lastOnly) {
+        return step(ps, inputIds, cache, lastOnly, true);
+    }
+
+    /** {@link #step}; with {@code decodePath} false a one-token step takes the general path (to compare the two). */
+    NDArray step(ParameterStore ps, NDArray inputIds, DecoderCache cache, boolean lastOnly, boolean decodePath) {
         if (!(cache instanceof KvCache kv)) throw new IllegalArgumentException("cache was not made by this model");
         NDManager m = inputIds.getManager();
         long t = inputIds.getShape().get(1);
         long past = kv.length();
+        if (t == 1 && decodePath) {
+            NDArray out = decode(ps, inputIds, kv, m, past);
+            kv.advance(1);
+            return out;
+        }
         NDArray mask = t == 1 ? null : Attention.causalMask(m, past, t);
         NDArray out = run(ps, inputIds, rotary.tables(m, past, t, DataType.FLOAT32), mask, kv, lastOnly, false);
         kv.advance((int) t);
         return out;
+    }
+
+    /**
+     * One new position per row, the decoding step: {@link #run}'s values through the layers' decode paths, which
+     * take fewer ops (decoding a token is a long chain of small ops, each with a fixed cost).
+     */
+    private NDArray decode(ParameterStore ps, NDArray ids, KvCache cache, NDManager m, long past) {
+        NDList rope = rotary.decodingTables(m, past, DataType.FLOAT32);
+        NDList[] general = new NDList[1]; // the general path's tables, made only if a layer falls back to it
+        Supplier<NDList> generalRope = () -> general[0] != null ? general[0]
+                : (general[0] = rotary.tables(m, past, 1, DataType.FLOAT32));
+        NDArray h = Casts.toFloat32(embed.apply(ps, ids, false));
+        for (int i = 0; i < layers.size(); i++) h = layers.get(i).decode(ps, h, rotary, rope, generalRope, cache, i);
+        return headDecoding(ps, h);
     }
 
     private NDArray run(ParameterStore ps, NDArray ids, NDList rope, NDArray mask, KvCache cache, boolean lastOnly,

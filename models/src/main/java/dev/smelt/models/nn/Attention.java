@@ -63,6 +63,22 @@ public final class Attention {
     }
 
     /**
+     * {@link #attend} for one query position ({@code T = 1}, no mask: it sees every cached key) in inference, with the
+     * same values in fewer ops: {@code q} is scaled in place (the caller hands over a fresh array), and the output
+     * comes back as {@code [B, 1, H·hd]}, the layout the output projection reads, without a transpose or a copy.
+     */
+    public static NDArray attendOne(NDArray q, NDArray k, NDArray v, NDArray scale) {
+        Shape qs = q.getShape();
+        long b = qs.get(0), h = qs.get(1), hd = qs.get(3);
+        long hkv = k.getShape().get(1);
+        NDArray qg = Casts.narrow(q.muli(scale), k.getDataType()).reshape(b, hkv, h / hkv, hd);
+        NDArray raw = qg.matMul(k.transpose(0, 1, 3, 2));
+        DataType dt = raw.getDataType();
+        NDArray probs = Casts.narrow(Casts.toFloat32(raw).softmax(-1), dt);
+        return probs.matMul(v).reshape(b, 1, h * hd);
+    }
+
+    /**
      * Causal mask for {@code t} new queries after {@code past} cached keys: query i (absolute position
      * past + i) sees keys 0..past+i. Shape {@code [1, 1, T, past + T]}.
      */

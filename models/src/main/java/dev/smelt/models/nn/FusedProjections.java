@@ -29,6 +29,7 @@ public final class FusedProjections {
     private final NDArray weight; // [sum out, in], owned by the model's manager
     private final NDArray bias; // [sum out] or null
     private final NDArray[] views; // each part's weight as fused, to notice a swapped weight
+    private final RowBlocks decoding = new RowBlocks();
 
     private FusedProjections(Linear[] parts, NDArray weight, NDArray bias, NDArray[] views) {
         this.parts = parts;
@@ -98,6 +99,17 @@ public final class FusedProjections {
             return out;
         }
         return fusion.run(ps, x, training, headDim);
+    }
+
+    /**
+     * The fused output of {@code x} ({@code [..., sum out]}, the parts side by side) for inference, or null when the
+     * fused path does not apply or a part has an adapter (whose delta would have to be added per part). Decoding
+     * takes it whole to view and split it as it needs.
+     */
+    public static NDArray output(FusedProjections fusion, NDArray x) {
+        if (fusion == null || !fusion.applies(x, false)) return null;
+        for (Linear l : fusion.parts) if (l.adapter() != null) return null;
+        return fusion.decoding.project(x, fusion.weight, fusion.bias);
     }
 
     private boolean applies(NDArray x, boolean training) {

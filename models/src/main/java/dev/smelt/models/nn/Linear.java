@@ -33,6 +33,7 @@ public final class Linear extends AbstractBlock {
     private final Parameter bias;
     private Block adapter;
     private volatile ActivationObserver observer;
+    private final RowBlocks decoding = new RowBlocks();
 
     public Linear(String moduleName, long inFeatures, long outFeatures, boolean hasBias) {
         this.moduleName = moduleName;
@@ -140,6 +141,17 @@ public final class Linear extends AbstractBlock {
         if (wide != product) wide.close(); // an add saves nothing for backward
         product.close();
         return y;
+    }
+
+    /**
+     * {@link #apply} for inference on decoding's single rows: without an adapter or observer the product is spread
+     * over the intra-op threads ({@link RowBlocks}).
+     */
+    public NDArray decode(ParameterStore ps, NDArray x) {
+        if (adapter != null || observer != null) return apply(ps, x, false);
+        NDArray w = ps.getValue(weight, x.getDevice(), false);
+        NDArray b = bias == null ? null : ps.getValue(bias, x.getDevice(), false);
+        return decoding.project(x, w, b);
     }
 
     @Override

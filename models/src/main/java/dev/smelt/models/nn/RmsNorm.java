@@ -64,6 +64,30 @@ public final class RmsNorm extends AbstractBlock {
     /** The norm of {@code x} (any float type), computed in float32 and rounded once to {@code out}. */
     public NDArray apply(ParameterStore ps, NDArray x, DataType out, boolean training) {
         NDArray w = ps.getValue(weight, x.getDevice(), training);
+        NDArray e = eps(w);
+        NDArray xf = Casts.toFloat32(x);
+        NDArray normed = xf.mul(xf.square().mean(new int[] {-1}, true).add(e).pow(minusHalf));
+        return Casts.narrow(normed.mul(effective(w, training)), out);
+    }
+
+    /**
+     * {@link #apply(ParameterStore, NDArray, DataType, boolean)} for inference, the same values in fewer new arrays:
+     * eps, the power and the weight are applied in place. Never for training: in-place ops would overwrite what
+     * autograd saved.
+     */
+    public NDArray decode(ParameterStore ps, NDArray x, DataType out) {
+        NDArray w = ps.getValue(weight, x.getDevice(), false);
+        NDArray e = eps(w);
+        NDArray xf = Casts.toFloat32(x);
+        NDArray inv = xf.square().mean(new int[] {-1}, true);
+        inv.addi(e);
+        inv.powi(minusHalf);
+        NDArray normed = xf.mul(inv);
+        return Casts.narrow(normed.muli(effective(w, false)), out);
+    }
+
+    /** The eps constant on the weight's device (made with {@link #minusHalf} on first use per device). */
+    private NDArray eps(NDArray w) {
         NDArray e = epsArray;
         NDArray p = minusHalf;
         if (e == null || p == null || !e.getDevice().equals(w.getDevice())) {
@@ -72,9 +96,7 @@ public final class RmsNorm extends AbstractBlock {
             minusHalf = p;
             epsArray = e;
         }
-        NDArray xf = Casts.toFloat32(x);
-        NDArray normed = xf.mul(xf.square().mean(new int[] {-1}, true).add(e).pow(p));
-        return Casts.narrow(normed.mul(effective(w, training)), out);
+        return e;
     }
 
     /** The float32 weight the normalised x is multiplied by ({@code 1 + w} when one-centred), cached while frozen. */

@@ -31,6 +31,8 @@ public final class RotaryEmbedding {
     private NDArray attentionFactorArray;
     private NDArray cosTable; // [positions, rot], float32, attention factor applied
     private NDArray sinTable;
+    private NDArray signedSinTable; // sinTable with its first half negated (decoding)
+    private NDIndex halvesSwapped; // channel order (rot/2 .. rot-1, 0 .. rot/2-1) over the last axis
 
     public RotaryEmbedding(int headDim, int rotaryDim, double theta, RopeScaling scaling, int maxPositionEmbeddings) {
         if (rotaryDim % 2 != 0 || rotaryDim > headDim) {
@@ -142,6 +144,8 @@ public final class RotaryEmbedding {
             constants = NDManager.newBaseManager(device);
             cosTable = null;
             sinTable = null;
+            signedSinTable = null;
+            halvesSwapped = null;
             invFreqArray = Scalars.owned(constants.create(invFreq)).reshape(1, 1, invFreq.length);
             attentionFactorArray = Scalars.owned(constants.create(attentionFactor));
         }
@@ -156,6 +160,8 @@ public final class RotaryEmbedding {
         attentionFactorArray = null;
         cosTable = null;
         sinTable = null;
+        signedSinTable = null;
+        halvesSwapped = null;
     }
 
     /** Rotates {@code x} ({@code [B, H, T, hd]}) with tables from {@link #tables}. */
@@ -184,6 +190,81 @@ public final class RotaryEmbedding {
     }
 
     /**
+     * {@link #apply} for decoding, with tables from {@link #decodingTables}: the same values in fewer ops. The halves
+     * are swapped by one gather and the sign of rotate-half's negated half is carried by the table, which is exact
+     * ({@code (-a)·b = a·(-b)} in IEEE arithmetic); the products are summed in place. Full rotary only.
+     */
+    public NDArray applyDecoding(NDArray x, NDList tables) {
+        if (rotaryDim != headDim) throw new IllegalStateException("decoding rotary needs rotary dim = head dim");
+        NDIndex swap;
+        synchronized (this) {
+            swap = halvesSwapped;
+        }
+        NDArray rotated = x.get(swap);
+        rotated.muli(tables.get(1));
+        NDArray out = x.mul(tables.get(0));
+        return out.addi(rotated);
+    }
+
+    /**
+     * cos and signed sin ({@link #applyDecoding}) for one position, {@code [1, 1, 1, rot]}, sliced from the tables
+     * {@link #tables(NDManager, long, long, DataType)} keeps.
+     */
+    public NDList decodingTables(NDManager manager, long position, DataType dtype) {
+        NDArray cos;
+        NDArray sin;
+        synchronized (this) {
+            constants(manager.getDevice());
+            grow(position + 1);
+            if (signedSinTable == null) {
+                NDList halves = sinTable.split(2, 1);
+                NDArray negated = halves.get(0).neg();
+                signedSinTable = negated.concat(halves.get(1), 1);
+                negated.close();
+                halves.close();
+            }
+            if (halvesSwapped == null) {
+                long[] order = new long[rotaryDim];
+                for (int i = 0; i < rotaryDim; i++) order[i] = (i + rotaryDim / 2) % rotaryDim;
+                halvesSwapped = new NDIndex("..., {}", Scalars.owned(constants.create(order)));
+            }
+            NDIndex row = new NDIndex().addSliceDim(position, position + 1);
+            cos = cosTable.get(row);
+            sin = signedSinTable.get(row);
+            cos.attach(manager);
+            sin.attach(manager);
+        }
+        return shaped(cos, sin, 1, dtype);
+    }
+
+    /** Grows the kept cos/sin tables to hold at least {@code needed} positions (holding this object's lock). */
+    private void grow(long needed) {
+        if (cosTable == null || cosTable.getShape().get(0) < needed) {
+            long size = Math.max(256, Long.highestOneBit(Math.max(1, needed - 1)) << 1);
+            NDArray pos = constants.arange(0, size, 1, DataType.FLOAT32).reshape(1, size);
+            NDList t = tables(pos, DataType.FLOAT32);
+            if (cosTable != null) {
+                cosTable.close();
+                sinTable.close();
+            }
+            if (signedSinTable != null) signedSinTable.close();
+            signedSinTable = null;
+            cosTable = t.get(0).reshape(size, rotaryDim);
+            sinTable = t.get(1).reshape(size, rotaryDim);
+        }
+    }
+
+    private NDList shaped(NDArray cos, NDArray sin, long length, DataType dtype) {
+        cos = cos.reshape(1, 1, length, rotaryDim);
+        sin = sin.reshape(1, 1, length, rotaryDim);
+        if (dtype != DataType.FLOAT32) {
+            cos = cos.toType(dtype, false);
+            sin = sin.toType(dtype, false);
+        }
+        return new NDList(cos, sin);
+    }
+
+    /**
      * Tables for positions {@code [start, start + length)} (batch 1, shape {@code [1, 1, length, rot]}), sliced from
      * a cos/sin table kept per device and grown on demand: the decoding path, where one position is needed per step.
      */
@@ -192,30 +273,13 @@ public final class RotaryEmbedding {
         NDArray sin;
         synchronized (this) {
             constants(manager.getDevice());
-            long needed = start + length;
-            if (cosTable == null || cosTable.getShape().get(0) < needed) {
-                long size = Math.max(256, Long.highestOneBit(Math.max(1, needed - 1)) << 1);
-                NDArray pos = constants.arange(0, size, 1, DataType.FLOAT32).reshape(1, size);
-                NDList t = tables(pos, DataType.FLOAT32);
-                if (cosTable != null) {
-                    cosTable.close();
-                    sinTable.close();
-                }
-                cosTable = t.get(0).reshape(size, rotaryDim);
-                sinTable = t.get(1).reshape(size, rotaryDim);
-            }
+            grow(start + length);
             NDIndex rows = new NDIndex().addSliceDim(start, start + length);
             cos = cosTable.get(rows);
             sin = sinTable.get(rows);
             cos.attach(manager);
             sin.attach(manager);
         }
-        cos = cos.reshape(1, 1, length, rotaryDim);
-        sin = sin.reshape(1, 1, length, rotaryDim);
-        if (dtype != DataType.FLOAT32) {
-            cos = cos.toType(dtype, false);
-            sin = sin.toType(dtype, false);
-        }
-        return new NDList(cos, sin);
+        return shaped(cos, sin, length, dtype);
     }
 }

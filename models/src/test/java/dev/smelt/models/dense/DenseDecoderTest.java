@@ -4,12 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
+import ai.djl.ndarray.BaseNDManager;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
 import dev.smelt.core.SmeltException;
 import dev.smelt.core.model.Architecture;
 import dev.smelt.core.model.DenseConfig;
@@ -23,6 +26,7 @@ import dev.smelt.models.CausalLM;
 import dev.smelt.models.DecoderCache;
 import dev.smelt.models.ModelLoader;
 import dev.smelt.models.TestModels;
+import dev.smelt.models.nn.Linear;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -95,6 +99,94 @@ class DenseDecoderTest {
                 min = Math.min(min, full[i]);
             }
             assertThat(max - min).isGreaterThan(1f);
+        }
+    }
+
+    /**
+     * One-token steps take the decoding path (fused views, in-place ops, products spread over threads); it must give
+     * the general path's logits bit for bit, every step, while leaving fewer arrays (ops) behind per step.
+     */
+    @ParameterizedTest
+    @MethodSource("variants")
+    void decodingStepsEqualTheGeneralPathExactly(Architecture arch, boolean tie, RopeScaling scaling) throws Exception {
+        DenseConfig c = TestModels.config(arch, tie, scaling);
+        try (CausalLM lm = load("decode-" + arch + "-" + tie + "-" + (scaling == null ? "none" : scaling.type()), c)) {
+            assertDecodingEqualsGeneral((DenseDecoder) lm, true);
+        }
+    }
+
+    @Test
+    void decodingPathFallsBackWithAnAdapterAndKeepsFp16Exact() throws Exception {
+        DenseConfig c = TestModels.config(Architecture.QWEN3, false, null);
+        Path dir = TestModels.write(tmp.resolve("decode-fp16"), c, 11);
+        try (CausalLM f16 = ModelLoader.load(ModelDirectory.open(dir), Device.cpu(), DataType.FLOAT16)) {
+            assertDecodingEqualsGeneral((DenseDecoder) f16, true);
+        }
+        try (CausalLM lm = ModelLoader.load(ModelDirectory.open(dir), Device.cpu(), DataType.FLOAT32)) {
+            for (String name : List.of("model.layers.0.self_attn.v_proj", "model.layers.1.mlp.up_proj", "model.layers.0.self_attn.o_proj")) {
+                Linear lin = lm.linearModules().get(name);
+                lin.attachAdapter(new HalfMean(lin.outFeatures()));
+                lin.initialize(lm.manager(), DataType.FLOAT32, new Shape(1, lin.inFeatures()));
+            }
+            assertDecodingEqualsGeneral((DenseDecoder) lm, false);
+        }
+    }
+
+    /** An adapter whose delta is half the input's mean in every output (a fixed function, to see it in the logits). */
+    static final class HalfMean extends AbstractBlock {
+        private final long out;
+
+        HalfMean(long out) {
+            this.out = out;
+        }
+
+        @Override
+        protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+            NDArray x = inputs.singletonOrThrow();
+            NDArray half = x.mean(new int[] {-1}, true).div(2f);
+            return new NDList(half.mul(x.getManager().ones(new Shape(out), x.getDataType(), x.getDevice())));
+        }
+
+        @Override
+        public Shape[] getOutputShapes(Shape[] inputShapes) {
+            Shape s = inputShapes[0];
+            return new Shape[] {s.slice(0, s.dimension() - 1).add(out)};
+        }
+    }
+
+    /** Prefill, then 8 greedy one-token steps on each path (own caches): the logits are equal every step. */
+    private static void assertDecodingEqualsGeneral(DenseDecoder model, boolean decodingPath) {
+        try (NDManager m = manager.newSubManager();
+                DecoderCache fast = model.newCache(m, 1);
+                DecoderCache general = model.newCache(m, 1)) {
+            ParameterStore ps = new ParameterStore(m, false);
+            long[] prompt = {1, 5, 9, 17, 33};
+            model.step(ps, m.create(prompt).reshape(1, prompt.length), fast, true);
+            model.step(ps, m.create(prompt).reshape(1, prompt.length), general, true, false);
+            long next = 7;
+            for (int i = 0; i < 8; i++) {
+                float[] a;
+                float[] b;
+                int arraysA;
+                int arraysB;
+                try (NDManager step = m.newSubManager()) {
+                    NDArray logits = model.step(ps, step.create(new long[] {next}).reshape(1, 1), fast, true);
+                    arraysA = ((BaseNDManager) step).getManagedArrays().size();
+                    a = logits.toType(DataType.FLOAT32, false).toFloatArray();
+                }
+                try (NDManager step = m.newSubManager()) {
+                    NDArray logits = model.step(ps, step.create(new long[] {next}).reshape(1, 1), general, true, false);
+                    arraysB = ((BaseNDManager) step).getManagedArrays().size();
+                    b = logits.toType(DataType.FLOAT32, false).toFloatArray();
+                }
+                assertThat(a).as("step %d", i).containsExactly(b);
+                // the decoding path leaves fewer arrays in the step's manager (it makes fewer): the sign it ran
+                if (decodingPath) assertThat(arraysA).as("arrays left by step %d", i).isLessThan(arraysB);
+                int best = 0;
+                for (int j = 1; j < a.length; j++) if (a[j] > a[best]) best = j;
+                next = best;
+            }
+            assertThat(fast.length()).isEqualTo(general.length()).isEqualTo(prompt.length + 8);
         }
     }
 
