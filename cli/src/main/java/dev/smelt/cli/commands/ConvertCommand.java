@@ -240,9 +240,10 @@ public final class ConvertCommand implements Runnable {
         boolean optimize;
 
         @Option(names = "--image-text", description = {"A qwen3_5 checkpoint with a vision tower in transformers.js's",
-                "image+text layout (fp32): onnx/vision_encoder.onnx (pixel_values, image_grid_thw -> image_features;",
+                "image+text layout: onnx/vision_encoder.onnx (pixel_values, image_grid_thw -> image_features;",
                 "one image per run), onnx/embed_tokens.onnx and onnx/decoder_model_merged.onnx (inputs_embeds), with",
-                "the checkpoint's multimodal config.json."})
+                "the checkpoint's multimodal config.json; each file with the --dtype's suffix (decoder in the dtype,",
+                "embedding table in its float type, vision encoder float32)."})
         boolean imageText;
 
         @Override

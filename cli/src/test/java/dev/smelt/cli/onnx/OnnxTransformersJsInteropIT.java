@@ -143,14 +143,17 @@ class OnnxTransformersJsInteropIT {
      * {@code --image-text}: transformers.js loads the folder as {@code Qwen3_5ForConditionalGeneration} (vision_encoder,
      * embed_tokens, decoder_model_merged), preprocesses the image with its own processor (same 20×14 patch grid as
      * Smelt's) and its first generated token is {@code smelt generate --image}'s (only the first, as above; measured:
-     * the first three of four agreed).
+     * the first three of four agreed). fp16: transformers.js's {@code dtype: 'fp16'} finds the {@code _fp16} files
+     * (measured: the same four tokens as fp32).
      */
-    @org.junit.jupiter.api.Test
-    void transformersJsRunsTheImageTextLayoutAndAgreesOnTheFirstToken() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"fp32", "fp16"})
+    void transformersJsRunsTheImageTextLayoutAndAgreesOnTheFirstToken(String dtype) throws Exception {
         Path model = tmp.resolve("qwen3_5-vision");
         TinyModelWriter.write(TinyModelSpec.builder(Architecture.QWEN3_5).seed(11).vision(true).build(), model);
         Path out = tmp.resolve("qwen3_5-vision-onnx");
-        CliRunner.Result r = SMELT.run("convert", "onnx", "--model", model.toString(), "--out", out.toString(), "--image-text");
+        CliRunner.Result r = SMELT.run("convert", "onnx", "--model", model.toString(), "--out", out.toString(), "--image-text",
+                "--dtype", dtype);
         assertThat(r.code()).as(r.err()).isZero();
         Path image = tmp.resolve("image.png");
         java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(48, 64, java.awt.image.BufferedImage.TYPE_INT_RGB);
@@ -166,7 +169,7 @@ class OnnxTransformersJsInteropIT {
         long[] smelt = java.util.Arrays.stream(gen.out().strip().split("\\s+")).mapToLong(Long::parseLong).toArray();
         Tjs t = TJS.get();
         Process p = new ProcessBuilder(t.node().toString(), t.script().resolveSibling("tjs-image.mjs").toString(),
-                t.modules().toString(), out.toString(), image.toString(), "Describe", "4").start();
+                t.modules().toString(), out.toString(), image.toString(), "Describe", "4", dtype).start();
         p.getOutputStream().close();
         byte[] stdout = p.getInputStream().readAllBytes();
         String stderr = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -174,7 +177,7 @@ class OnnxTransformersJsInteropIT {
         assertThat(p.exitValue()).as(stderr).isZero();
         String line = new String(stdout, StandardCharsets.UTF_8).strip();
         JsonNode got = new ObjectMapper().readTree(line.substring(line.lastIndexOf('\n') + 1));
-        System.out.printf("transformers.js image+text: %s (%s, grid %s, %d prompt ids), Smelt %s%n", got.path("ids"),
+        System.out.printf("transformers.js image+text %s: %s (%s, grid %s, %d prompt ids), Smelt %s%n", dtype, got.path("ids"),
                 got.path("model_class").asText(), got.path("grid"), got.path("prompt_ids").size(), java.util.Arrays.toString(smelt));
         assertThat(got.path("model_class").asText()).isEqualTo("Qwen3_5ForConditionalGeneration");
         assertThat(got.path("grid").toString()).isEqualTo("[1,20,14]");

@@ -62,7 +62,9 @@ public final class OnnxExport {
      * @param imageText         a Qwen3.5 checkpoint with a vision tower in transformers.js's image+text layout:
      *                          {@code onnx/vision_encoder.onnx} ({@link Qwen35VisionGraph}), {@code onnx/embed_tokens.onnx}
      *                          and {@code onnx/decoder_model_merged.onnx} (taking {@code inputs_embeds}), with the
-     *                          checkpoint's own multimodal config.json; fp32 only, no genai_config.json
+     *                          checkpoint's own multimodal config.json, each file with the dtype's suffix
+     *                          (decoder in the dtype, embedding table in its float type, vision encoder float32); no
+     *                          genai_config.json
      */
     public record Options(OnnxDtype dtype, Path adapter, Long externalDataAbove, Int4Packing int4, boolean optimize,
             boolean imageText) {
@@ -106,9 +108,6 @@ public final class OnnxExport {
             throw new SmeltException(modelDir + "/config.json: --image-text needs a qwen3_5 checkpoint with a vision_config"
                     + " (create-tiny --arch qwen3_5 --vision makes one)");
         }
-        if (options.imageText() && options.dtype() != OnnxDtype.FP32) {
-            throw new SmeltException("--image-text is implemented for fp32 (got " + options.dtype().spelling() + ")");
-        }
         try (SafetensorsModel st = dir.weights()) {
             Map<String, TensorInfo> infos = checkTensors(dir, config, st);
             LoraMerge lora = options.adapter() == null ? null
@@ -141,7 +140,8 @@ public final class OnnxExport {
             boolean external = graph.weightBytes() > limit;
             Path onnxDir = outDir.resolve("onnx");
             Files.createDirectories(onnxDir);
-            Path model = onnxDir.resolve(options.imageText() ? "decoder_model_merged.onnx" : options.dtype().fileName());
+            Path model = onnxDir.resolve(options.imageText() ? "decoder_model_merged" + options.dtype().suffix() + ".onnx"
+                    : options.dtype().fileName());
             List<Path> files = new ArrayList<>(OnnxModelWriter.write(graph, model, external, producerVersion(),
                     Map.of(), listener == null ? new Listener() {} : listener));
             for (String name : COPIED) {
@@ -165,12 +165,13 @@ public final class OnnxExport {
                                 + Arrays.toString(spec.shape()));
                     }
                 }
+                // float32 in every dtype: the encoder is a few percent of the weights and its features feed every image row
                 Graph vision = Qwen35VisionGraph.build(tower, name -> weight(st, st.info(name), ElementType.FLOAT, null));
-                Path visionFile = onnxDir.resolve("vision_encoder.onnx");
+                Path visionFile = onnxDir.resolve("vision_encoder" + options.dtype().suffix() + ".onnx");
                 files.addAll(OnnxModelWriter.write(vision, visionFile, vision.weightBytes() > limit, producerVersion(),
                         Map.of(), listener == null ? new Listener() {} : listener));
-                Graph embed = Qwen35DecoderGraph.embedTokens(q, w32);
-                files.addAll(OnnxModelWriter.write(embed, onnxDir.resolve("embed_tokens.onnx"), embed.weightBytes() > limit,
+                Graph embed = Qwen35DecoderGraph.embedTokens(q, w);
+                files.addAll(OnnxModelWriter.write(embed, onnxDir.resolve("embed_tokens" + options.dtype().suffix() + ".onnx"), embed.weightBytes() > limit,
                         producerVersion(), Map.of(), listener == null ? new Listener() {} : listener));
                 if (listener != null) {
                     listener.note("image+text layout: genai_config.json is not written (onnxruntime-genai's vision"

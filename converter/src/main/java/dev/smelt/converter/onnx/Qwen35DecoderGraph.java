@@ -117,14 +117,24 @@ public final class Qwen35DecoderGraph {
         return new Qwen35DecoderGraph(c, act, weights, weights32, int4, fused, true).graph();
     }
 
-    /** {@code embed_tokens}: {@code input_ids [batch_size, sequence_length]} → {@code inputs_embeds} (float32). */
-    public static Graph embedTokens(Qwen35Config c, Function<String, Weight> weights32) {
+    /**
+     * {@code embed_tokens}: {@code input_ids [batch_size, sequence_length]} → {@code inputs_embeds} (float32, as
+     * {@code decoder_model_merged} takes it in every dtype); the table in the type {@code weights} gives (float16 for
+     * fp16/q4f16), its gathered rows cast to float32.
+     */
+    public static Graph embedTokens(Qwen35Config c, Function<String, Weight> weights) {
         GraphBuilder b = new GraphBuilder();
         Dim batch = Dim.named(DecoderIo.BATCH);
         Dim seq = Dim.named(DecoderIo.SEQUENCE);
         String ids = b.input(DecoderIo.INPUT_IDS, ElementType.INT64, batch, seq);
-        String table = b.weight(weights32.apply(c.weightPrefix() + "embed_tokens.weight"));
-        b.opNamed(DecoderIo.INPUTS_EMBEDS, "Gather", List.of(Attr.i("axis", 0)), table, ids);
+        Weight w = weights.apply(c.weightPrefix() + "embed_tokens.weight");
+        String table = b.weight(w);
+        if (w.type() == ElementType.FLOAT) {
+            b.opNamed(DecoderIo.INPUTS_EMBEDS, "Gather", List.of(Attr.i("axis", 0)), table, ids);
+        } else {
+            String rows = b.op("Gather", List.of(Attr.i("axis", 0)), table, ids);
+            b.opNamed(DecoderIo.INPUTS_EMBEDS, "Cast", List.of(Attr.i("to", ElementType.FLOAT.code())), rows);
+        }
         b.output(DecoderIo.INPUTS_EMBEDS, ElementType.FLOAT, batch, seq, Dim.of(c.hiddenSize()));
         return b.build("embed_tokens");
     }
