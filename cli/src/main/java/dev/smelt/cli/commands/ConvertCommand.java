@@ -246,8 +246,16 @@ public final class ConvertCommand implements Runnable {
                 "embedding table in its float type, vision encoder float32)."})
         boolean imageText;
 
+        @Option(names = "--all-4-bit", description = {"q4/q4f16: quantize qwen3_5's linear-attention layers to 4 bits too",
+                "(by default their projections and MLP are 8-bit, onnxruntime-genai's int8_linear_attn placement: on",
+                "tiny models all-4-bit followed Smelt's greedy tokens on 11-31 of 32, the default on 30-32). Smaller files."})
+        boolean all4Bit;
+
         @Override
         public Integer call() throws Exception {
+            if (all4Bit && !dtype.int4()) {
+                throw new SmeltException("--all-4-bit applies to --dtype q4 or q4f16, not " + dtype.spelling());
+            }
             PrintWriter err = spec.commandLine().getErr();
             PrintWriter stdout = spec.commandLine().getOut();
             boolean quiet = GlobalOptions.quiet();
@@ -267,7 +275,7 @@ public final class ConvertCommand implements Runnable {
                 }
             };
             OnnxExport.Result r = OnnxExport.export(model, out, new OnnxExport.Options(dtype, adapter, null,
-                    dtype.int4() ? new MatMulNBitsPacking() : null, optimize, imageText), listener);
+                    dtype.int4() ? new MatMulNBitsPacking() : null, optimize, imageText, all4Bit), listener);
             stdout.printf("wrote %s (%s %s%s, %d weights, %s%s)%n", r.model(), r.architecture(), dtype.spelling(),
                     optimize ? " optimized" : "", r.weightCount(), InspectCommand.humanBytes(r.weightBytes()),
                     r.externalData() ? " in " + r.files().get(1).getFileName() : " inline");

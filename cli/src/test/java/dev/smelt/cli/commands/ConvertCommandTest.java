@@ -92,6 +92,19 @@ class ConvertCommandTest {
         Result int4 = SMELT.run("convert", "onnx", "--model", model.toString(), "--out", out.toString(), "--dtype", "int4");
         assertThat(int4.code()).isEqualTo(2);
         assertThat(int4.err()).contains("ONNX dtype \"int4\" is not supported (expected fp32, fp16, q8, q4, q4f16)");
+
+        // q4 of qwen3_5: linear-attention layers at 8 bits unless --all-4-bit, which only q4/q4f16 take
+        Result q4 = SMELT.run("-q", "convert", "onnx", "--model", q35.toString(), "--out", tmp.resolve("q35-q4").toString(), "--dtype", "q4");
+        assertThat(q4.code()).as(q4.err()).isZero();
+        Result all4 = SMELT.run("-q", "convert", "onnx", "--model", q35.toString(), "--out", tmp.resolve("q35-q4-all4").toString(),
+                "--dtype", "q4", "--all-4-bit");
+        assertThat(all4.code()).as(all4.err()).isZero();
+        assertThat(Files.size(tmp.resolve("q35-q4-all4/onnx/model_q4.onnx"))).isLessThan(Files.size(tmp.resolve("q35-q4/onnx/model_q4.onnx")));
+        Result wrong = SMELT.run("convert", "onnx", "--model", q35.toString(), "--out", tmp.resolve("q35-fp16").toString(),
+                "--dtype", "fp16", "--all-4-bit");
+        assertThat(wrong.code()).isEqualTo(1);
+        assertThat(wrong.err()).isEqualTo("smelt: error: --all-4-bit applies to --dtype q4 or q4f16, not fp16\n");
+        assertThat(tmp.resolve("q35-fp16")).doesNotExist();
     }
 
     @Test

@@ -65,12 +65,19 @@ public final class OnnxExport {
      *                          checkpoint's own multimodal config.json, each file with the dtype's suffix
      *                          (decoder in the dtype, embedding table in its float type, vision encoder float32); no
      *                          genai_config.json
+     * @param all4Bit           q4/q4f16: Qwen3.5's linear-attention layers at 4 bits too, instead of 8
+     *                          ({@link #bitsFor}); smaller files, onnxruntime-genai's default
      */
     public record Options(OnnxDtype dtype, Path adapter, Long externalDataAbove, Int4Packing int4, boolean optimize,
-            boolean imageText) {
+            boolean imageText, boolean all4Bit) {
         public Options {
             if (dtype == null) dtype = OnnxDtype.FP32;
             if (dtype.int4() && int4 == null) throw new IllegalArgumentException(dtype.spelling() + " needs an Int4Packing");
+        }
+
+        public Options(OnnxDtype dtype, Path adapter, Long externalDataAbove, Int4Packing int4, boolean optimize,
+                boolean imageText) {
+            this(dtype, adapter, externalDataAbove, int4, optimize, imageText, false);
         }
 
         public Options(OnnxDtype dtype, Path adapter, Long externalDataAbove, Int4Packing int4) {
@@ -119,7 +126,8 @@ public final class OnnxExport {
             Function<String, RowEdit> edits = name -> lora == null ? null : lora.editFor(name).orElse(null);
             Function<String, Weight[]> int4 = options.dtype().int8() ? name -> int8(st, infos.get(name), edits.apply(name))
                     : !options.dtype().int4() ? null
-                    : name -> int4(st, infos.get(name), act, edits.apply(name), options.int4(), bitsFor(config, name));
+                    : name -> int4(st, infos.get(name), act, edits.apply(name), options.int4(),
+                            options.all4Bit() ? 4 : bitsFor(config, name));
             Function<String, Weight> w = name -> weight(st, infos.get(name), act, edits.apply(name));
             Function<String, Weight> w32 = name -> weight(st, infos.get(name), ElementType.FLOAT, edits.apply(name));
             Graph graph;
@@ -329,6 +337,7 @@ public final class OnnxExport {
      * in_proj/out_proj and their MLP), 4 for everything else. That is onnxruntime-genai's {@code int8_linear_attn}
      * placement: the delta-rule state carries a weight error into every later token, and measured on nine tiny
      * qwen3_5 models (OnnxParityIT) all-4-bit agreed with Smelt's greedy path on 11–31 of 32 tokens, this on 30–32.
+     * {@link Options#all4Bit} (the CLI's {@code --all-4-bit}) turns it off.
      */
     static int bitsFor(ModelConfig config, String weightName) {
         if (!(config instanceof Qwen35Config q)) return 4;
