@@ -55,4 +55,40 @@ final class Blocks {
     static int cvtt(double x) {
         return x >= -2147483648.0 && x < 2147483648.0 ? (int) x : Integer.MIN_VALUE;
     }
+
+    /**
+     * C's {@code amax}/{@code max} loop of the legacy quantizers ({@code if (amax < fabsf(v)) { amax = fabsf(v); max = v; }}):
+     * the first value of the largest |v| in {@code x[xo..xo+n)}, +0 when all are zero; {@code n} a multiple of 4. |v| as
+     * raw bits orders as |v| does, NaN above infinity: four chains of int max (cmov) instead of a branch per value, and
+     * C's loop itself only when a NaN (which its comparison steps over) is there.
+     */
+    static float firstLargestMagnitude(float[] x, int xo, int n) {
+        int m0 = 0;
+        int m1 = 0;
+        int m2 = 0;
+        int m3 = 0;
+        for (int j = 0; j < n; j += 4) {
+            m0 = Math.max(m0, Float.floatToRawIntBits(x[xo + j]) & 0x7fffffff);
+            m1 = Math.max(m1, Float.floatToRawIntBits(x[xo + j + 1]) & 0x7fffffff);
+            m2 = Math.max(m2, Float.floatToRawIntBits(x[xo + j + 2]) & 0x7fffffff);
+            m3 = Math.max(m3, Float.floatToRawIntBits(x[xo + j + 3]) & 0x7fffffff);
+        }
+        int m = Math.max(Math.max(m0, m1), Math.max(m2, m3));
+        if (m > 0x7f800000) {
+            float amax = 0.0f;
+            float max = 0.0f;
+            for (int j = 0; j < n; j++) {
+                float v = x[xo + j];
+                if (amax < Math.abs(v)) {
+                    amax = Math.abs(v);
+                    max = v;
+                }
+            }
+            return max;
+        }
+        if (m == 0) return 0.0f;
+        int j = xo;
+        while ((Float.floatToRawIntBits(x[j]) & 0x7fffffff) != m) j++;
+        return x[j];
+    }
 }

@@ -37,35 +37,7 @@ public final class Q4_0Quantizer implements BlockQuantizer {
     }
 
     private static void reference(float[] x, int xo, byte[] dst, int o) {
-        // |v| as raw bits orders as |v| does, NaN above infinity; max is the first value of the largest |v|
-        // (C's strict amax < |v|), +0 when all are zero. Four chains of int max (cmov) instead of a branch per value.
-        int m0 = 0;
-        int m1 = 0;
-        int m2 = 0;
-        int m3 = 0;
-        for (int j = 0; j < QK; j += 4) {
-            m0 = Math.max(m0, Float.floatToRawIntBits(x[xo + j]) & 0x7fffffff);
-            m1 = Math.max(m1, Float.floatToRawIntBits(x[xo + j + 1]) & 0x7fffffff);
-            m2 = Math.max(m2, Float.floatToRawIntBits(x[xo + j + 2]) & 0x7fffffff);
-            m3 = Math.max(m3, Float.floatToRawIntBits(x[xo + j + 3]) & 0x7fffffff);
-        }
-        int m = Math.max(Math.max(m0, m1), Math.max(m2, m3));
-        float max = 0.0f;
-        if (m > 0x7f800000) {
-            // a NaN, which C's comparison steps over
-            float amax = 0.0f;
-            for (int j = 0; j < QK; j++) {
-                float v = x[xo + j];
-                if (amax < Math.abs(v)) {
-                    amax = Math.abs(v);
-                    max = v;
-                }
-            }
-        } else if (m != 0) {
-            int j = xo;
-            while ((Float.floatToRawIntBits(x[j]) & 0x7fffffff) != m) j++;
-            max = x[j];
-        }
+        float max = Blocks.firstLargestMagnitude(x, xo, QK);
         float d = max / -8;
         float id = d != 0 ? 1.0f / d : 0.0f;
         Blocks.putHalf(dst, o, d);

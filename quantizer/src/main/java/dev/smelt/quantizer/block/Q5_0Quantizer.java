@@ -50,15 +50,7 @@ public final class Q5_0Quantizer implements BlockQuantizer {
     }
 
     private static void reference(float[] x, int xo, byte[] dst, int o) {
-        float amax = 0.0f;
-        float max = 0.0f;
-        for (int j = 0; j < QK; j++) {
-            float v = x[xo + j];
-            if (amax < Math.abs(v)) {
-                amax = Math.abs(v);
-                max = v;
-            }
-        }
+        float max = Blocks.firstLargestMagnitude(x, xo, QK);
         float d = max / -16;
         float id = d != 0 ? 1.0f / d : 0.0f;
         Blocks.putHalf(dst, o, d);
