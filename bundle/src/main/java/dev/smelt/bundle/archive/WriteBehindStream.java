@@ -14,31 +14,36 @@ import java.util.concurrent.BlockingQueue;
 
 /**
  * The archive's bytes on their way to its file: collected into 1 MiB direct buffers (written without the JDK's copy into
- * a temporary direct buffer) that a writer thread of their own writes to the channel, so the compressing thread does not
- * wait in write calls while up to {@value #BUFFERS} MiB are queued. The bytes and their order are exactly what was
+ * a temporary direct buffer) that writer threads of their own write to the channel at their place, so the compressing
+ * thread does not wait in write calls while up to {@value #BUFFERS} MiB are queued. The bytes and their order are exactly what was
  * written; {@link #close()} returns once all of them are in the channel (the caller still fsyncs it). A write error on
- * the writer thread is thrown by the next write or by close. (Starting the disk's write-back early with a periodic
+ * a writer thread is thrown by the next write or by close. (Starting the disk's write-back early with a periodic
  * {@code force} was measured too: on the shared development machine it cost CPU in the writes and gained nothing.)
  * <p>Given the file's path, full buffers go to it through a second channel opened for direct I/O ({@code O_DIRECT},
  * the buffers aligned to the file system's block): the page cache is skipped, which on the development machine cost
  * the writer thread 0.5–2.8 CPU seconds per 2 GiB of archive (against ~0.3 for the same bytes written by a plain copy,
  * for reasons in the kernel we did not pin down) while the caller's fsync has to wait for the device anyway. The last,
- * partial buffer goes through the caller's channel, whose position ends after the archive. Where direct I/O cannot be
+ * partial buffer goes through the caller's channel, whose position ends after the archive. With direct I/O two
+ * writers keep two writes in flight: with one, the disk idled whenever its thread waited for a core that the hashing
+ * threads held. Where direct I/O cannot be
  * opened (tmpfs, some overlay file systems) or a direct write is refused, everything goes through the caller's
  * channel, as without a path. The bytes are the same either way.
  */
 final class WriteBehindStream extends OutputStream {
     static final int BUFFER = 1 << 20;
     private static final int BUFFERS = 32;
-    private static final ByteBuffer END = ByteBuffer.allocate(0);
+    private static final Job END = new Job(ByteBuffer.allocate(0), -1);
+
+    /** A buffer and where in the file it goes. */
+    private record Job(ByteBuffer buffer, long position) {}
 
     private final FileChannel channel;
     private final FileChannel direct; // null: all writes through channel
-    private long position; // where the next buffer goes, for positional direct writes
-    private boolean directFailed;
-    private final BlockingQueue<ByteBuffer> full = new ArrayBlockingQueue<>(BUFFERS + 1);
+    private long position; // where the next handed buffer goes
+    private volatile boolean directFailed;
+    private final BlockingQueue<Job> full = new ArrayBlockingQueue<>(BUFFERS + 2);
     private final BlockingQueue<ByteBuffer> free = new ArrayBlockingQueue<>(BUFFERS);
-    private final Thread writer;
+    private final Thread[] writers;
     private volatile IOException failure;
     private ByteBuffer current;
     private boolean closed;
@@ -66,22 +71,25 @@ final class WriteBehindStream extends OutputStream {
             // written without a copy; aligned for direct I/O
             free.add(ByteBuffer.allocateDirect(BUFFER + align).alignedSlice(align).limit(BUFFER).slice());
         }
-        writer = new Thread(this::drain, "smelt-bundle-write");
-        writer.setDaemon(true);
-        writer.start();
+        writers = new Thread[direct != null ? 2 : 1];
+        for (int i = 0; i < writers.length; i++) {
+            writers[i] = new Thread(this::drain, "smelt-bundle-write");
+            writers[i].setDaemon(true);
+            writers[i].start();
+        }
     }
 
     private void drain() {
         try {
             while (true) {
-                ByteBuffer b = full.take();
-                if (b == END) return;
+                Job j = full.take();
+                if (j == END) return;
                 try {
-                    if (failure == null) write(b);
+                    if (failure == null) write(j.buffer(), j.position());
                 } catch (IOException e) {
                     failure = e;
                 } finally {
-                    free.add(b.clear());
+                    free.add(j.buffer().clear());
                 }
             }
         } catch (InterruptedException e) {
@@ -89,22 +97,21 @@ final class WriteBehindStream extends OutputStream {
         }
     }
 
-    /** A full buffer directly where that works; the last, partial one (and all after a refusal) through the channel. */
-    private void write(ByteBuffer b) throws IOException {
-        int n = b.remaining();
-        if (direct != null && !directFailed && n == BUFFER) {
+    /**
+     * A full buffer directly where that works; the last, partial one (and all after a refusal) through the channel.
+     * Writes are positional, so the two writers of a direct stream keep two writes in flight in any order.
+     */
+    private void write(ByteBuffer b, long at) throws IOException {
+        if (direct != null && !directFailed && b.remaining() == BUFFER) {
             try {
-                while (b.hasRemaining()) direct.write(b, position + b.position());
-                position += n;
+                while (b.hasRemaining()) direct.write(b, at + b.position());
                 return;
             } catch (IOException e) {
                 b.rewind(); // refused (EINVAL on some file systems): this buffer and the rest go through the page cache
                 directFailed = true;
             }
         }
-        if (direct != null) channel.position(position);
-        while (b.hasRemaining()) channel.write(b);
-        position += n;
+        while (b.hasRemaining()) channel.write(b, at + b.position());
     }
 
     @Override
@@ -143,8 +150,13 @@ final class WriteBehindStream extends OutputStream {
     }
 
     private void hand(ByteBuffer b) throws InterruptedIOException {
+        put(new Job(b, position));
+        position += b.remaining();
+    }
+
+    private void put(Job j) throws InterruptedIOException {
         try {
-            full.put(b);
+            full.put(j);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while writing the archive");
@@ -157,7 +169,7 @@ final class WriteBehindStream extends OutputStream {
         if (failure != null) throw failure;
     }
 
-    /** Hands over the last buffer and waits until the writer has written everything. Does not close the channel. */
+    /** Hands over the last buffer and waits until the writers have written everything. Does not close the channel. */
     @Override
     public void close() throws IOException {
         if (closed) return;
@@ -165,14 +177,12 @@ final class WriteBehindStream extends OutputStream {
         try {
             if (current != null && current.position() > 0) hand(current.flip());
             current = null;
-            hand(END);
-            writer.join();
-            if (direct != null) {
-                direct.close();
-                if (failure == null) channel.position(position); // the caller's channel ends after the archive
-            }
+            for (Thread ignored : writers) put(END);
+            for (Thread w : writers) w.join();
+            if (direct != null) direct.close();
+            if (failure == null) channel.position(position); // the caller's channel ends after the archive
         } catch (InterruptedException e) {
-            writer.interrupt();
+            for (Thread w : writers) w.interrupt();
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while writing the archive");
         }

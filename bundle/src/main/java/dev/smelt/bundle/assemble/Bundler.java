@@ -9,7 +9,7 @@ import dev.smelt.bundle.card.ModelCardWriter;
 import dev.smelt.bundle.card.NoticeWriter;
 import dev.smelt.bundle.license.LicenseGate;
 import dev.smelt.bundle.manifest.Checksums;
-import dev.smelt.bundle.manifest.DigestingOutputStream;
+import dev.smelt.bundle.manifest.EntryHasher;
 import dev.smelt.bundle.manifest.FileRecord;
 import dev.smelt.bundle.manifest.Manifest;
 import dev.smelt.bundle.provenance.GgufProvenance;
@@ -29,14 +29,14 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * Builds a release bundle: gates the licence, stamps provenance into every GGUF, safetensors and ONNX file while
  * streaming it into the archive (no staging copy), writes LICENSE, NOTICE, the model card, metrics and
- * recipe, and ends with MANIFEST.json and SHA256SUMS over everything before them (hashed on a thread of their own
- * while the archive stream compresses the same bytes). Entries are sorted, with one
+ * recipe, and ends with MANIFEST.json and SHA256SUMS over everything before them (each entry hashed on a thread of
+ * its own from a second read of its inputs while the archive stream writes it; an input changed meanwhile is an
+ * error). Entries are sorted, with one
  * mtime; the same inputs give the same archive bytes. The archive appears atomically.
  */
 public final class Bundler {
@@ -51,38 +51,30 @@ public final class Bundler {
         Plan plan = plan(r);
         Path out = r.out().toAbsolutePath();
         List<FileRecord> records = new ArrayList<>();
-        ExecutorService hasher = Executors.newSingleThreadExecutor(t -> {
-            Thread h = new Thread(t, "smelt-bundle-sha256");
-            h.setDaemon(true);
-            return h;
-        });
-        try {
+        try (EntryHasher hasher = new EntryHasher()) {
             AtomicFiles.writeDiscardingOnExit(out, (ch, file) -> {
                 try (ArchiveWriter w = format.writer(ch, file, plan.mtime(),
                         r.zstdMinSaving() == null ? ArchiveFormat.ZSTD_MIN_SAVING : r.zstdMinSaving())) {
+                    List<Future<FileRecord>> hashes = new ArrayList<>();
                     for (ArchiveEntry e : plan.entries()) {
-                        DigestingOutputStream[] digest = new DigestingOutputStream[1];
-                        w.add(new ArchiveEntry(e.path(), e.size(), sink -> {
-                            digest[0] = new DigestingOutputStream(sink, hasher);
-                            e.content().writeTo(digest[0]);
-                        }));
-                        records.add(new FileRecord(e.path(), e.size(), digest[0].hex()));
+                        hashes.add(hasher.start(e));
+                        w.add(e);
                     }
+                    for (Future<FileRecord> h : hashes) records.add(EntryHasher.await(h));
                     Manifest manifest = new Manifest(r.name(), r.version(), plan.provenance().licenseId(), r.smeltVersion(),
                             plan.mtime(), records);
                     w.add(ArchiveEntry.of(Manifest.FILE, manifest.toJson()));
                     w.add(ArchiveEntry.of(Checksums.FILE, Checksums.format(records)));
                 }
+                plan.inputs().requireUnchanged();
             });
-        } finally {
-            hasher.shutdownNow();
         }
         return new Result(out, format, new Manifest(r.name(), r.version(), plan.provenance().licenseId(),
                 r.smeltVersion(), plan.mtime(), records));
     }
 
     /** Every payload entry, sorted, with the facts behind the card. Nothing is written. */
-    public record Plan(List<ArchiveEntry> entries, Provenance provenance, BundleFacts facts, Instant mtime) {}
+    public record Plan(List<ArchiveEntry> entries, Provenance provenance, BundleFacts facts, Instant mtime, InputStamps inputs) {}
 
     public static Plan plan(BundleRequest r) throws IOException {
         checkName(r.name(), "--name");
@@ -141,7 +133,7 @@ public final class Bundler {
                 throw new SmeltException("two inputs map to the same bundle path " + entries.get(i).path());
             }
         }
-        return new Plan(List.copyOf(entries), p, facts, BundleInputs.mtime(r, inputs));
+        return new Plan(List.copyOf(entries), p, facts, BundleInputs.mtime(r, inputs), InputStamps.of(inputs));
     }
 
     private static void checkName(String v, String flag) {

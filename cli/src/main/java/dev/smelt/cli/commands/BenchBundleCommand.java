@@ -5,6 +5,7 @@ import dev.smelt.bundle.bench.BundleBenchmark;
 import dev.smelt.core.io.ByteSizes;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -30,12 +31,16 @@ public final class BenchBundleCommand implements Callable<Integer> {
     @Option(names = "--files", paramLabel = "N", defaultValue = "4", description = "safetensors shards (default: ${DEFAULT-VALUE}).")
     int files;
 
-    @Option(names = "--runs", paramLabel = "N", defaultValue = "2", description = "Runs; the best of each side is kept (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--runs", paramLabel = "N", defaultValue = "3", description = "Runs, each starting one step later in the order; the best of each side is kept (default: ${DEFAULT-VALUE}).")
     int runs;
 
     @Option(names = "--formats", paramLabel = "F,F", split = ",", defaultValue = "tar.gz,tar.zst,zip",
             description = "Archive formats to time (default: ${DEFAULT-VALUE}).")
     List<String> formats;
+
+    @Option(names = "--settle", paramLabel = "SECONDS", defaultValue = "3",
+            description = "Pause before each timed step, so the previous step's write-back does not land in it (default: ${DEFAULT-VALUE}).")
+    double settleSeconds;
 
     @Option(names = "--dir", paramLabel = "DIR", description = "Scratch folder (default: java.io.tmpdir); needs ~2x --size free.")
     Path dir;
@@ -52,19 +57,27 @@ public final class BenchBundleCommand implements Callable<Integer> {
                     .orElseThrow(() -> new ParameterException(spec.commandLine(),
                             "--formats: unknown format '" + f + "'; expected tar.gz, tar.zst or zip")));
         }
-        BundleBenchmark.Result r = new BundleBenchmark(scratch, bytes, files, runs, chosen, line -> {
+        if (!(settleSeconds >= 0 && settleSeconds <= 600)) {
+            throw new ParameterException(spec.commandLine(), "--settle: expected 0 to 600 seconds, got " + settleSeconds);
+        }
+        Duration settle = Duration.ofMillis(Math.round(settleSeconds * 1000));
+        BundleBenchmark.Result r = new BundleBenchmark(scratch, bytes, files, runs, chosen, settle, line -> {
             err.println(line);
             err.flush();
         }).run();
         out.printf(Locale.ROOT, "model: %s in %d safetensors files (fp16), best of %d%n", ByteSizes.format(r.bytes()), files, runs);
+        String base = r.baseline();
         for (Map.Entry<String, Double> e : r.rates().entrySet()) {
             String name = e.getKey();
             long outSize = r.outputSizes().get(name);
-            if (name.equals("copy")) {
-                out.printf(Locale.ROOT, "%-8s %7.0f MB/s  (streamed, 1 MiB buffer: the ratios' base)%n", "raw copy", e.getValue() / 1e6);
-            } else if (name.equals("kernel-copy")) {
-                out.printf(Locale.ROOT, "%-8s %7.0f MB/s  (in-kernel transferTo, ratio %.2f)%n", "raw copy", e.getValue() / 1e6,
-                        r.ratio(name));
+            if (BundleBenchmark.Result.COPIES.contains(name)) {
+                String how = switch (name) {
+                    case "copy" -> "streamed through a 1 MiB buffer and the page cache";
+                    case "kernel-copy" -> "in-kernel transferTo";
+                    default -> "1 MiB buffers, direct I/O";
+                };
+                out.printf(Locale.ROOT, "%-8s %7.0f MB/s  (%s%s)%n", "raw copy", e.getValue() / 1e6, how,
+                        name.equals(base) ? "; the fastest copy: the ratios' base" : String.format(Locale.ROOT, ", ratio %.2f", r.ratio(name)));
             } else {
                 out.printf(Locale.ROOT, "%-8s %7.0f MB/s  ratio %.2f  (archive %.1f%% of the model)%n", name,
                         e.getValue() / 1e6, r.ratio(name), 100.0 * outSize / r.bytes());
