@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds llama.cpp's command-line tools that node-llama-cpp does not ship prebuilt (llama-quantize,
+# Builds llama.cpp's command-line tools that node-llama-cpp does not ship prebuilt (llama-quantize, llama-bench,
 # llama-imatrix, and llama-mtmd-cli with its libmtmd for multimodal models) from the llama.cpp source inside
 # node-llama-cpp (llama/gitRelease.bundle). The build is cached outside the checkout, keyed by the bundle's
 # release tag and hash, in ${SMELT_TOOLS_CACHE:-$HOME/.cache/smelt}/llama.cpp/<tag>-<hash>/bin. Idempotent:
@@ -16,7 +16,7 @@ tag="$(node -p "require('$llama/llama.cpp.info.json').tag")"
 hash="$(sha256sum "$bundle" | cut -c1-12)"
 cache="${SMELT_TOOLS_CACHE:-$HOME/.cache/smelt}/llama.cpp/$tag-$hash"
 # llama-mtmd-cli is tools/mtmd's executable (target llama-mtmd-cli, linking the mtmd library) in this release
-targets=(llama-quantize llama-imatrix llama-mtmd-cli)
+targets=(llama-quantize llama-imatrix llama-mtmd-cli llama-bench)
 missing=()
 for t in "${targets[@]}"; do [ -x "$cache/bin/$t" ] || missing+=("$t"); done
 if [ "${#missing[@]}" = 0 ]; then echo "$cache/bin"; exit 0; fi

@@ -15,6 +15,7 @@ import dev.smelt.models.CausalLM;
 import dev.smelt.models.ModelLoader;
 import dev.smelt.models.generate.SpeedBenchmark;
 import dev.smelt.models.nn.FusedProjections;
+import dev.smelt.testkit.interop.LlamaBench;
 import dev.smelt.testkit.interop.LlamaCppHarness;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -25,9 +26,11 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * Prefill and decode tokens/s of Smelt (CPU, F32) beside llama.cpp (node-llama-cpp) on the same F32 GGUF, prompt and
- * threads, measured in the same run. The two engines alternate run by run so that load on the machine hits both
- * alike; medians of each are reported.
+ * Prefill and decode tokens/s of Smelt (CPU, F32) beside llama.cpp on the same F32 GGUF, prompt and threads, measured
+ * in the same run. llama.cpp is its own {@code llama-bench} where {@code interop/build-llama-tools.sh} built it, else
+ * the node-llama-cpp harness, which is slower than llama.cpp itself (see {@link LlamaBench}) and says so in
+ * {@link #reference()}. The two engines alternate run by run so that load on the machine hits both alike; medians of
+ * each are reported.
  */
 public final class GenerateBenchmark {
     /** One model's numbers. */
@@ -49,6 +52,7 @@ public final class GenerateBenchmark {
     private final int genTokens;
     private final int repeat;
     private final int threads;
+    private final LlamaBench llamaBench; // null: the node harness
     private final LlamaCppHarness harness;
     private final Consumer<String> progress;
 
@@ -65,7 +69,16 @@ public final class GenerateBenchmark {
         this.repeat = repeat;
         this.threads = threads;
         this.progress = progress;
-        this.harness = LlamaCppHarness.require();
+        this.llamaBench = LlamaBench.locate().orElse(null);
+        this.harness = llamaBench == null ? LlamaCppHarness.require() : null;
+    }
+
+    /** What the llama.cpp column measures, for the report. */
+    public String reference() {
+        return llamaBench != null ? "llama.cpp = its own llama-bench (" + llamaBench.binary() + ")"
+                : "llama.cpp = node-llama-cpp " + harness.interopDir() + " (llama-bench not built: run"
+                        + " interop/build-llama-tools.sh; the harness's decode at as many threads as cores is slower than"
+                        + " llama.cpp's own, so the ratios flatter Smelt)";
     }
 
     /** The default pair, written into {@code work}: a create-tiny llama and a ~100M-parameter one. */
@@ -96,9 +109,15 @@ public final class GenerateBenchmark {
             long[] prompt = SpeedBenchmark.benchPrompt(promptTokens, md.config().vocabSize());
             SpeedBenchmark.measure(lm, prompt, genTokens, 1, 0); // warm-up
             for (int r = 0; r < repeat; r++) {
-                JsonNode ref = harness.bench(file, promptTokens, genTokens, 1, threads);
-                refPrefill[r] = ref.path("prefill_tokens_per_s").asDouble();
-                refDecode[r] = ref.path("decode_tokens_per_s").asDouble();
+                if (llamaBench != null) {
+                    LlamaBench.Speeds ref = llamaBench.measure(file, promptTokens, genTokens, threads);
+                    refPrefill[r] = ref.prefillTokensPerSecond();
+                    refDecode[r] = ref.decodeTokensPerSecond();
+                } else {
+                    JsonNode ref = harness.bench(file, promptTokens, genTokens, 1, threads);
+                    refPrefill[r] = ref.path("prefill_tokens_per_s").asDouble();
+                    refDecode[r] = ref.path("decode_tokens_per_s").asDouble();
+                }
                 SpeedBenchmark.Result ours = SpeedBenchmark.measure(lm, prompt, genTokens, 0, 1);
                 ourPrefill[r] = ours.prefillTokensPerSecond();
                 ourDecode[r] = ours.decodeTokensPerSecond();

@@ -70,6 +70,7 @@ public final class BenchGenerateCommand implements Callable<Integer> {
             for (Model m : models) rows.add(bench.run(m, work));
             out.println(String.format(Locale.ROOT, "CPU, %d thread(s), prompt %d tokens, %d decoded tokens, median of %d runs; ratio = smelt / llama.cpp",
                     n, promptTokens, genTokens, repeat));
+            out.println(bench.reference());
             out.println(String.format(Locale.ROOT, "%-14s %9s | %14s %14s %7s | %14s %14s %7s", "model", "params",
                     "prefill smelt", "llama.cpp", "ratio", "decode smelt", "llama.cpp", "ratio"));
             for (Row r : rows) {
