@@ -8,12 +8,13 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * Streams a byte range of a file into an output stream in 1 MiB writes. {@code Files.copy} and a channel adapter move
- * 8 KiB at a time, and below the archive stream each write is a digest update and a native compressor call, so
- * larger writes are what keeps a bundle near copy speed.
+ * Streams a byte range of a file into an output stream in 256 KiB writes. {@code Files.copy} and a channel adapter move
+ * 8 KiB at a time, and below the archive stream each write is a native compressor call, so larger writes are what
+ * keeps a bundle near copy speed; 256 KiB rather than 1 MiB keeps each chunk in the core's L2 cache between the read
+ * and its consumer (the entry hashers' SHA-256 CPU per 2 GiB went from 1.9–2.2 to 1.8 s).
  */
 public final class FileRegion {
-    private static final int CHUNK = 1 << 20;
+    private static final int CHUNK = 256 << 10;
 
     private FileRegion() {}
 
