@@ -281,35 +281,16 @@ class OnnxParityIT {
         dev.smelt.core.model.Qwen35Config c = (dev.smelt.core.model.Qwen35Config) djl.config();
         int image = djl.imageTokenId();
         int hidden = c.hiddenSize();
-        long[] ids = new long[4 + px.numTokens() + 3];
-        int k = 0;
-        ids[k++] = 40;
-        ids[k++] = 80;
-        ids[k++] = image - 2; // stand-ins for <|vision_start|> (the positions only look at image_token_id runs)
-        for (int i = 0; i < px.numTokens(); i++) ids[k++] = image;
-        ids[k++] = image - 1;
-        ids[k++] = 120;
-        ids[k++] = 160;
-        ids[k++] = 200;
+        long[] ids = imagePromptIds(px, image);
         ai.onnxruntime.OrtEnvironment env = ai.onnxruntime.OrtEnvironment.getEnvironment();
         float[] embeds;
         try (ai.onnxruntime.OrtSession embed = env.createSession(out.resolve("onnx/embed_tokens.onnx").toString(),
-                        new ai.onnxruntime.OrtSession.SessionOptions());
-                ai.onnxruntime.OnnxTensor in = ai.onnxruntime.OnnxTensor.createTensor(env, java.nio.LongBuffer.wrap(ids),
-                        new long[] {1, ids.length});
-                ai.onnxruntime.OrtSession.Result res = embed.run(java.util.Map.of("input_ids", in))) {
-            java.nio.FloatBuffer fb = ((ai.onnxruntime.OnnxTensor) res.get("inputs_embeds").get()).getFloatBuffer();
-            embeds = new float[fb.remaining()];
-            fb.get(embeds);
+                new ai.onnxruntime.OrtSession.SessionOptions())) {
+            embeds = embed(env, embed, ids);
         }
-        int row = 0;
-        for (int i = 0; i < ids.length; i++) {
-            if (ids[i] == image) System.arraycopy(features, hidden * row++, embeds, hidden * i, hidden);
-        }
-        dev.smelt.models.qwen35.MultimodalPositions mp = dev.smelt.models.qwen35.MultimodalPositions.of(ids, image,
-                List.of(new int[] {px.gridT() * px.gridH() / px.mergeSize(), px.gridW() / px.mergeSize()}), 0);
-        long[] positions = new long[3 * ids.length];
-        for (int a = 0; a < 3; a++) System.arraycopy(mp.positions()[a], 0, positions, a * ids.length, ids.length);
+        spliceImage(embeds, ids, image, features, hidden);
+        dev.smelt.models.qwen35.MultimodalPositions mp = imagePositions(ids, image, px);
+        long[] positions = flatPositions(mp, ids.length);
         double worst = 0;
         long[] onnxTokens = new long[8];
         long[] smeltTokens = new long[8];
@@ -328,14 +309,7 @@ class OnnxParityIT {
                     onnxTokens[i] = OrtDecoder.argmax(onnxLast);
                     smeltTokens[i] = OrtDecoder.argmax(smeltLast);
                     long token = smeltTokens[i];
-                    float[] e;
-                    try (ai.onnxruntime.OnnxTensor in = ai.onnxruntime.OnnxTensor.createTensor(env,
-                                    java.nio.LongBuffer.wrap(new long[] {token}), new long[] {1, 1});
-                            ai.onnxruntime.OrtSession.Result res = embed.run(java.util.Map.of("input_ids", in))) {
-                        java.nio.FloatBuffer fb = ((ai.onnxruntime.OnnxTensor) res.get("inputs_embeds").get()).getFloatBuffer();
-                        e = new float[fb.remaining()];
-                        fb.get(e);
-                    }
+                    float[] e = embed(env, embed, new long[] {token});
                     onnxLast = ort.stepEmbeddings(e, 1, new long[] {next, next, next})[0];
                     next++;
                     smeltLast = djl.step(ps, m.create(new long[] {token}).reshape(1, 1), cache, false).toFloatArray();
@@ -409,16 +383,7 @@ class OnnxParityIT {
     private static float[][] imageTextRun(Path out, String suffix, dev.smelt.core.model.Qwen35Config c,
             dev.smelt.core.vision.PixelPatches px, int image, long[] path, boolean greedy) throws Exception {
         ai.onnxruntime.OrtEnvironment env = ai.onnxruntime.OrtEnvironment.getEnvironment();
-        long[] ids = new long[4 + px.numTokens() + 3];
-        int k = 0;
-        ids[k++] = 40;
-        ids[k++] = 80;
-        ids[k++] = image - 2;
-        for (int i = 0; i < px.numTokens(); i++) ids[k++] = image;
-        ids[k++] = image - 1;
-        ids[k++] = 120;
-        ids[k++] = 160;
-        ids[k++] = 200;
+        long[] ids = imagePromptIds(px, image);
         int hidden = c.hiddenSize();
         List<float[]> rows = new ArrayList<>();
         try (ai.onnxruntime.OrtSession vision = env.createSession(out.resolve("onnx/vision_encoder" + suffix + ".onnx").toString(),
@@ -435,14 +400,9 @@ class OnnxParityIT {
                 features = floats((ai.onnxruntime.OnnxTensor) res.get("image_features").get());
             }
             float[] embeds = embed(env, embed, ids);
-            int row = 0;
-            for (int i = 0; i < ids.length; i++) {
-                if (ids[i] == image) System.arraycopy(features, hidden * row++, embeds, hidden * i, hidden);
-            }
-            dev.smelt.models.qwen35.MultimodalPositions mp = dev.smelt.models.qwen35.MultimodalPositions.of(ids, image,
-                    List.of(new int[] {px.gridT() * px.gridH() / px.mergeSize(), px.gridW() / px.mergeSize()}), 0);
-            long[] positions = new long[3 * ids.length];
-            for (int a = 0; a < 3; a++) System.arraycopy(mp.positions()[a], 0, positions, a * ids.length, ids.length);
+            spliceImage(embeds, ids, image, features, hidden);
+            dev.smelt.models.qwen35.MultimodalPositions mp = imagePositions(ids, image, px);
+            long[] positions = flatPositions(mp, ids.length);
             float[][] prompt = ort.stepEmbeddings(embeds, ids.length, positions);
             float[] last = prompt[ids.length - 1];
             long next = mp.next();
@@ -455,6 +415,42 @@ class OnnxParityIT {
             for (int t = 0; t < ids.length - 1; t++) rows.add(prompt[t]);
         }
         return rows.toArray(float[][]::new);
+    }
+
+    /** Two text tokens, stand-ins for <|vision_start|>, the image's tokens, <|vision_end|>, then three text tokens. */
+    private static long[] imagePromptIds(dev.smelt.core.vision.PixelPatches px, int image) {
+        long[] ids = new long[4 + px.numTokens() + 3];
+        int k = 0;
+        ids[k++] = 40;
+        ids[k++] = 80;
+        ids[k++] = image - 2; // stand-ins for <|vision_start|> (the positions only look at image_token_id runs)
+        for (int i = 0; i < px.numTokens(); i++) ids[k++] = image;
+        ids[k++] = image - 1;
+        ids[k++] = 120;
+        ids[k++] = 160;
+        ids[k++] = 200;
+        return ids;
+    }
+
+    /** Puts the image features, in order, in the rows of {@code embeds} whose token is the image token. */
+    private static void spliceImage(float[] embeds, long[] ids, int image, float[] features, int hidden) {
+        int row = 0;
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] == image) System.arraycopy(features, hidden * row++, embeds, hidden * i, hidden);
+        }
+    }
+
+    private static dev.smelt.models.qwen35.MultimodalPositions imagePositions(long[] ids, int image,
+            dev.smelt.core.vision.PixelPatches px) {
+        return dev.smelt.models.qwen35.MultimodalPositions.of(ids, image,
+                List.of(new int[] {px.gridT() * px.gridH() / px.mergeSize(), px.gridW() / px.mergeSize()}), 0);
+    }
+
+    /** The three mRoPE position rows one after another, as the decoder's position_ids [3, 1, T] take them. */
+    private static long[] flatPositions(dev.smelt.models.qwen35.MultimodalPositions mp, int n) {
+        long[] positions = new long[3 * n];
+        for (int a = 0; a < 3; a++) System.arraycopy(mp.positions()[a], 0, positions, a * n, n);
+        return positions;
     }
 
     private static float[] embed(ai.onnxruntime.OrtEnvironment env, ai.onnxruntime.OrtSession embed, long[] ids) throws Exception {
