@@ -32,6 +32,7 @@ import java.util.concurrent.BlockingQueue;
 final class WriteBehindStream extends OutputStream {
     static final int BUFFER = 1 << 20;
     private static final int BUFFERS = 32;
+    private static final int DIRECT_WRITERS = 2;
     private static final Job END = new Job(ByteBuffer.allocate(0), -1);
 
     /** A buffer and where in the file it goes. */
@@ -41,7 +42,7 @@ final class WriteBehindStream extends OutputStream {
     private final FileChannel direct; // null: all writes through channel
     private long position; // where the next handed buffer goes
     private volatile boolean directFailed;
-    private final BlockingQueue<Job> full = new ArrayBlockingQueue<>(BUFFERS + 2);
+    private final BlockingQueue<Job> full = new ArrayBlockingQueue<>(BUFFERS + DIRECT_WRITERS); // room for each writer's END
     private final BlockingQueue<ByteBuffer> free = new ArrayBlockingQueue<>(BUFFERS);
     private final Thread[] writers;
     private volatile IOException failure;
@@ -71,7 +72,7 @@ final class WriteBehindStream extends OutputStream {
             // written without a copy; aligned for direct I/O
             free.add(ByteBuffer.allocateDirect(BUFFER + align).alignedSlice(align).limit(BUFFER).slice());
         }
-        writers = new Thread[direct != null ? 2 : 1];
+        writers = new Thread[direct != null ? DIRECT_WRITERS : 1];
         for (int i = 0; i < writers.length; i++) {
             writers[i] = new Thread(this::drain, "smelt-bundle-write");
             writers[i].setDaemon(true);

@@ -92,11 +92,10 @@ public final class BundleBenchmark {
     public Result run() throws IOException {
         Path work = Files.createTempDirectory(scratch, "smelt-bench-bundle");
         try {
-            Path model = Files.createDirectories(work.resolve("model"));
-            List<Path> shards = generate(model, bytes, files);
+            Path model = work.resolve("model");
+            List<Path> shards = benchModel(model, bytes, files);
             long total = 0;
             for (Path s : shards) total += Files.size(s);
-            Files.writeString(model.resolve("README.md"), "---\nlicense: apache-2.0\n---\n# bench model\n");
             List<String> steps = new ArrayList<>(List.of("copy", "kernel-copy"));
             if (directIo(work)) steps.add("direct-copy");
             else log.accept("no direct I/O in " + work + ": direct-copy left out");
@@ -104,12 +103,11 @@ public final class BundleBenchmark {
             // not timed: the page cache holds the shards, and every side's first-run costs (the JIT, the kernel
             // finding pages for a first 2 GiB of writes) are paid before any side is measured; the archive writers
             // warm up on a 64 MiB model of their own
-            Path warmModel = Files.createDirectories(work.resolve("warm-model"));
-            Files.writeString(warmModel.resolve("README.md"), "---\nlicense: apache-2.0\n---\n# bench model\n");
-            List<Path> warmShards = generate(warmModel, Math.min(bytes, 64L << 20), 1);
+            Path warmModel = work.resolve("warm-model");
+            List<Path> warmShards = benchModel(warmModel, Math.min(bytes, 64L << 20), 1);
             for (String name : steps) {
                 boolean copy = Result.COPIES.contains(name);
-                Path target = work.resolve("warm-" + name + (copy ? ".bin" : "." + name));
+                Path target = target(work, "warm-", name);
                 step(name, copy ? shards : warmShards, copy ? model : warmModel, target);
                 deleteAndSettle(target);
             }
@@ -121,7 +119,7 @@ public final class BundleBenchmark {
                 Collections.rotate(order, -run);
                 for (String name : order) {
                     pause();
-                    Path target = work.resolve("bench-" + name + (name.contains("copy") ? ".bin" : "." + name));
+                    Path target = target(work, "bench-", name);
                     long t0 = System.nanoTime();
                     long c0 = cpuNanos();
                     step(name, shards, model, target);
@@ -159,6 +157,19 @@ public final class BundleBenchmark {
         try (FileChannel dir = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
             dir.force(true);
         }
+    }
+
+    /** Where a step writes: a copy to {@code .bin}, an archive to its format's extension. */
+    private static Path target(Path work, String prefix, String name) {
+        return work.resolve(prefix + name + (Result.COPIES.contains(name) ? ".bin" : "." + name));
+    }
+
+    /** A bundle-able model directory: {@code files} fp16 shards of {@code bytes} in all, and an Apache-2.0 card. */
+    private List<Path> benchModel(Path dir, long bytes, int files) throws IOException {
+        Files.createDirectories(dir);
+        List<Path> shards = generate(dir, bytes, files);
+        Files.writeString(dir.resolve("README.md"), "---\nlicense: apache-2.0\n---\n# bench model\n");
+        return shards;
     }
 
     private static void step(String name, List<Path> shards, Path model, Path target) throws IOException {

@@ -3,8 +3,10 @@ package dev.smelt.testkit.interop;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.smelt.core.SmeltException;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -49,7 +51,7 @@ public final class LlamaBench {
     }
 
     private double tokensPerSecond(Path gguf, int threads, String... test) {
-        List<String> cmd = new java.util.ArrayList<>(List.of(binary.toString(), "-m", gguf.toAbsolutePath().toString(),
+        List<String> cmd = new ArrayList<>(List.of(binary.toString(), "-m", gguf.toAbsolutePath().toString(),
                 "-t", Integer.toString(threads), "-r", "1", "-o", "json"));
         cmd.addAll(List.of(test));
         ToolRun.Output out = ToolRun.run(new ProcessBuilder(cmd), BINARY, Duration.ofMinutes(10), 5);
@@ -59,7 +61,7 @@ public final class LlamaBench {
                 throw new SmeltException(BINARY + ": expected one result with avg_ts, got " + ToolRun.lastLines(out.out(), 3));
             }
             return results.get(0).path("avg_ts").asDouble();
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new SmeltException(BINARY + ": its output is not JSON: " + ToolRun.lastLines(out.out(), 3), e);
         }
     }
