@@ -6,6 +6,7 @@ import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.channels.FileChannel;
 
 /** Stream adapters the writers need: no close of what they do not own, no flushes that would change bytes. */
 final class Streams {
@@ -42,7 +43,7 @@ final class Streams {
         }
     }
 
-    private static final class CountingOutputStream extends FilterOutputStream {
+    private static final class CountingOutputStream extends FilterOutputStream implements RegionSink {
         private long count;
 
         CountingOutputStream(OutputStream out) {
@@ -59,6 +60,12 @@ final class Streams {
         public void write(byte[] b, int off, int len) throws IOException {
             out.write(b, off, len);
             count += len;
+        }
+
+        @Override
+        public void writeRegion(FileChannel in, long from, long to) throws IOException {
+            FileRegion.copy(in, from, to, out);
+            count += to - from;
         }
 
         @Override

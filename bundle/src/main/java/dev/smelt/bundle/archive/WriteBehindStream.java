@@ -27,9 +27,10 @@ import java.util.concurrent.BlockingQueue;
  * writers keep two writes in flight: with one, the disk idled whenever its thread waited for a core that the hashing
  * threads held. Where direct I/O cannot be
  * opened (tmpfs, some overlay file systems) or a direct write is refused, everything goes through the caller's
- * channel, as without a path. The bytes are the same either way.
+ * channel, as without a path. The bytes are the same either way. A file range ({@link #writeRegion}) is read
+ * straight into the buffers.
  */
-final class WriteBehindStream extends OutputStream {
+final class WriteBehindStream extends OutputStream implements RegionSink {
     static final int BUFFER = 1 << 20;
     private static final int BUFFERS = 32;
     private static final int DIRECT_WRITERS = 2;
@@ -128,6 +129,18 @@ final class WriteBehindStream extends OutputStream {
             buf.put(b, off, n);
             off += n;
             len -= n;
+        }
+    }
+
+    /** Reads the range straight into the buffers the writers write from: the only copy its bytes see here. */
+    @Override
+    public void writeRegion(FileChannel in, long from, long to) throws IOException {
+        while (from < to) {
+            ByteBuffer buf = buffer();
+            int n = (int) Math.min(to - from, buf.remaining());
+            FileRegion.readFully(in, buf.slice(buf.position(), n), from);
+            buf.position(buf.position() + n);
+            from += n;
         }
     }
 

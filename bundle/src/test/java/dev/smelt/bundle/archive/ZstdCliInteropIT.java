@@ -40,11 +40,13 @@ class ZstdCliInteropIT {
     void storedAndCompressedFramesReadBackWithZstdAndTar() throws Exception {
         byte[] weights = AdaptiveZstdStreamTest.mixed();
         String card = "# card\n" + "intended use: tests\n".repeat(500);
+        Path weightsFile = Files.write(tmp.resolve("weights.bin"), weights); // read by the archive stream itself
         Path archive = tmp.resolve("b.tar.zst");
         try (FileChannel ch = FileChannel.open(archive, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
                 ArchiveWriter w = TarFormat.ZSTD.writer(ch, Instant.parse("2025-01-02T03:04:05Z"), 2, ArchiveFormat.ZSTD_MIN_SAVING)) {
             w.add(ArchiveEntry.of("README.md", card));
             w.add(ArchiveEntry.of("model/model.safetensors", weights));
+            w.add(ArchiveEntry.copyOf("model/model-file.safetensors", weightsFile));
         }
         assertThat(AdaptiveZstdStreamTest.rawFrames(Files.readAllBytes(archive))).isGreaterThanOrEqualTo(1);
 
@@ -58,6 +60,7 @@ class ZstdCliInteropIT {
         run("tar", "-x", "-f", tar.toString(), "-C", out.toString());
         assertThat(Files.readString(out.resolve("README.md"), StandardCharsets.UTF_8)).isEqualTo(card);
         assertThat(Files.readAllBytes(out.resolve("model/model.safetensors"))).isEqualTo(weights);
+        assertThat(Files.readAllBytes(out.resolve("model/model-file.safetensors"))).isEqualTo(weights);
     }
 
     private void run(String... command) throws IOException, InterruptedException {
