@@ -9,6 +9,13 @@ import java.io.IOException;
 public interface ArchiveWriter extends AutoCloseable {
     void add(ArchiveEntry entry) throws IOException;
 
+    /**
+     * Puts what the archive has written so far on the device (written out and forced), for a caller about to wait on
+     * something else (the bundle's hashes): the device flushes those bytes meanwhile, and the fsync after
+     * {@link #close()} has only the rest to flush. Bytes still held by a compressor or buffer wait for close.
+     */
+    void sync() throws IOException;
+
     /** Writes the archive's trailer and flushes; the underlying channel stays open. */
     @Override
     void close() throws IOException;

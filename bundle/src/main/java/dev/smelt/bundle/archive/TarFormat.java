@@ -103,6 +103,11 @@ enum TarFormat implements ArchiveFormat {
             tar.add(entry);
         }
 
+        @Override
+        public void sync() throws IOException {
+            raw.sync();
+        }
+
         /** Ends the archive; the write-behind thread is stopped even when ending fails. */
         @Override
         public void close() throws IOException {

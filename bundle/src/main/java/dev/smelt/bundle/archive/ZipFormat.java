@@ -38,7 +38,7 @@ final class ZipFormat implements ArchiveFormat {
         zip.setUseZip64(Zip64Mode.AsNeeded);
         zip.setMethod(ZipArchiveEntry.DEFLATED);
         zip.setLevel(Deflater.DEFAULT_COMPRESSION);
-        return new ZipWriter(zip, dosLocalMillis(mtime));
+        return new ZipWriter(zip, out, dosLocalMillis(mtime));
     }
 
     /**
@@ -59,10 +59,12 @@ final class ZipFormat implements ArchiveFormat {
 
     private static final class ZipWriter implements ArchiveWriter {
         private final ZipArchiveOutputStream zip;
+        private final FileChannel out;
         private final long time;
 
-        ZipWriter(ZipArchiveOutputStream zip, long time) {
+        ZipWriter(ZipArchiveOutputStream zip, FileChannel out, long time) {
             this.zip = zip;
+            this.out = out;
             this.time = time;
         }
 
@@ -75,6 +77,12 @@ final class ZipFormat implements ArchiveFormat {
             zip.putArchiveEntry(e);
             Streams.writeExactly(entry, zip);
             zip.closeArchiveEntry();
+        }
+
+        /** Between entries the zip stream holds nothing back: every byte so far is in the channel. */
+        @Override
+        public void sync() throws IOException {
+            out.force(false);
         }
 
         @Override

@@ -60,6 +60,8 @@ public final class Bundler {
                         hashes.add(hasher.start(e));
                         w.add(e);
                     }
+                    hasher.useAllThreads();
+                    w.sync(); // the device flushes the payload while the last hashes finish
                     for (Future<FileRecord> h : hashes) records.add(EntryHasher.await(h));
                     Manifest manifest = new Manifest(r.name(), r.version(), plan.provenance().licenseId(), r.smeltVersion(),
                             plan.mtime(), records);

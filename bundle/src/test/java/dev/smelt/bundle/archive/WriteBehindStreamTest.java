@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Random;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -42,5 +43,26 @@ class WriteBehindStreamTest {
             }
             assertThat(Files.readAllBytes(file)).as("with path: %s", withPath).isEqualTo(data);
         }
+    }
+
+    /** After {@code sync} every full buffer written so far is in the file; the rest follows at close, the same bytes. */
+    @Test
+    void syncPutsTheFullBuffersInTheFileAndKeepsTheRest() throws Exception {
+        int size = 2 * WriteBehindStream.BUFFER + 12_345;
+        byte[] data = new byte[size + 777];
+        new Random(11).nextBytes(data);
+        Path file = Files.createFile(tmp.resolve("synced"));
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            try (WriteBehindStream w = new WriteBehindStream(ch, file)) {
+                w.write(data, 0, size);
+                w.sync();
+                byte[] synced = Files.readAllBytes(file);
+                assertThat(synced).hasSize(2 * WriteBehindStream.BUFFER);
+                assertThat(synced).isEqualTo(Arrays.copyOf(data, 2 * WriteBehindStream.BUFFER));
+                w.write(data, size, data.length - size);
+            }
+            ch.force(true);
+        }
+        assertThat(Files.readAllBytes(file)).isEqualTo(data);
     }
 }

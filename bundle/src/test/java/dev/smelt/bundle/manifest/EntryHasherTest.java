@@ -12,7 +12,10 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,6 +44,45 @@ class EntryHasherTest {
                 assertThat(r.size()).isEqualTo(contents.get(i).length);
                 assertThat(r.sha256()).isEqualTo(HexFormat.of().formatHex(DigestingOutputStream.sha256().digest(contents.get(i))));
             }
+        }
+    }
+
+    /** Hashes run on {@code WHILE_WRITING} threads (one core left to the archive) until all threads are allowed. */
+    @Test
+    void leavesACoreToTheArchiveUntilToldToUseAllThreads() throws Exception {
+        AtomicInteger running = new AtomicInteger();
+        AtomicInteger most = new AtomicInteger();
+        CountDownLatch release = new CountDownLatch(1);
+        List<Future<FileRecord>> futures = new ArrayList<>();
+        try (EntryHasher h = new EntryHasher()) {
+            for (int i = 0; i < EntryHasher.THREADS + 1; i++) {
+                futures.add(h.start(new ArchiveEntry("model/f" + i, 1, out -> {
+                    most.accumulateAndGet(running.incrementAndGet(), Math::max);
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        throw new IOException(e);
+                    }
+                    running.decrementAndGet();
+                    out.write(1);
+                })));
+            }
+            waitFor(() -> running.get() == EntryHasher.WHILE_WRITING);
+            Thread.sleep(200); // no further thread starts
+            assertThat(most.get()).isEqualTo(EntryHasher.WHILE_WRITING);
+            h.useAllThreads();
+            waitFor(() -> running.get() == EntryHasher.THREADS);
+            release.countDown();
+            for (Future<FileRecord> f : futures) assertThat(EntryHasher.await(f).size()).isEqualTo(1);
+        }
+        assertThat(most.get()).isEqualTo(EntryHasher.THREADS);
+    }
+
+    private static void waitFor(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("condition met within 10 s").isLessThan(deadline);
+            Thread.sleep(5);
         }
     }
 

@@ -74,7 +74,7 @@ public final class BenchBundleCommand implements Callable<Integer> {
                 String how = switch (name) {
                     case "copy" -> "streamed through a 1 MiB buffer and the page cache";
                     case "kernel-copy" -> "in-kernel transferTo";
-                    default -> "1 MiB buffers, direct I/O";
+                    default -> "4 MiB buffers, direct I/O";
                 };
                 out.printf(Locale.ROOT, "%-8s %7.0f MB/s  (%s%s)%n", "raw copy", e.getValue() / 1e6, how,
                         name.equals(base) ? "; the fastest copy: the ratios' base" : String.format(Locale.ROOT, ", ratio %.2f", r.ratio(name)));
