@@ -158,11 +158,11 @@ class BundleCommandTest {
     void benchBundlePrintsEachFormatBesideTheRawCopy() {
         Result r = SMELT.run("bench", "bundle", "--size", "4MiB", "--files", "2", "--runs", "1", "--settle", "0", "--dir", tmp.toString());
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(r.out()).containsPattern("raw copy +\\d+ MB/s  \\(streamed through a 1 MiB buffer and the page cache")
-                .containsPattern("raw copy +\\d+ MB/s  \\(in-kernel transferTo")
-                .containsPattern("tar.gz +\\d+ MB/s  ratio \\d+\\.\\d\\d")
-                .containsPattern("tar.zst +\\d+ MB/s  ratio \\d+\\.\\d\\d")
-                .containsPattern("zip +\\d+ MB/s  ratio \\d+\\.\\d\\d");
+        assertThat(r.out()).containsPattern("raw copy +\\d+ MB/s \\(best \\d+\\)  \\(streamed through a 1 MiB buffer and the page cache")
+                .containsPattern("raw copy +\\d+ MB/s \\(best \\d+\\)  \\(in-kernel transferTo")
+                .containsPattern("tar.gz +\\d+ MB/s \\(best \\d+\\)  ratio \\d+\\.\\d\\d, best to best copy \\d+\\.\\d\\d")
+                .containsPattern("tar.zst +\\d+ MB/s \\(best \\d+\\)  ratio \\d+\\.\\d\\d")
+                .containsPattern("zip +\\d+ MB/s \\(best \\d+\\)  ratio \\d+\\.\\d\\d");
         // exactly one copy is the base (the fastest), the others print their ratio to it
         assertThat(r.out().split("the fastest copy: the ratios' base", -1)).hasSize(2);
         assertThat(r.out().lines().filter(l -> l.startsWith("raw copy") && l.matches(".*, ratio \\d+\\.\\d\\d\\)$")))
@@ -175,7 +175,7 @@ class BundleCommandTest {
         Result r = SMELT.run("bench", "bundle", "--size", "2MiB", "--files", "1", "--runs", "1", "--settle", "0", "--formats", "tar.zst",
                 "--dir", tmp.toString());
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(r.out()).containsPattern("tar.zst +\\d+ MB/s  ratio").doesNotContain("tar.gz").doesNotContain("zip");
+        assertThat(r.out()).containsPattern("tar.zst +\\d+ MB/s \\(best \\d+\\)  ratio").doesNotContain("tar.gz").doesNotContain("zip");
         Result bad = SMELT.run("bench", "bundle", "--formats", "rar", "--dir", tmp.toString());
         assertThat(bad.code()).isEqualTo(2);
         assertThat(bad.err()).contains("--formats: unknown format 'rar'");
