@@ -11,17 +11,20 @@ import java.nio.channels.FileChannel;
 /**
  * A zstd stream that stores what does not compress. The input is cut into {@value #CHUNK}-byte chunks at fixed stream
  * offsets; the first {@value #PROBE} bytes of each chunk are held back and compressed on their own (at the stream's
- * level, one thread), and the whole chunk then goes either to libzstd's multi-threaded compressor or, when that probe
- * saves less than {@code minSaving}, into raw blocks ({@link RawZstdFrame}) — passed through, not copied again. A
- * change between the two ends the current frame, so the output is a sequence of ordinary zstd frames any decoder reads
- * as one stream. Model weights are mostly such chunks: fp16 weights save ~7 % at level 1 for ~4× the CPU time of
- * storing them, quantized GGUF tensors less. The choice depends on the chunk's bytes only, so the output still depends
- * on the input alone (not on the worker count or on how writes were split). A file range ({@link #writeRegion}) is
- * read by this stream itself: probes into the held bytes, compressed chunks through a buffer, stored chunks straight
- * into the archive's write buffers ({@link RawZstdFrame#writeRegion}), with no copy on the way.
+ * level, one thread). When that probe saves less than {@code minSaving} the whole chunk goes into raw blocks
+ * ({@link RawZstdFrame}), passed through, not copied again; otherwise the chunk's first {@value #PIECE}-byte piece goes
+ * to libzstd's multi-threaded compressor, and each further piece of the chunk is probed and sent the same way on its
+ * own, so the text at the front of an archive does not pull the weights behind it into the compressor (4 MiB of fp16
+ * weights cost ~40 ms there). A change between the two ends the current frame, so the output is a sequence of ordinary
+ * zstd frames any decoder reads as one stream. Model weights are mostly stored chunks: fp16 weights save ~7 % at
+ * level 1 for ~4× the CPU time of storing them, quantized GGUF tensors less. The choice depends on the bytes only, so
+ * the output still depends on the input alone (not on the worker count or on how writes were split). A file range
+ * ({@link #writeRegion}) is read by this stream itself: probes into the held bytes, compressed pieces through a buffer,
+ * stored ones straight into the archive's write buffers ({@link RawZstdFrame#writeRegion}), with no copy on the way.
  */
 final class AdaptiveZstdStream extends OutputStream implements RegionSink {
     static final int CHUNK = 4 << 20;
+    static final int PIECE = 512 << 10;
     static final int PROBE = 64 << 10;
 
     private final OutputStream raw;
@@ -34,7 +37,9 @@ final class AdaptiveZstdStream extends OutputStream implements RegionSink {
     private final byte[] one = new byte[1];
     private byte[] regionBuffer; // compressed chunks of a file range pass through it
     private int inChunk; // bytes of the current chunk seen so far
-    private boolean compressChunk; // the current chunk's choice, once its probe is in
+    private int probeStart; // where in the chunk the pending (or last) probe starts
+    private int decidedUntil; // where in the chunk the current choice ends; probeStart while a probe is held
+    private boolean compressChunk; // the current choice, once its probe is in
     private boolean compressing; // a compressed frame is open
     private boolean closed;
 
@@ -65,17 +70,17 @@ final class AdaptiveZstdStream extends OutputStream implements RegionSink {
         if (closed) throw new IOException("zstd stream closed");
         while (len > 0) {
             int n;
-            if (inChunk < PROBE) {
-                n = Math.min(len, PROBE - inChunk);
-                System.arraycopy(b, off, held, inChunk, n);
-                if (inChunk + n == PROBE) decideAndRelease(PROBE);
+            if (probing()) {
+                n = Math.min(len, probeStart + PROBE - inChunk);
+                System.arraycopy(b, off, held, inChunk - probeStart, n);
+                if (inChunk + n == probeStart + PROBE) decideAndRelease(PROBE);
             } else {
-                n = Math.min(len, CHUNK - inChunk);
+                n = Math.min(len, decidedUntil - inChunk);
                 pass(b, off, n);
             }
             off += n;
             len -= n;
-            inChunk = (inChunk + n) % CHUNK;
+            advance(n);
         }
     }
 
@@ -84,17 +89,31 @@ final class AdaptiveZstdStream extends OutputStream implements RegionSink {
         if (closed) throw new IOException("zstd stream closed");
         while (from < to) {
             int n;
-            if (inChunk < PROBE) {
-                n = (int) Math.min(to - from, PROBE - inChunk);
-                FileRegion.readFully(in, ByteBuffer.wrap(held, inChunk, n), from);
-                if (inChunk + n == PROBE) decideAndRelease(PROBE);
+            if (probing()) {
+                n = (int) Math.min(to - from, probeStart + PROBE - inChunk);
+                FileRegion.readFully(in, ByteBuffer.wrap(held, inChunk - probeStart, n), from);
+                if (inChunk + n == probeStart + PROBE) decideAndRelease(PROBE);
             } else {
-                n = (int) Math.min(to - from, CHUNK - inChunk);
+                n = (int) Math.min(to - from, decidedUntil - inChunk);
                 if (compressChunk) compressRegion(in, from, from + n);
                 else stored.writeRegion(in, from, from + n);
             }
             from += n;
-            inChunk = (inChunk + n) % CHUNK;
+            advance(n);
+        }
+    }
+
+    private boolean probing() {
+        return decidedUntil == probeStart;
+    }
+
+    /** Moves on {@code n} bytes; where the current choice ends, the next probe starts (a new chunk at its end). */
+    private void advance(int n) {
+        inChunk += n;
+        if (!probing() && inChunk == decidedUntil) {
+            if (inChunk == CHUNK) inChunk = 0;
+            probeStart = inChunk;
+            decidedUntil = inChunk;
         }
     }
 
@@ -107,7 +126,7 @@ final class AdaptiveZstdStream extends OutputStream implements RegionSink {
         if (closed) return;
         closed = true;
         try {
-            if (inChunk > 0 && inChunk < PROBE) decideAndRelease(inChunk);
+            if (probing() && inChunk > probeStart) decideAndRelease(inChunk - probeStart);
             if (compressing) compressor.flush(); // ends the frame
             stored.end();
         } finally {
@@ -117,9 +136,13 @@ final class AdaptiveZstdStream extends OutputStream implements RegionSink {
         }
     }
 
-    /** Chooses the current chunk's way from its first {@code n} bytes (held) and writes them that way. */
+    /**
+     * Chooses the way of the piece (or, stored at a chunk's start, the whole chunk) from its first {@code n} bytes
+     * (held) and writes them that way.
+     */
     private void decideAndRelease(int n) throws IOException {
         compressChunk = minSaving == 0 || saving(n) >= minSaving;
+        decidedUntil = probeStart == 0 && !compressChunk ? CHUNK : probeStart + PIECE;
         if (compressChunk) {
             stored.end();
             compressing = true;

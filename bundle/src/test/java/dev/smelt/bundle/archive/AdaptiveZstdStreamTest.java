@@ -57,6 +57,17 @@ class AdaptiveZstdStreamTest {
         }
     }
 
+    static int firstRawFrame(byte[] zst) {
+        outer:
+        for (int i = 0; i + RAW_FRAME_START.length <= zst.length; i++) {
+            for (int j = 0; j < RAW_FRAME_START.length; j++) {
+                if (zst[i + j] != RAW_FRAME_START[j]) continue outer;
+            }
+            return i;
+        }
+        return -1;
+    }
+
     static int rawFrames(byte[] zst) {
         int n = 0;
         outer:
@@ -78,6 +89,29 @@ class AdaptiveZstdStreamTest {
         // headers, the text chunks almost nothing
         assertThat(rawFrames(zst)).isEqualTo(2);
         assertThat(zst.length).isBetween(3 * CHUNK, 3 * CHUNK + CHUNK / 20);
+    }
+
+    /**
+     * A chunk that starts with text and goes on with weights (the front of a bundle: LICENSE, card, config, then the
+     * first shard) compresses its text pieces and stores the rest, piece by piece; a chunk that starts with weights
+     * is stored whole, text and all.
+     */
+    @Test
+    void aChunkThatStartsAsTextStoresItsIncompressiblePieces() throws Exception {
+        byte[] data = new byte[2 * CHUNK];
+        byte[] text = "the quick brown fox jumps over the lazy dog; {\"key\": [1, 2, 3]}\n".repeat(CHUNK / 60 + 1)
+                .getBytes(StandardCharsets.US_ASCII);
+        Random r = new Random(9);
+        r.nextBytes(data);
+        System.arraycopy(text, 0, data, 0, 100_000); // chunk 0: text, then random
+        System.arraycopy(text, 0, data, CHUNK + AdaptiveZstdStream.PIECE, 100_000); // chunk 1: random, text inside
+        byte[] zst = compress(data, 2, 0.10, 1 << 20);
+        assertThat(decompress(zst)).isEqualTo(data);
+        // chunk 0's first piece compressed (its text saved), its other seven stored in one frame that runs on through
+        // all of chunk 1 (whose text is stored too)
+        assertThat(rawFrames(zst)).isEqualTo(1);
+        assertThat(firstRawFrame(zst)).isBetween(AdaptiveZstdStream.PIECE - 100_000, AdaptiveZstdStream.PIECE);
+        assertThat(zst.length).isBetween(2 * CHUNK - 100_000, 2 * CHUNK - 100_000 + 10_000);
     }
 
     @Test
