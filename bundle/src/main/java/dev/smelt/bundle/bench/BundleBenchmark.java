@@ -127,15 +127,11 @@ public final class BundleBenchmark {
             if (directIo(work)) steps.add("direct-copy");
             else log.accept("no direct I/O in " + work + ": direct-copy left out");
             formats.forEach(f -> steps.add(f.extension().substring(1)));
-            // not timed: the page cache holds the shards, and every side's first-run costs (the JIT, the kernel
-            // finding pages for a first 2 GiB of writes) are paid before any side is measured; the archive writers
-            // warm up on a 64 MiB model of their own
-            Path warmModel = work.resolve("warm-model");
-            List<Path> warmShards = benchModel(warmModel, Math.min(bytes, 64L << 20), 1);
+            // not timed: the page cache holds the shards, and every side's first-run costs (the JIT and its compiler
+            // threads, the kernel finding pages for a first 2 GiB of writes) are paid before any side is measured
             for (String name : steps) {
-                boolean copy = Result.COPIES.contains(name);
                 Path target = target(work, "warm-", name);
-                step(name, copy ? shards : warmShards, copy ? model : warmModel, target);
+                step(name, shards, model, target);
                 deleteAndSettle(target);
             }
             Map<String, List<Double>> rates = new LinkedHashMap<>();
