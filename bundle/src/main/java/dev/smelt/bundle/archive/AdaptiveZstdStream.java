@@ -35,7 +35,6 @@ final class AdaptiveZstdStream extends OutputStream implements RegionSink {
     private final byte[] held = new byte[PROBE];
     private final byte[] probeOut = new byte[(int) Zstd.compressBound(PROBE)];
     private final byte[] one = new byte[1];
-    private byte[] regionBuffer; // compressed chunks of a file range pass through it
     private int inChunk; // bytes of the current chunk seen so far
     private int probeStart; // where in the chunk the pending (or last) probe starts
     private int decidedUntil; // where in the chunk the current choice ends; probeStart while a probe is held
@@ -95,7 +94,7 @@ final class AdaptiveZstdStream extends OutputStream implements RegionSink {
                 if (inChunk + n == probeStart + PROBE) decideAndRelease(PROBE);
             } else {
                 n = (int) Math.min(to - from, decidedUntil - inChunk);
-                if (compressChunk) compressRegion(in, from, from + n);
+                if (compressChunk) FileRegion.copy(in, from, from + n, compressor);
                 else stored.writeRegion(in, from, from + n);
             }
             from += n;
@@ -156,16 +155,6 @@ final class AdaptiveZstdStream extends OutputStream implements RegionSink {
     private void pass(byte[] b, int off, int len) throws IOException {
         if (compressChunk) compressor.write(b, off, len);
         else stored.write(b, off, len);
-    }
-
-    private void compressRegion(FileChannel in, long from, long to) throws IOException {
-        if (regionBuffer == null) regionBuffer = new byte[FileRegion.CHUNK];
-        for (long pos = from; pos < to; ) {
-            int n = (int) Math.min(regionBuffer.length, to - pos);
-            FileRegion.readFully(in, ByteBuffer.wrap(regionBuffer, 0, n), pos);
-            compressor.write(regionBuffer, 0, n);
-            pos += n;
-        }
     }
 
     /** The share of the held bytes that compression at the stream's level saves. */
